@@ -1,0 +1,72 @@
+"""The application factory: python-telegram-bot wired to ITDA's runtime, handlers and jobs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+
+from bot import menus
+from bot.context import ItdaApplication, ItdaContext
+from bot.persistence import DatabasePersistence
+from bot.runtime import Runtime
+from handlers import register_handlers
+
+log = logging.getLogger(__name__)
+
+
+def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaApplication:
+    settings = runtime.settings
+    builder: Any = (
+        ApplicationBuilder()
+        .application_class(ItdaApplication, kwargs={"runtime": runtime})
+        .token(token or settings.token())
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.file_base_url)
+        .context_types(ContextTypes(context=ItdaContext))
+        .persistence(DatabasePersistence(runtime.sessions))
+        .defaults(Defaults(tzinfo=runtime.clock.tz, parse_mode=ParseMode.HTML))
+        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15))
+        .get_updates_request(HTTPXRequest(read_timeout=40))
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+    )
+    app: ItdaApplication = builder.build()
+    register_handlers(app)
+    return app
+
+
+async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
+    """After initialize: command menus (scheduler jobs are added by the scheduler package)."""
+    try:
+        await menus.set_default_menus(app.bot)
+    except Exception as exc:  # noqa: BLE001 - a menu is a nicety; the bot still serves
+        log.warning("could not set the command menus: %s", type(exc).__name__)
+    from scheduler import install_jobs
+
+    install_jobs(app)
+
+
+async def on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    await app.runtime.close()  # type: ignore[attr-defined]
+
+
+async def start_polling(app: ItdaApplication, *, poll_timeout: int = 10) -> None:
+    """Start like `run_polling` does, for callers that own the event loop (tests, sandbox)."""
+    await app.initialize()
+    await on_startup(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
+
+
+async def stop_polling(app: ItdaApplication) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    await app.runtime.close()

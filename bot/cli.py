@@ -1,0 +1,124 @@
+"""The `itda` command: run the bot, manage the database, load data, open the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from services.council import CouncilFileError
+
+EXIT_CONFIG = 2
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.logs import setup_logging
+    from bot.runtime import create_runtime, prepare_database
+
+    token = settings.token()
+    setup_logging(token)
+    asyncio.run(_prepare(settings))
+    app = build_application(create_runtime(settings), token=token)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0
+
+
+async def _prepare(settings: Settings) -> None:
+    from bot.runtime import create_runtime, prepare_database
+
+    runtime = create_runtime(settings)
+    try:
+        await prepare_database(runtime)
+    finally:
+        await runtime.close()
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_prepare(settings))
+    print("database is up to date")
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    async def go() -> str:
+        from bot.runtime import create_runtime, prepare_database
+        from services.demo import seed_demo
+
+        runtime = create_runtime(settings)
+        try:
+            await prepare_database(runtime)
+            message = (
+                f"council loaded: {len(runtime.council.regions)} regions, "
+                f"{len(runtime.council.agencies)} agencies"
+            )
+            if args.demo:
+                async with runtime.session() as session:
+                    users = await seed_demo(session=session, clock=runtime.clock)
+                message += f"; demo season loaded ({users} demo users)"
+            return message
+        finally:
+            await runtime.close()
+
+    print(asyncio.run(go()))
+    return 0
+
+
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox import run_sandbox
+
+    return run_sandbox(settings, fresh=args.fresh)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="itda",
+        description="ITDA (잇다): the Telegram bot of the Chungnam part-time jobs council.",
+        epilog="Settings come from the environment or .env: BOT_TOKEN, TELEGRAM_API_URL, "
+        "DATABASE_URL, ITDA_DATA_DIR, ADMIN_IDS, TIMEZONE (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("run", help="run the bot (long polling); needs BOT_TOKEN").set_defaults(
+        func=_run
+    )
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema").set_defaults(func=_db_upgrade)
+    seed = sub.add_parser("seed", help="load the council data file (idempotent)")
+    seed.add_argument("--demo", action="store_true", help="also load a demo season")
+    seed.set_defaults(func=_seed)
+    sandbox = sub.add_parser(
+        "sandbox", help="the whole bot offline on a fake Telegram, with a terminal chat"
+    )
+    sandbox.add_argument("--fresh", action="store_true", help="start from an empty sandbox db")
+    sandbox.set_defaults(func=_sandbox)
+    for extend in EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Feature modules register further subcommands (export, reminders, audit, ...) here.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.func(args, settings))
+    except (ConfigError, CouncilFileError) as exc:
+        print(f"itda: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Settings from the environment or `.env` (pydantic-settings).
+
+A missing or malformed setting is turned into one clear line by `load_settings`, which raises
+`ConfigError`; the command line prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_COUNCIL_FILE = PROJECT_ROOT / "council.toml"
+
+# What each setting expects, for the one-line error message.
+EXPECTED = {
+    "BOT_TOKEN": "the bot token from @BotFather, like 123456789:AA...",
+    "TELEGRAM_API_URL": "an http(s) URL of the Bot API server root, like https://api.telegram.org",
+    "DATABASE_URL": "an async SQLAlchemy URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://…",
+    "ITDA_DATA_DIR": "a folder path the bot may write to",
+    "ADMIN_IDS": "comma-separated numeric Telegram user ids, like 1111,2222",
+    "TIMEZONE": "an IANA time zone name, like Asia/Seoul",
+    "COUNCIL_FILE": "the path of the council data file (TOML)",
+    "INVITE_DAYS": "a whole number of days between 1 and 90",
+    "DEFAULT_LANGUAGE": "ko or en",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = Field(default=None, alias="BOT_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    itda_data_dir: Path = Field(default=Path("./data"), alias="ITDA_DATA_DIR")
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="ADMIN_IDS")
+    timezone: str = Field(default="Asia/Seoul", alias="TIMEZONE")
+    council_file: Path = Field(default=DEFAULT_COUNCIL_FILE, alias="COUNCIL_FILE")
+    invite_days: int = Field(default=7, ge=1, le=90, alias="INVITE_DAYS")
+    default_language: str = Field(default="ko", pattern="^(ko|en)$", alias="DEFAULT_LANGUAGE")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("unsupported database URL")
+        return value
+
+    # Derived values -----------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def bot_base_url(self) -> str:
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.itda_data_dir / 'itda.db').resolve()}"
+
+    def token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise ConfigError(f"BOT_TOKEN is not set: expected {EXPECTED['BOT_TOKEN']}")
+        value = self.bot_token.get_secret_value().strip()
+        if ":" not in value or not value.split(":", 1)[0].isdigit():
+            raise ConfigError(f"BOT_TOKEN is malformed: expected {EXPECTED['BOT_TOKEN']}")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into a one-line `ConfigError`."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err.get("loc") or ("?",)
+        name = str(loc[0]).upper()
+        expected = EXPECTED.get(name, "a valid value")
+        raise ConfigError(f"{name} is malformed: expected {expected}") from None
+    try:
+        settings.itda_data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        raise ConfigError(
+            f"ITDA_DATA_DIR cannot be created: expected {EXPECTED['ITDA_DATA_DIR']}"
+        ) from None
+    if not settings.council_file.is_file():
+        raise ConfigError(f"COUNCIL_FILE not found: expected {EXPECTED['COUNCIL_FILE']}")
+    return settings

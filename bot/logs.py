@@ -1,0 +1,34 @@
+"""Logging that never shows the bot token (httpx logs request URLs, which contain it)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN_RE = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{20,}")
+
+
+class RedactTokenFilter(logging.Filter):
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _TOKEN_RE.sub("<token>", message)
+        if self.token:
+            cleaned = cleaned.replace(self.token, "<token>")
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_logging(token: str | None = None, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactTokenFilter(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

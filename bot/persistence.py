@@ -1,0 +1,122 @@
+"""python-telegram-bot persistence in the bot's own database.
+
+Conversation states and user/chat data are written after every update (see
+`ItdaApplication.process_update`), so a restart or a crash loses no completed step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlmodel import col, delete, select
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from models.db import SessionFactory, session_scope
+from models.tables import BotData, ConversationState
+
+USER, CHAT, BOT = "user", "chat", "bot"
+
+
+class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    def __init__(self, session_factory: SessionFactory) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=60,
+        )
+        self._factory = session_factory
+
+    async def _load_data(self, kind: str) -> dict[int, dict[str, Any]]:
+        async with session_scope(self._factory) as session:
+            rows = (await session.exec(select(BotData).where(BotData.kind == kind))).all()
+        result: dict[int, dict[str, Any]] = defaultdict(dict)
+        for row in rows:
+            result[row.owner_id] = dict(row.data)
+        return result
+
+    async def _save_data(self, kind: str, owner_id: int, data: dict[str, Any]) -> None:
+        async with session_scope(self._factory) as session:
+            payload = json.loads(json.dumps(data, default=str))
+            row = await session.get(BotData, (kind, owner_id))
+            if row is None:
+                row = BotData(kind=kind, owner_id=owner_id, data=payload)
+            else:
+                row.data = payload
+            session.add(row)
+
+    async def _drop_data(self, kind: str, owner_id: int) -> None:
+        async with session_scope(self._factory) as session:
+            await session.exec(
+                delete(BotData).where(
+                    col(BotData.kind) == kind, col(BotData.owner_id) == owner_id
+                )
+            )
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load_data(USER)
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load_data(CHAT)
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        async with session_scope(self._factory) as session:
+            rows = (
+                await session.exec(select(ConversationState).where(ConversationState.name == name))
+            ).all()
+        return {tuple(json.loads(r.key)): json.loads(r.state) for r in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        key_text = json.dumps(list(key))
+        async with session_scope(self._factory) as session:
+            row = await session.get(ConversationState, (name, key_text))
+            if new_state is None:
+                if row is not None:
+                    await session.delete(row)
+                return
+            if row is None:
+                row = ConversationState(name=name, key=key_text, state=json.dumps(new_state))
+            else:
+                row.state = json.dumps(new_state)
+            session.add(row)
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        await self._save_data(USER, user_id, data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        await self._save_data(CHAT, chat_id, data)
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._drop_data(CHAT, chat_id)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._drop_data(USER, user_id)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

@@ -1,0 +1,48 @@
+"""Long-lived services of one bot process, created at start and closed at shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from models.db import SessionFactory, make_engine, make_session_factory, upgrade_database
+from models.db import session_scope as _session_scope
+from services.council import CouncilData, load_council, seed_council
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: SessionFactory
+    council: CouncilData
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def session(self):  # type: ignore[no-untyped-def]
+        """One session, committed on success: ``async with runtime.session() as s``."""
+        return _session_scope(self.sessions)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    engine = make_engine(settings.effective_database_url)
+    return Runtime(
+        settings=settings,
+        clock=clock or SystemClock(settings.tz),
+        engine=engine,
+        sessions=make_session_factory(engine),
+        council=load_council(settings.council_file),
+    )
+
+
+async def prepare_database(runtime: Runtime) -> None:
+    """Create or upgrade the schema and load the council file (both idempotent)."""
+    await upgrade_database(runtime.engine)
+    async with runtime.session() as session:
+        await seed_council(session=session, data=runtime.council)

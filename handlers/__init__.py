@@ -1,0 +1,35 @@
+"""Every handler, registered in one place. Order matters: see the comments."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+
+from handlers import basics, groups, invites, members, onboarding
+
+
+def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    # Group -1: the gate runs first for every update: it loads the member and the language, and
+    # stops strangers (ApplicationHandlerStop) before any feature sees their update.
+    app.add_handler(TypeHandler(Update, basics.gate), group=-1)
+
+    # Group 0, first the conversations: while a form is open, its states own the user's input.
+    app.add_handler(onboarding.build_conversation())
+    app.add_handler(invites.build_conversation())
+
+    # Then plain commands and the buttons of stateless screens.
+    app.add_handler(CommandHandler("help", basics.show_help))
+    app.add_handler(CommandHandler("whoami", basics.whoami))
+    app.add_handler(CommandHandler("language", basics.choose_language))
+    app.add_handler(CallbackQueryHandler(basics.set_language, pattern=r"^lang:\w+$"))
+    app.add_handlers(invites.HANDLERS)
+    app.add_handlers(members.HANDLERS)
+    app.add_handlers(groups.HANDLERS)
+
+    # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
+    # (old messages, finished forms, a restart) and text no form is waiting for.
+    app.add_handler(CommandHandler("cancel", basics.cancel_outside))
+    app.add_handler(CallbackQueryHandler(basics.stale_button))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE, basics.unknown_text))
+
+    app.add_error_handler(basics.on_error)  # type: ignore[arg-type]

@@ -1,0 +1,188 @@
+"""The gate for every update, /help, /whoami, /language, /cancel, stale buttons and errors."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot import menus
+from bot.context import ItdaContext
+from handlers.common import END, answer, chat_kind, keyboard, requires, role_of, say
+from locales import LANGUAGES, normalize_language
+from models import council as council_db
+from models import members as members_db
+from services import commands as command_table
+from services import membership
+
+log = logging.getLogger(__name__)
+
+# What a stranger may do: read the welcome and help, pick a language, and join with an invite.
+GUEST_COMMANDS = frozenset({"start", "help", "language", "cancel"})
+GUEST_CALLBACK_PREFIXES = ("onb:", "lang:")
+ONBOARDING_DRAFT = "onboarding"
+
+
+def _command_name(update: Update) -> str | None:
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    if not text.startswith("/"):
+        return None
+    word = text.split()[0][1:]
+    return word.split("@", 1)[0].lower()
+
+
+async def gate(update: Update, context: ItdaContext) -> None:
+    """Group -1: who is this, in which language; strangers only get the way in."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        raise ApplicationHandlerStop
+    runtime = context.runtime
+    async with runtime.session() as session:
+        member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user.id)
+        if member is None or not member.active or member.role != "admin":
+            admin = await membership.ensure_admin(
+                session=session,
+                clock=runtime.clock,
+                telegram_id=user.id,
+                admin_ids=runtime.settings.admin_ids,
+                display_name=user.full_name,
+                username=user.username,
+                language=normalize_language(user.language_code),
+            )
+            member = admin or member
+        agency = None
+        if member is not None and member.agency_id is not None:
+            agency = await council_db.get_agency(session=session, agency_id=member.agency_id)
+    context.member, context.agency = member, agency
+    chosen = context.user_data.get("lang") if context.user_data is not None else None
+    if member is not None and member.active:
+        context.lang = member.language
+    elif chosen in LANGUAGES:
+        context.lang = chosen
+    else:
+        context.lang = normalize_language(user.language_code)
+
+    command = _command_name(update)
+    if chat.type != ChatType.PRIVATE:
+        # In groups the bot answers commands only (and its own buttons), never chatter.
+        if command is None and update.callback_query is None:
+            raise ApplicationHandlerStop
+    if member is not None and member.active:
+        return
+    if command in GUEST_COMMANDS:
+        return
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith(GUEST_CALLBACK_PREFIXES):
+        return
+    drafting = context.user_data is not None and ONBOARDING_DRAFT in context.user_data
+    if drafting and chat.type == ChatType.PRIVATE and command is None:
+        return
+    await answer(update)
+    key = "auth.deactivated" if member is not None else "auth.not_member"
+    log.info("stranger %s refused (%s)", user.id, "inactive" if member else "unknown")
+    await say(update, context, context.tr(key))
+    raise ApplicationHandlerStop
+
+
+@requires("help")
+async def show_help(update: Update, context: ItdaContext) -> None:
+    """List the commands this user may use here."""
+    role = role_of(context)
+    kind = context.agency.kind if context.agency else None
+    specs = command_table.commands_for(role=role, agency_kind=kind, chat=chat_kind(update))
+    lines = [context.tr("help.title")]
+    lines += [f"/{s.name} — {context.tr(s.description_key)}" for s in specs]
+    if role == command_table.GUEST:
+        lines += ["", context.tr("help.guest_hint")]
+    await say(update, context, "\n".join(lines))
+
+
+@requires("whoami")
+async def whoami(update: Update, context: ItdaContext) -> None:
+    """Show the member's agency and role."""
+    member = context.member
+    assert member is not None
+    agency = context.agency.name if context.agency else context.tr("whoami.no_agency")
+    await say(
+        update,
+        context,
+        context.tr(
+            "whoami.text",
+            name=html.escape(member.display_name),
+            agency=html.escape(agency),
+            role=context.tr(f"role.{member.role}"),
+        ),
+    )
+
+
+@requires("language")
+async def choose_language(update: Update, context: ItdaContext) -> None:
+    """Offer the languages as buttons."""
+    markup = keyboard([[(context.tr("language.ko"), "lang:ko"), (context.tr("language.en"), "lang:en")]])
+    await say(update, context, context.tr("language.choose"), markup)
+
+
+async def set_language(update: Update, context: ItdaContext) -> None:
+    """Store the chosen language (member record, or the stranger's user data)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = query.data.split(":", 1)[1]
+    if lang not in LANGUAGES:
+        await answer(update)
+        return
+    await answer(update)
+    if context.user_data is not None:
+        context.user_data["lang"] = lang
+    member = context.member
+    if member is not None and member.active:
+        async with context.runtime.session() as session:
+            member = await members_db.get_member(session=session, member_id=member.id or 0)
+            if member is not None:
+                await membership.set_language(session=session, member=member, language=lang)
+        context.member = member
+    context.lang = lang
+    await say(update, context, context.tr("language.set"), edit=True)
+    if member is not None and member.active:
+        await menus.set_member_menu(context.bot, member, context.agency)
+
+
+async def cancel_outside(update: Update, context: ItdaContext) -> int:
+    """/cancel when no form is open."""
+    await say(update, context, context.tr("cancel.nothing"))
+    return END
+
+
+async def stale_button(update: Update, context: ItdaContext) -> None:
+    """A button from an old message (finished form, restart): say so and show the way on."""
+    await answer(update, context.tr("stale.toast"))
+    await say(update, context, context.tr("stale.text"))
+
+
+async def unknown_text(update: Update, context: ItdaContext) -> None:
+    """Text in private chat that no form is waiting for."""
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        return
+    await say(update, context, context.tr("unknown.text"))
+
+
+async def on_error(update: object, context: ItdaContext) -> None:
+    """Log without personal data, then apologise with a way forward."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error while handling update %s: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        await answer(update)
+        await context.bot.send_message(update.effective_chat.id, context.tr("error.generic"))
+    except Exception as exc:  # noqa: BLE001 - the apology itself failed (blocked, network)
+        log.warning("could not send the apology: %s", type(exc).__name__)

@@ -1,0 +1,139 @@
+"""Small pieces every handler uses: replying, buttons, the acting member, permission checks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from bot.context import ItdaContext
+from services import commands as command_table
+from services.errors import DomainError
+from services.membership import Actor
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, ItdaContext], Awaitable[Any]]
+Button = tuple[str, str]  # (label, callback data)
+
+END = ConversationHandler.END
+MAX_TEXT = 4096
+
+
+def actor(update: Update, context: ItdaContext) -> Actor:
+    user = update.effective_user
+    assert user is not None
+    return Actor(telegram_id=user.id, member=context.member)
+
+
+def role_of(context: ItdaContext) -> str:
+    member = context.member
+    if member is None or not member.active:
+        return command_table.GUEST
+    return member.role
+
+
+def chat_kind(update: Update) -> str:
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return command_table.PRIVATE
+    return command_table.GROUP
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def in_rows(buttons: Sequence[Button], per_row: int = 2) -> list[list[Button]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+async def say(
+    update: Update,
+    context: ItdaContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = False,
+) -> Message | None:
+    """Answer in the chat of the update; with `edit`, replace the pressed button's message."""
+    text = text[:MAX_TEXT]
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            result = await query.edit_message_text(text, reply_markup=markup)
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            log.info("edit failed (%s); sending a new message", type(exc).__name__)
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the pressed button first, so the phone stops its spinner."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(text, show_alert=alert)
+        except BadRequest:
+            # The query is too old to answer (after a restart): nothing to undo.
+            log.debug("callback query could not be answered")
+
+
+async def explain(update: Update, context: ItdaContext, error: DomainError) -> None:
+    """Show a rule's refusal in the user's language."""
+    await answer(update)
+    await say(update, context, context.tr(error.key, **error.values))
+
+
+def requires(name: str) -> Callable[[Callback], Callback]:
+    """Check the command table before running an entry point; refuse in Korean otherwise."""
+    spec = command_table.command(name)
+    if spec is None:
+        raise ValueError(f"unknown command {name!r}")
+
+    def decorate(func: Callback) -> Callback:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: ItdaContext) -> Any:
+            role = role_of(context)
+            kind = context.agency.kind if context.agency else None
+            where = chat_kind(update)
+            if command_table.may_use(spec, role=role, agency_kind=kind, chat=where):
+                return await func(update, context)
+            await answer(update)
+            key = refusal_key(spec, role=role, agency_kind=kind, chat=where)
+            user = update.effective_user
+            log.info(
+                "refused /%s for user %s (role %s, chat %s)",
+                name, user.id if user else "?", role, where,
+            )
+            await say(update, context, context.tr(key, command=name))
+            return END
+
+        return wrapper
+
+    return decorate
+
+
+def refusal_key(
+    spec: command_table.CommandSpec, *, role: str, agency_kind: str | None, chat: str
+) -> str:
+    if role == command_table.GUEST:
+        return "auth.not_member"
+    allowed_somewhere = command_table.may_use(
+        spec, role=role, agency_kind=agency_kind, chat=next(iter(spec.chats))
+    )
+    if chat not in spec.chats and allowed_somewhere:
+        return "auth.private_only" if command_table.PRIVATE in spec.chats else "auth.group_only"
+    return "auth.not_allowed"

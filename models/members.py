@@ -1,0 +1,55 @@
+"""Queries on members (Telegram users bound to an agency with a role)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import Agency, Member
+
+
+async def get_member_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Member | None:
+    return (await session.exec(select(Member).where(Member.telegram_id == telegram_id))).first()
+
+
+async def get_member(*, session: AsyncSession, member_id: int) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+async def list_members(
+    *, session: AsyncSession, agency_id: int | None = None, active_only: bool = True
+) -> Sequence[Member]:
+    stmt = select(Member)
+    if agency_id is not None:
+        stmt = stmt.where(Member.agency_id == agency_id)
+    if active_only:
+        stmt = stmt.where(col(Member.active).is_(True))
+    return (await session.exec(stmt.order_by(col(Member.id)))).all()
+
+
+async def members_of_kind(*, session: AsyncSession, kind: str) -> Sequence[Member]:
+    """Active members of every agency of one kind (e.g. all 새일센터 staff)."""
+    stmt = (
+        select(Member)
+        .join(Agency, col(Agency.id) == col(Member.agency_id))
+        .where(Agency.kind == kind, col(Member.active).is_(True))
+    )
+    return (await session.exec(stmt.order_by(col(Member.id)))).all()
+
+
+async def members_with_role(*, session: AsyncSession, roles: Sequence[str]) -> Sequence[Member]:
+    stmt = select(Member).where(col(Member.role).in_(roles), col(Member.active).is_(True))
+    return (await session.exec(stmt.order_by(col(Member.id)))).all()
+
+
+async def count_members_by_agency(*, session: AsyncSession) -> dict[int, int]:
+    from sqlalchemy import func
+
+    stmt = (
+        select(Member.agency_id, func.count())
+        .where(col(Member.active).is_(True), col(Member.agency_id).is_not(None))
+        .group_by(col(Member.agency_id))
+    )
+    return {agency_id: n for agency_id, n in (await session.exec(stmt)).all() if agency_id}

@@ -1,0 +1,62 @@
+"""Which commands exist, who may use them and where: the one table behind /help, the Telegram
+command menus and the authorization checks. Feature modules add their rows here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.tables import AgencyKind, Role
+
+GUEST = "guest"  # not a member (or deactivated)
+PRIVATE = "private"
+GROUP = "group"
+
+ALL_ROLES = frozenset({GUEST, Role.STAFF, Role.COORDINATOR, Role.ADMIN})
+MEMBERS = frozenset({Role.STAFF, Role.COORDINATOR, Role.ADMIN})
+LEADS = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description_key: str
+    roles: frozenset[str]
+    chats: frozenset[str] = frozenset({PRIVATE})
+    # For staff only: the agency kinds whose staff may use it (coordinators and admins always may).
+    staff_kinds: frozenset[str] | None = None
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", "cmd.start", ALL_ROLES),
+    CommandSpec("help", "cmd.help", ALL_ROLES, frozenset({PRIVATE, GROUP})),
+    CommandSpec("cancel", "cmd.cancel", ALL_ROLES),
+    CommandSpec("language", "cmd.language", ALL_ROLES),
+    CommandSpec("whoami", "cmd.whoami", MEMBERS),
+    CommandSpec("invite", "cmd.invite", LEADS),
+    CommandSpec("invites", "cmd.invites", LEADS),
+    CommandSpec("members", "cmd.members", LEADS),
+    CommandSpec("register_group", "cmd.register_group", LEADS, frozenset({GROUP})),
+)
+
+STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})
+STAFF_SEEKERS = frozenset({AgencyKind.SAEIL_CENTER})
+
+
+def command(name: str) -> CommandSpec | None:
+    for spec in COMMANDS:
+        if spec.name == name:
+            return spec
+    return None
+
+
+def may_use(spec: CommandSpec, *, role: str, agency_kind: str | None, chat: str) -> bool:
+    """May someone with this role (and agency kind) use the command in this kind of chat?"""
+    if chat not in spec.chats or role not in spec.roles:
+        return False
+    if role == Role.STAFF and spec.staff_kinds is not None:
+        return agency_kind in spec.staff_kinds
+    return True
+
+
+def commands_for(*, role: str, agency_kind: str | None, chat: str) -> list[CommandSpec]:
+    return [s for s in COMMANDS if may_use(s, role=role, agency_kind=agency_kind, chat=chat)]

@@ -1,0 +1,117 @@
+"""The council data file (council.toml): regions, agencies and rules an operator can edit."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import council as council_db
+from models.tables import AgencyKind
+
+
+class CouncilFileError(ValueError):
+    """The council file is not usable; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    code: str
+    name: str
+    neighbours: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgencySpec:
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    mou_party: bool
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CouncilData:
+    regions: tuple[RegionSpec, ...]
+    agencies: tuple[AgencySpec, ...]
+    minimum_wage: dict[int, int] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def region_name(self, code: str) -> str:
+        for region in self.regions:
+            if region.code == code:
+                return region.name
+        return code
+
+
+def load_council(path: Path) -> CouncilData:
+    """Read and check the council file."""
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CouncilFileError(f"{path}: {exc}") from None
+    regions = tuple(
+        RegionSpec(r["code"], r["name"], tuple(r.get("neighbours", [])))
+        for r in raw.get("regions", [])
+    )
+    codes = {r.code for r in regions}
+    for region in regions:
+        unknown = set(region.neighbours) - codes
+        if unknown:
+            raise CouncilFileError(f"{path}: region {region.code} has unknown neighbours {unknown}")
+    kinds = {k.value for k in AgencyKind}
+    agencies = []
+    seen: set[str] = set()
+    for entry in raw.get("agencies", []):
+        try:
+            code, kind = entry["code"], entry["kind"]
+            name = entry["name"]
+        except KeyError as exc:
+            raise CouncilFileError(f"{path}: an agency lacks {exc}") from None
+        if kind not in kinds:
+            raise CouncilFileError(f"{path}: agency {code} has unknown kind {kind!r}")
+        if code in seen:
+            raise CouncilFileError(f"{path}: agency code {code} appears twice")
+        seen.add(code)
+        served = entry.get("regions", [])
+        if served == "all":
+            served = sorted(codes, key=[r.code for r in regions].index)
+        unknown = set(served) - codes
+        if unknown:
+            raise CouncilFileError(f"{path}: agency {code} serves unknown regions {unknown}")
+        agencies.append(
+            AgencySpec(
+                code=code,
+                name=name,
+                short_name=entry.get("short_name", name),
+                kind=kind,
+                mou_party=bool(entry.get("mou_party", False)),
+                regions=tuple(served),
+            )
+        )
+    wages = {int(year): int(v) for year, v in raw.get("minimum_wage", {}).items()}
+    return CouncilData(regions=regions, agencies=tuple(agencies), minimum_wage=wages, raw=raw)
+
+
+async def seed_council(*, session: AsyncSession, data: CouncilData) -> tuple[int, int]:
+    """Load regions and agencies idempotently; returns (regions, agencies) counted."""
+    for region in data.regions:
+        await council_db.upsert_region(
+            session=session, code=region.code, name=region.name, neighbours=list(region.neighbours)
+        )
+    for agency in data.agencies:
+        await council_db.upsert_agency(
+            session=session,
+            code=agency.code,
+            name=agency.name,
+            short_name=agency.short_name,
+            kind=agency.kind,
+            mou_party=agency.mou_party,
+            regions=list(agency.regions),
+        )
+    return len(data.regions), len(data.agencies)
