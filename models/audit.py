@@ -56,7 +56,7 @@ async def append_audit(
         actor_member_id=actor_member_id,
         entity=entity,
         entity_id=entity_id,
-        detail=detail or {},
+        detail=json.loads(json.dumps(detail or {}, default=str, ensure_ascii=False)),
         prev_hash=prev_hash,
     )
     entry.hash = _row_hash(prev_hash, entry)

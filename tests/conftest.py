@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.fakeapi import FakeBotAPI
+from tests.harness import SEOUL_START, TOKEN, BotHarness, make_settings
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(SEOUL_START)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    server = FakeBotAPI(TOKEN, bot_username="itda_test_bot")
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def harness(
+    api: FakeBotAPI, tmp_path: Path, clock: FrozenClock
+) -> AsyncIterator[BotHarness]:
+    settings = make_settings(
+        tmp_path, TELEGRAM_API_URL=api.url, ADMIN_IDS="1"
+    )
+    h = BotHarness(api, settings, clock)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()

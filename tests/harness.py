@@ -1,0 +1,98 @@
+"""End-to-end harness: the real python-telegram-bot Application against the fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.clock import FrozenClock
+from bot.config import Settings, load_settings
+from bot.context import ItdaApplication
+from bot.fakeapi import FakeBotAPI
+from bot.runtime import Runtime, create_runtime, prepare_database
+from models import council as council_db
+from models.tables import Member
+
+TOKEN = "123456:TEST-TOKEN"
+SEOUL_START = datetime.fromisoformat("2026-09-01T10:00:00+09:00")
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "_env_file": None,
+        "BOT_TOKEN": TOKEN,
+        "ITDA_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'itda.db'}",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+class BotHarness:
+    """Starts, stops and restarts the bot; plays users; reads what the bot sent."""
+
+    def __init__(self, api: FakeBotAPI, settings: Settings, clock: FrozenClock) -> None:
+        self.api = api
+        self.settings = settings
+        self.clock = clock
+        self.app: ItdaApplication | None = None
+        self.runtime: Runtime | None = None
+
+    async def start(self) -> None:
+        runtime = create_runtime(self.settings, self.clock)
+        await prepare_database(runtime)
+        self.runtime = runtime
+        self.app = build_application(runtime)
+        await start_polling(self.app, poll_timeout=1)
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await stop_polling(self.app)
+            self.app = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    # --- people --------------------------------------------------------------------------------
+    async def add_member(
+        self, telegram_id: int, name: str, agency_code: str, role: str = "staff"
+    ) -> Member:
+        """A member joined earlier (set up directly in the database)."""
+        assert self.runtime is not None
+        self.api.add_user(telegram_id, name)
+        async with self.runtime.session() as session:
+            agency = await council_db.get_agency_by_code(session=session, code=agency_code)
+            assert agency is not None
+            member = Member(
+                telegram_id=telegram_id,
+                display_name=name,
+                agency_id=agency.id,
+                role=role,
+                joined_at=self.clock.now(),
+            )
+            session.add(member)
+        return member
+
+    # --- conversation --------------------------------------------------------------------------
+    async def send(self, user_id: int, text: str, *, chat_id: int | None = None) -> dict[str, Any]:
+        """The user sends text; returns the bot's next message in that chat."""
+        chat = chat_id if chat_id is not None else user_id
+        self.api.drain(chat)
+        self.api.send_text(user_id, text, chat_id=chat_id)
+        return await self.api.next_message(chat)
+
+    async def press(
+        self, user_id: int, message: dict[str, Any], label: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """The user taps the button whose label contains `label`; returns the bot's answer."""
+        chat = chat_id if chat_id is not None else user_id
+        data = self.api.button(message, label)
+        self.api.drain(chat)
+        self.api.press(user_id, message, data)
+        return await self.api.next_message(chat)
+
+    async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
+        return await self.api.next_message(chat_id, timeout=timeout)
