@@ -29,10 +29,14 @@ def clean_text(text: str | None, *, max_length: int, multiline: bool = False) ->
     return result
 
 
+NAME_PUNCTUATION = frozenset(" .-'·()")
+
+
 def person_name(text: str | None, *, max_length: int = 30) -> str:
     """A person's name as typed: 1..30 characters with at least one letter."""
     name = clean_text(text, max_length=max_length)
-    if not name or not any(ch.isalpha() for ch in name):
+    allowed = all(ch.isalpha() or ch in NAME_PUNCTUATION for ch in name)
+    if not name or not allowed or not any(ch.isalpha() for ch in name):
         raise DomainError("input.name_invalid", limit=max_length)
     return name
 
