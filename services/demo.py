@@ -6,6 +6,7 @@ Feature modules add their demo records (openings, seekers, meetings, reports) th
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -39,7 +40,16 @@ DEMO_GROUP_ID = -1009000001
 DEMO_GROUP_TITLE = "충남 시간선택제 실무자협의회"
 
 DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
-DEMO_STEPS: list[DemoStep] = []
+
+# Each feature's demo records: "module:function", run in this order after the people are in.
+# A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
+DEMO_STEPS: tuple[str, ...] = ()
+
+
+def _load_step(path: str) -> DemoStep:
+    module_name, func_name = path.split(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, func_name)  # type: ignore[no-any-return]
 
 
 async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:
@@ -69,6 +79,6 @@ async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:
                 registered_at=now,
             ),
         )
-    for step in DEMO_STEPS:
-        await step(session, clock)
+    for path in DEMO_STEPS:
+        await _load_step(path)(session, clock)
     return len(DEMO_USERS)
