@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import Update
+from telegram.warnings import PTBUserWarning
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import basics, groups, invites, members, onboarding
+
+# Our conversations are per user and chat on purpose (a form is not tied to one message).
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
