@@ -1,4 +1,4 @@
-"""Injected clocks: services and the scheduler ask a clock for "now" so tests can travel in time."""
+"""Injected clocks: services and the scheduler ask a clock for "now"; tests travel in time."""
 
 from __future__ import annotations
 

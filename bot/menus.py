@@ -32,7 +32,9 @@ async def set_default_menus(bot: Bot) -> None:
         code = None if lang == "ko" else lang
         private = menu(lang, role=command_table.GUEST, agency_kind=None, chat="private")
         group = menu(lang, role="coordinator", agency_kind=None, chat="group")
-        await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats(), language_code=code)
+        await bot.set_my_commands(
+            private, scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
         await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats(), language_code=code)
 
 

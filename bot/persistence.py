@@ -51,9 +51,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def _drop_data(self, kind: str, owner_id: int) -> None:
         async with session_scope(self._factory) as session:
             await session.exec(
-                delete(BotData).where(
-                    col(BotData.kind) == kind, col(BotData.owner_id) == owner_id
-                )
+                delete(BotData).where(col(BotData.kind) == kind, col(BotData.owner_id) == owner_id)
             )
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:

@@ -43,7 +43,9 @@ class Sandbox:
     def show_users(self) -> None:
         for index, user in enumerate(DEMO_USERS, 1):
             mark = "*" if user == self.user else " "
-            self.print(f" {mark} {index}. {user.label:<13} {user.name} ({user.agency_code}, {user.role})")
+            self.print(
+                f" {mark} {index}. {user.label:<13} {user.name} ({user.agency_code}, {user.role})"
+            )
 
     def switch(self, who: str) -> None:
         for index, user in enumerate(DEMO_USERS, 1):
@@ -61,7 +63,7 @@ class Sandbox:
         while True:
             try:
                 message = await self.api.next_message(self.chat_id, timeout=timeout)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 break
             self._render(message)
             timeout = QUIET_SECONDS / 3

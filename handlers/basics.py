@@ -122,7 +122,9 @@ async def whoami(update: Update, context: ItdaContext) -> None:
 @requires("language")
 async def choose_language(update: Update, context: ItdaContext) -> None:
     """Offer the languages as buttons."""
-    markup = keyboard([[(context.tr("language.ko"), "lang:ko"), (context.tr("language.en"), "lang:en")]])
+    markup = keyboard(
+        [[(context.tr("language.ko"), "lang:ko"), (context.tr("language.en"), "lang:en")]]
+    )
     await say(update, context, context.tr("language.choose"), markup)
 
 

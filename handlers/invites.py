@@ -45,7 +45,9 @@ async def agency_chosen(update: Update, context: ItdaContext) -> int:
         await explain(update, context, DomainError("invite.unknown_agency"))
         return END
     context.user_data[DRAFT] = {"agency_id": agency_id}
-    roles = membership.allowed_invite_roles(membership.Actor(query.from_user.id, context.member), agency)
+    roles = membership.allowed_invite_roles(
+        membership.Actor(query.from_user.id, context.member), agency
+    )
     buttons = [(context.tr(f"role.{r}"), f"inv:role:{r}") for r in roles]
     rows = [buttons, [(context.tr("common.btn_cancel"), "inv:cancel")]]
     await say(
@@ -103,7 +105,9 @@ async def cancel(update: Update, context: ItdaContext) -> int:
     await answer(update)
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
-    await say(update, context, context.tr("common.cancelled"), edit=update.callback_query is not None)
+    await say(
+        update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
+    )
     return END
 
 
@@ -113,7 +117,9 @@ async def list_invites(update: Update, context: ItdaContext) -> None:
     runtime = context.runtime
     async with runtime.session() as session:
         invites = await invites_db.list_open_invites(session=session, now=runtime.clock.now())
-        agencies = {a.id: a for a in await council_db.list_agencies(session=session, active_only=False)}
+        agencies = {
+            a.id: a for a in await council_db.list_agencies(session=session, active_only=False)
+        }
     if not invites:
         await say(update, context, context.tr("invites.none"))
         return

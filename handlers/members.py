@@ -31,7 +31,9 @@ async def members_menu(update: Update, context: ItdaContext) -> None:
     async with context.runtime.session() as session:
         agencies = await council_db.list_agencies(session=session)
         counts = await members_db.count_members_by_agency(session=session)
-    buttons = [(f"{a.short_name} ({counts.get(a.id or 0, 0)})", f"mem:ag:{a.id}") for a in agencies]
+    buttons = [
+        (f"{a.short_name} ({counts.get(a.id or 0, 0)})", f"mem:ag:{a.id}") for a in agencies
+    ]
     await say(update, context, context.tr("members.choose_agency"), keyboard(in_rows(buttons, 2)))
 
 
@@ -51,13 +53,21 @@ async def show_agency(update: Update, context: ItdaContext) -> None:
         await explain(update, context, DomainError("invite.unknown_agency"))
         return
     if not members:
-        await say(update, context, context.tr("members.none", agency=html.escape(agency.name)), edit=True)
+        await say(
+            update, context, context.tr("members.none", agency=html.escape(agency.name)), edit=True
+        )
         return
     lines = [context.tr("members.title", agency=html.escape(agency.name), count=len(members))]
     buttons = []
     for m in members:
-        lines.append(context.tr("members.line", name=html.escape(m.display_name), role=context.tr(f"role.{m.role}")))
-        buttons.append((context.tr("members.btn_deactivate", name=m.display_name[:20]), f"mem:off:{m.id}"))
+        lines.append(
+            context.tr(
+                "members.line", name=html.escape(m.display_name), role=context.tr(f"role.{m.role}")
+            )
+        )
+        buttons.append(
+            (context.tr("members.btn_deactivate", name=m.display_name[:20]), f"mem:off:{m.id}")
+        )
     await say(update, context, "\n".join(lines), keyboard(in_rows(buttons, 1)), edit=True)
 
 
@@ -76,12 +86,19 @@ async def confirm_deactivate(update: Update, context: ItdaContext) -> None:
         await explain(update, context, DomainError("members.unknown"))
         return
     markup = keyboard(
-        [[(context.tr("members.btn_confirm"), f"mem:offok:{member_id}"),
-          (context.tr("common.btn_cancel"), "mem:keep")]]
+        [
+            [
+                (context.tr("members.btn_confirm"), f"mem:offok:{member_id}"),
+                (context.tr("common.btn_cancel"), "mem:keep"),
+            ]
+        ]
     )
     await say(
-        update, context, context.tr("members.confirm", name=html.escape(member.display_name)),
-        markup, edit=True,
+        update,
+        context,
+        context.tr("members.confirm", name=html.escape(member.display_name)),
+        markup,
+        edit=True,
     )
 
 
@@ -104,12 +121,16 @@ async def deactivate(update: Update, context: ItdaContext) -> None:
         await explain(update, context, error)
         return
     await say(
-        update, context, context.tr("members.deactivated", name=html.escape(member.display_name)),
+        update,
+        context,
+        context.tr("members.deactivated", name=html.escape(member.display_name)),
         edit=True,
     )
     await menus.set_member_menu(context.bot, member, None)
     try:
-        await context.bot.send_message(member.telegram_id, Translator(member.language)("members.you_were_deactivated"))
+        await context.bot.send_message(
+            member.telegram_id, Translator(member.language)("members.you_were_deactivated")
+        )
     except TelegramError:
         pass  # they may have blocked the bot; the deactivation stands
 

@@ -82,10 +82,17 @@ async def _ask_confirm(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     name = context.user_data[ONBOARDING_DRAFT]["name"]
     markup = keyboard(
-        [[(context.tr("onboarding.btn_yes"), "onb:yes"), (context.tr("onboarding.btn_edit"), "onb:edit")],
-         [(context.tr("common.btn_cancel"), "onb:cancel")]]
+        [
+            [
+                (context.tr("onboarding.btn_yes"), "onb:yes"),
+                (context.tr("onboarding.btn_edit"), "onb:edit"),
+            ],
+            [(context.tr("common.btn_cancel"), "onb:cancel")],
+        ]
     )
-    await say(update, context, context.tr("onboarding.confirm_name", name=html.escape(name)), markup)
+    await say(
+        update, context, context.tr("onboarding.confirm_name", name=html.escape(name)), markup
+    )
     return CONFIRM_NAME
 
 
@@ -159,7 +166,9 @@ async def cancel(update: Update, context: ItdaContext) -> int:
     await answer(update)
     if context.user_data is not None:
         context.user_data.pop(ONBOARDING_DRAFT, None)
-    await say(update, context, context.tr("onboarding.cancelled"), edit=update.callback_query is not None)
+    await say(
+        update, context, context.tr("onboarding.cancelled"), edit=update.callback_query is not None
+    )
     return END
 
 

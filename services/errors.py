@@ -1,4 +1,4 @@
-"""Domain errors carry a message key and values; the handler renders them in the user's language."""
+"""Domain errors carry a message key and values; handlers render them in the user's language."""
 
 from __future__ import annotations
 

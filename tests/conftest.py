@@ -29,9 +29,7 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 async def harness(
     api: FakeBotAPI, tmp_path: Path, clock: FrozenClock
 ) -> AsyncIterator[BotHarness]:
-    settings = make_settings(
-        tmp_path, TELEGRAM_API_URL=api.url, ADMIN_IDS="1"
-    )
+    settings = make_settings(tmp_path, TELEGRAM_API_URL=api.url, ADMIN_IDS="1")
     h = BotHarness(api, settings, clock)
     await h.start()
     try:

@@ -11,8 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ["bot", "handlers", "services", "models", "scheduler"]
 HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
-SENDERS = {"send_message", "reply_text", "edit_message_text", "say", "answer", "send_document",
-           "send_photo", "edit_text"}
+SENDERS = {
+    "send_message",
+    "reply_text",
+    "edit_message_text",
+    "say",
+    "answer",
+    "send_document",
+    "send_photo",
+    "edit_text",
+}
 # Data modules whose Korean text is data (names of demo people, help for operators), not UI.
 DATA_FILES = {"services/demo.py", "bot/cli.py"}
 
@@ -30,8 +38,11 @@ def used_keys() -> set[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         # Audit actions look like keys ("invite.create") but are data, not messages.
         actions = {
-            id(k.value) for n in ast.walk(tree) if isinstance(n, ast.Call)
-            for k in n.keywords if k.arg == "action"
+            id(k.value)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call)
+            for k in n.keywords
+            if k.arg == "action"
         }
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -100,7 +111,8 @@ def test_no_korean_literals_in_code() -> None:
             id(n.body[0].value)
             for n in ast.walk(tree)
             if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and n.body and isinstance(n.body[0], ast.Expr)
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
             and isinstance(n.body[0].value, ast.Constant)
         }
         for node in ast.walk(tree):
@@ -121,8 +133,10 @@ def test_no_literal_text_sent_to_users() -> None:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
-                node.func, "id", ""
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else getattr(node.func, "id", "")
             )
             if name not in SENDERS:
                 continue

@@ -31,7 +31,9 @@ async def _coordinator(rt: Runtime) -> membership.Actor:
     async with rt.session() as s:
         province = await council_db.get_agency_by_code(session=s, code="chungnam-province")
         assert province is not None
-        m = Member(telegram_id=10, display_name="김민지", agency_id=province.id, role="coordinator")
+        m = Member(
+            telegram_id=10, display_name="김민지", agency_id=province.id, role="coordinator"
+        )
         s.add(m)
     return membership.Actor(10, m)
 
@@ -70,15 +72,25 @@ async def test_invite_is_used_exactly_once(runtime: Runtime, clock: FrozenClock)
         )
     async with runtime.session() as s:
         member, agency = await membership.accept_invite(
-            session=s, clock=clock, code=invite.code, telegram_id=20,
-            display_name=" 이수진 ", username=None, language="ko",
+            session=s,
+            clock=clock,
+            code=invite.code,
+            telegram_id=20,
+            display_name=" 이수진 ",
+            username=None,
+            language="ko",
         )
     assert member.display_name == "이수진" and agency.code == "saeil-cheonan"
     with pytest.raises(DomainError) as err:
         async with runtime.session() as s:
             await membership.accept_invite(
-                session=s, clock=clock, code=invite.code, telegram_id=21,
-                display_name="다른사람", username=None, language="ko",
+                session=s,
+                clock=clock,
+                code=invite.code,
+                telegram_id=21,
+                display_name="다른사람",
+                username=None,
+                language="ko",
             )
     assert err.value.key == "invite.used"
     async with runtime.session() as s:
@@ -100,8 +112,11 @@ async def test_expired_and_revoked_invites(runtime: Runtime, clock: FrozenClock)
     async with runtime.session() as s:
         await membership.revoke_invite(session=s, clock=clock, actor=lead, invite_id=revoked.id)
     later = FrozenClock(clock.now() + timedelta(days=7, seconds=1))
-    for code, clk, key in [(old.code, later, "invite.expired"), (revoked.code, clock, "invite.revoked"),
-                           ("nope", clock, "invite.unknown")]:
+    for code, clk, key in [
+        (old.code, later, "invite.expired"),
+        (revoked.code, clock, "invite.revoked"),
+        ("nope", clock, "invite.unknown"),
+    ]:
         with pytest.raises(DomainError) as err:
             async with runtime.session() as s:
                 await membership.open_invite(session=s, clock=clk, code=code)
@@ -114,14 +129,21 @@ async def test_roles_that_may_be_invited(runtime: Runtime, clock: FrozenClock) -
     with pytest.raises(NotAllowed):
         async with runtime.session() as s:
             await membership.create_invite(
-                session=s, clock=clock, actor=lead, agency_id=saeil, role="coordinator",
+                session=s,
+                clock=clock,
+                actor=lead,
+                agency_id=saeil,
+                role="coordinator",
                 valid_days=7,
             )
     with pytest.raises(NotAllowed):  # only admins invite admins
         async with runtime.session() as s:
             await membership.create_invite(
-                session=s, clock=clock, actor=lead,
-                agency_id=await _agency_id(runtime, "chungnam-province"), role="admin",
+                session=s,
+                clock=clock,
+                actor=lead,
+                agency_id=await _agency_id(runtime, "chungnam-province"),
+                role="admin",
                 valid_days=7,
             )
     staff = membership.Actor(30, Member(telegram_id=30, display_name="x", role="staff"))

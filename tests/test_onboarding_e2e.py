@@ -59,8 +59,14 @@ async def test_invite_flow_single_use(harness: BotHarness, api: FakeBotAPI) -> N
     assert "참여했어요" in done["text"] and "천안여성새로일하기센터" in done["text"]
     # The member's own command menu was set for their chat.
     await api.wait_for(
-        lambda c: c.method == "setMyCommands" and f'"chat_id": {SAEIL}' in str(c.params.get("scope"))
-        or (isinstance(c.params.get("scope"), dict) and c.params["scope"].get("chat_id") == SAEIL)
+        lambda c: (
+            c.method == "setMyCommands"
+            and f'"chat_id": {SAEIL}' in str(c.params.get("scope"))
+            or (
+                isinstance(c.params.get("scope"), dict)
+                and c.params["scope"].get("chat_id") == SAEIL
+            )
+        )
     )
     who = await harness.send(SAEIL, "/whoami")
     assert "천안여성새로일하기센터" in who["text"] and "담당자" in who["text"]
@@ -90,9 +96,7 @@ async def test_typed_name_and_invalid_name(harness: BotHarness, api: FakeBotAPI)
     assert "박정호님" in done["text"]
 
 
-async def test_expired_and_revoked_invites_refused(
-    harness: BotHarness, api: FakeBotAPI
-) -> None:
+async def test_expired_and_revoked_invites_refused(harness: BotHarness, api: FakeBotAPI) -> None:
     api.add_user(ADMIN, "Admin")
     expiring = await make_invite(harness, ADMIN, "아산새일센터", "담당자")
     revoked = await make_invite(harness, ADMIN, "아산새일센터", "담당자")

@@ -29,8 +29,12 @@ def env_for(tmp_path: Path, **values: str) -> dict[str, str]:
 async def test_run_connects_and_answers(api: FakeBotAPI, tmp_path: Path) -> None:
     env = env_for(tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url, ADMIN_IDS="1")
     proc = await asyncio.create_subprocess_exec(
-        *ITDA, "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *ITDA,
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await api.wait_for(lambda c: c.method == "getUpdates", timeout=30)
@@ -65,8 +69,12 @@ async def test_bad_settings_exit_2_with_one_line(
     tmp_path: Path, values: dict[str, str], setting: str
 ) -> None:
     proc = await asyncio.create_subprocess_exec(
-        *ITDA, "run", cwd=tmp_path, env=env_for(tmp_path, **values),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *ITDA,
+        "run",
+        cwd=tmp_path,
+        env=env_for(tmp_path, **values),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 2
@@ -83,7 +91,11 @@ async def test_help_and_db_upgrade(tmp_path: Path) -> None:
     out, _ = await proc.communicate()
     assert proc.returncode == 0 and b"sandbox" in out and b"seed" in out
     proc = await asyncio.create_subprocess_exec(
-        *ITDA, "seed", "--demo", cwd=tmp_path, env=env_for(tmp_path),
+        *ITDA,
+        "seed",
+        "--demo",
+        cwd=tmp_path,
+        env=env_for(tmp_path),
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await proc.communicate()

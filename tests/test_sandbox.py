@@ -9,13 +9,31 @@ from tests.test_run_command import ITDA, env_for
 
 
 async def test_sandbox_session(tmp_path: Path) -> None:
-    script = "\n".join(
-        [":as coordinator", "/help", "/invite", ":tap 10", ":tap 1", ":as saeil", "/whoami",
-         ":group", "/help", ":quit"]
-    ) + "\n"
+    script = (
+        "\n".join(
+            [
+                ":as coordinator",
+                "/help",
+                "/invite",
+                ":tap 10",
+                ":tap 1",
+                ":as saeil",
+                "/whoami",
+                ":group",
+                "/help",
+                ":quit",
+            ]
+        )
+        + "\n"
+    )
     proc = await asyncio.create_subprocess_exec(
-        *ITDA, "sandbox", "--fresh", cwd=tmp_path, env=env_for(tmp_path),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        *ITDA,
+        "sandbox",
+        "--fresh",
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=90)
