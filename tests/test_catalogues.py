@@ -48,11 +48,14 @@ def used_keys() -> set[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if id(node) in actions:
                     continue
+                if node.value.endswith(FILE_SUFFIXES):
+                    continue
                 if KEY.match(node.value) and node.value.split(".")[0] in PREFIXES:
                     keys.add(node.value)
     return keys
 
 
+FILE_SUFFIXES = (".db", ".py", ".po", ".toml", ".key", ".xlsx", ".csv", ".ics", ".png", ".json")
 PREFIXES = {k.split(".")[0] for k in catalogue("ko")}
 
 
