@@ -217,3 +217,20 @@ async def test_language_switch(harness: BotHarness) -> None:
     assert "English" in done["text"]
     who = await harness.send(SAEIL, "/whoami")
     assert "Agency:" in who["text"]
+
+
+async def test_command_menus_per_scope_and_language(harness: BotHarness, api: FakeBotAPI) -> None:
+    private_ko = api.commands_for({"type": "all_private_chats"}, "")
+    private_en = api.commands_for({"type": "all_private_chats"}, "en")
+    group_ko = api.commands_for({"type": "all_group_chats"}, "")
+    assert {c["command"] for c in private_ko} == {"start", "help", "cancel", "language"}
+    assert any("시작" in c["description"] for c in private_ko)
+    assert any("Start" == c["description"] for c in private_en)
+    assert {c["command"] for c in group_ko} >= {"help", "register_group"}
+    assert "invite" not in {c["command"] for c in group_ko}  # data entry is private-only
+    # A coordinator's own menu (their private chat) has the coordinator commands.
+    await harness.add_member(COORD, "김민지", "chungnam-province", "coordinator")
+    await harness.send(COORD, "/start")
+    await api.wait_for(lambda c: c.method == "setMyCommands" and str(COORD) in str(c.params))
+    own = api.commands_for({"type": "chat", "chat_id": COORD}, "")
+    assert {"invite", "members", "invites"} <= {c["command"] for c in own}
