@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -19,7 +19,7 @@ from services.membership import Actor
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, ItdaContext], Awaitable[Any]]
+Callback = Callable[[Update, ItdaContext], Coroutine[Any, Any, Any]]
 Button = tuple[str, str]  # (label, callback data)
 
 END = ConversationHandler.END

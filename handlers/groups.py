@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from telegram import Update
 from telegram.ext import CommandHandler
@@ -34,4 +35,4 @@ async def register_group(update: Update, context: ItdaContext) -> None:
     await say(update, context, context.tr(key, title=html.escape(group.title)))
 
 
-HANDLERS = [CommandHandler("register_group", register_group)]
+HANDLERS: list[CommandHandler[Any, Any]] = [CommandHandler("register_group", register_group)]
