@@ -40,7 +40,7 @@ DATE_AGAIN, NEED_TIME, HAVE_START = range(3)
 def when_text(tr: Translator, at: datetime) -> str:
     return tr(
         "meetings.when",
-        md=at.strftime("%m/%d").lstrip("0"),
+        md=f"{at.month}/{at.day}",
         wd=tr(f"meetings.weekday.{at.weekday()}"),
         hm=at.strftime("%H:%M"),
     )

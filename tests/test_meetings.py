@@ -306,3 +306,22 @@ async def test_demo_season_is_idempotent(runtime: Runtime, clock: FrozenClock) -
     assert any(r.waitlisted for r in rows) and any(r.mode == "written" for r in rows)
     council = next(m for m in meetings if m.kind == "council")
     assert council.notes and any(r.present for r in rows if r.meeting_id == council.id)
+
+
+def test_dynamic_message_keys_exist() -> None:
+    from locales import catalogue
+
+    keys = [f"meetings.weekday.{i}" for i in range(7)]
+    keys += [f"meetings.rsvp.{a}" for a in (*svc.RSVP_ANSWERS, "none")]
+    keys += [f"meetings.rsvp_btn.{a}" for a in svc.RSVP_ANSWERS]
+    keys += [f"meetings.status.{s}" for s in ("scheduled", "held", "cancelled")]
+    keys += [f"meetings.notice.{w}" for w in ("cancelled", "moved")]
+    keys += [
+        f"meetingday.{k}.{w}" for k in ("notice", "host_notice") for w in ("cancelled", "moved")
+    ]
+    keys += [f"meetingday.pick_company.{a}" for a in ("ri", "rh", "rp")]
+    keys += [f"meetingday.result.{r}" for r in ("none", "hired", "in_progress", "not_hired")]
+    keys += [f"meetingday.seeker_state.{s}" for s in ("invited", "waitlisted", "removed")]
+    for lang in ("ko", "en"):
+        missing = [k for k in keys if k not in catalogue(lang)]
+        assert not missing, (lang, missing)
