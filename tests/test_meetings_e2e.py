@@ -101,6 +101,7 @@ async def test_council_meeting_rsvp_attendance_notes(
     refused = await h.send(COORD, "결정 없음")
     assert "출석자가 한 명도 없어요" in refused["text"]
     listing = await h.send(SAEIL, "/meetings")
+    assert "실무자협의회" in listing["text"] and "내 응답: 불참" in listing["text"]
     opened = await h.press(SAEIL, listing, "1번")
     checked = await h.press(SAEIL, opened, "체크인")
     assert "체크인했어요" in checked["text"]
