@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.warnings import PTBUserWarning
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import basics, groups, invites, members, onboarding
+from handlers import basics, groups, invites, meeting_days, meetings, members, onboarding
 
 # Our conversations are per user and chat on purpose (a form is not tied to one message).
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
@@ -22,6 +22,11 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # Group 0, first the conversations: while a form is open, its states own the user's input.
     app.add_handler(onboarding.build_conversation())
     app.add_handler(invites.build_conversation())
+    app.add_handler(meetings.build_council_conversation())
+    app.add_handler(meetings.build_notes_conversation())
+    app.add_handler(meetings.build_move_conversation())
+    app.add_handler(meeting_days.build_day_conversation())
+    app.add_handler(meeting_days.build_capacity_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -31,6 +36,8 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(invites.HANDLERS)
     app.add_handlers(members.HANDLERS)
     app.add_handlers(groups.HANDLERS)
+    app.add_handlers(meetings.HANDLERS)
+    app.add_handlers(meeting_days.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

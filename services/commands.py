@@ -36,6 +36,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("invites", "cmd.invites", LEADS),
     CommandSpec("members", "cmd.members", LEADS),
     CommandSpec("register_group", "cmd.register_group", LEADS, frozenset({GROUP})),
+    CommandSpec("meetings", "cmd.meetings", MEMBERS),
+    CommandSpec("council_meeting", "cmd.council_meeting", LEADS),
+    CommandSpec(
+        "meeting_day", "cmd.meeting_day", MEMBERS,
+        staff_kinds=frozenset({AgencyKind.SAEIL_CENTER}),
+    ),
 )
 
 STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})

@@ -1,0 +1,703 @@
+"""Meeting days (만남의 날): created by a 새일센터 for its region; inviting companies and seekers;
+the checklist on the day; results per seeker and company; closing the day.
+
+Seekers' details appear only on the host centre's screens (services.meetings.day_sheet).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import ItdaContext
+from handlers.common import END, Button, actor, answer, explain, in_rows, keyboard, requires, say
+from handlers.meetings import (
+    HAVE_START,
+    NEED_TIME,
+    _id,
+    ask_date,
+    counts_text,
+    date_handlers,
+    draft_of,
+    show_meeting,
+    stale,
+    take_date,
+    take_time,
+    time_handlers,
+    when_text,
+)
+from services import meetings as svc
+from services.errors import DomainError
+from services.text import escape
+
+# --- /meeting_day: creating a meeting day ------------------------------------------------------
+D_REGION, D_DATE, D_TIME, D_VENUE, D_CAPACITY, D_CONTACT, D_CONFIRM = range(7)
+DAY_DRAFT = "meeting_day"
+CAPACITY_CHOICES = (10, 20, 30, 50)
+
+
+def _cancel_row(context: ItdaContext, prefix: str = "md") -> list[Button]:
+    return [(context.tr("common.btn_cancel"), f"{prefix}:cancel")]
+
+
+@requires("meeting_day")
+async def start_day(update: Update, context: ItdaContext) -> int:
+    """A 새일센터 starts a meeting day: the region (if it serves several), then the date."""
+    assert context.user_data is not None
+    try:
+        async with context.runtime.session() as session:
+            regions = await svc.host_regions(session=session, actor=actor(update, context))
+    except DomainError as error:
+        await explain(update, context, error)
+        return END
+    context.user_data[DAY_DRAFT] = {"regions": dict(regions)}
+    if len(regions) == 1:
+        context.user_data[DAY_DRAFT]["region"] = regions[0][0]
+        await ask_date(
+            update,
+            context,
+            "md",
+            lead=context.tr("meetingday.new_intro", region=escape(regions[0][1])),
+        )
+        return D_DATE
+    buttons = [(name, f"md:rg:{code}") for code, name in regions]
+    rows = in_rows(buttons, 3) + [_cancel_row(context)]
+    await say(update, context, context.tr("meetingday.ask_region"), keyboard(rows))
+    return D_REGION
+
+
+async def day_region(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    draft = draft_of(context, DAY_DRAFT)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.split(":")[2]
+    if draft is None or code not in draft["regions"]:
+        return await stale(update, context)
+    draft["region"] = code
+    await ask_date(
+        update,
+        context,
+        "md",
+        edit=True,
+        lead=context.tr("meetingday.new_intro", region=escape(draft["regions"][code])),
+    )
+    return D_DATE
+
+
+async def day_date(update: Update, context: ItdaContext) -> int:
+    draft = draft_of(context, DAY_DRAFT)
+    if draft is None:
+        return await stale(update, context)
+    step = await take_date(update, context, draft, "md")
+    if step == HAVE_START:
+        return await _ask_venue(update, context)
+    return D_TIME if step == NEED_TIME else D_DATE
+
+
+async def day_time(update: Update, context: ItdaContext) -> int:
+    draft = draft_of(context, DAY_DRAFT)
+    if draft is None:
+        return await stale(update, context)
+    if not await take_time(update, context, draft, "md"):
+        return D_TIME
+    return await _ask_venue(update, context)
+
+
+async def _ask_venue(update: Update, context: ItdaContext) -> int:
+    await say(
+        update, context, context.tr("meetingday.ask_venue"), keyboard([_cancel_row(context)])
+    )
+    return D_VENUE
+
+
+async def day_venue(update: Update, context: ItdaContext) -> int:
+    draft = draft_of(context, DAY_DRAFT)
+    if draft is None:
+        return await stale(update, context)
+    assert update.message is not None
+    try:
+        draft["venue"] = svc.clean_venue(update.message.text)
+    except DomainError as error:
+        await explain(update, context, error)
+        return D_VENUE
+    buttons = [(str(n), f"md:cp:{n}") for n in CAPACITY_CHOICES]
+    await say(
+        update,
+        context,
+        context.tr("meetingday.ask_capacity"),
+        keyboard([buttons, _cancel_row(context)]),
+    )
+    return D_CAPACITY
+
+
+async def day_capacity(update: Update, context: ItdaContext) -> int:
+    draft = draft_of(context, DAY_DRAFT)
+    if draft is None:
+        return await stale(update, context)
+    query = update.callback_query
+    try:
+        if query is not None:
+            await answer(update)
+            assert query.data is not None
+            draft["capacity"] = svc.parse_capacity(query.data.split(":")[2])
+        else:
+            assert update.message is not None
+            draft["capacity"] = svc.parse_capacity(update.message.text)
+    except DomainError as error:
+        await explain(update, context, error)
+        return D_CAPACITY
+    await say(
+        update, context, context.tr("meetingday.ask_contact"), keyboard([_cancel_row(context)])
+    )
+    return D_CONTACT
+
+
+async def day_contact(update: Update, context: ItdaContext) -> int:
+    draft = draft_of(context, DAY_DRAFT)
+    if draft is None:
+        return await stale(update, context)
+    assert update.message is not None
+    try:
+        draft["contact"] = svc.clean_contact(update.message.text)
+    except DomainError as error:
+        await explain(update, context, error)
+        return D_CONTACT
+    return await _confirm_day(update, context, draft)
+
+
+async def _confirm_day(update: Update, context: ItdaContext, draft: dict) -> int:
+    tr = context.tr
+    text = tr(
+        "meetingday.confirm",
+        region=escape(draft["regions"][draft["region"]]),
+        when=when_text(tr, datetime.fromisoformat(draft["starts_at"])),
+        venue=escape(draft["venue"]),
+        capacity=draft["capacity"],
+        contact=escape(draft["contact"]),
+    )
+    markup = keyboard([[(tr("meetings.btn_save"), "md:save")], _cancel_row(context)])
+    await say(update, context, text, markup)
+    return D_CONFIRM
+
+
+async def day_save(update: Update, context: ItdaContext) -> int:
+    """Save once; an overlap or a past time sends the user back to the date, draft kept."""
+    await answer(update)
+    assert context.user_data is not None
+    draft = context.user_data.pop(DAY_DRAFT, None)
+    if not draft or "contact" not in draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    try:
+        async with context.runtime.session() as session:
+            meeting = await svc.create_meeting_day(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                region_code=draft["region"],
+                starts_at=datetime.fromisoformat(draft["starts_at"]),
+                venue=draft["venue"],
+                capacity=draft["capacity"],
+                contact=draft["contact"],
+            )
+    except DomainError as error:
+        if error.key in ("meetingday.overlap", "meetings.when_past", "meetings.when_too_far"):
+            context.user_data[DAY_DRAFT] = draft
+            await ask_date(update, context, "md", lead=context.tr(error.key, **error.values))
+            return D_DATE
+        await explain(update, context, error)
+        return END
+    assert meeting.id is not None
+    await say(update, context, context.tr("meetingday.created"), edit=True)
+    await show_meeting(update, context, meeting.id)
+    return END
+
+
+async def cancel_day_form(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    if context.user_data is not None:
+        context.user_data.pop(DAY_DRAFT, None)
+        context.user_data.pop(CAPACITY, None)
+    await say(
+        update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
+    )
+    return END
+
+
+def build_day_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[CommandHandler("meeting_day", start_day)],
+        states={
+            D_REGION: [CallbackQueryHandler(day_region, pattern=r"^md:rg:[\w-]+$")],
+            D_DATE: date_handlers("md", day_date, day_date),
+            D_TIME: time_handlers("md", day_time),
+            D_VENUE: [MessageHandler(text, day_venue)],
+            D_CAPACITY: [
+                CallbackQueryHandler(day_capacity, pattern=r"^md:cp:\d+$"),
+                MessageHandler(text, day_capacity),
+            ],
+            D_CONTACT: [MessageHandler(text, day_contact)],
+            D_CONFIRM: [CallbackQueryHandler(day_save, pattern=r"^md:save$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel_day_form),
+            CallbackQueryHandler(cancel_day_form, pattern=r"^md:cancel$"),
+        ],
+        name="meeting_day",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+# --- capacity (a small form) -------------------------------------------------------------------
+CAP_TEXT = 0
+CAPACITY = "meeting_day_capacity"
+
+
+async def start_capacity(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    assert context.user_data is not None
+    context.user_data[CAPACITY] = {"meeting_id": _id(update)}
+    buttons = [(str(n), f"mc2:cp:{n}") for n in CAPACITY_CHOICES]
+    await say(
+        update,
+        context,
+        context.tr("meetingday.ask_capacity"),
+        keyboard([buttons, _cancel_row(context, "mc2")]),
+    )
+    return CAP_TEXT
+
+
+async def capacity_given(update: Update, context: ItdaContext) -> int:
+    """A new capacity: never below the seekers already invited; frees waiting places."""
+    assert context.user_data is not None
+    draft = draft_of(context, CAPACITY)
+    if draft is None:
+        return await stale(update, context)
+    query = update.callback_query
+    try:
+        if query is not None:
+            await answer(update)
+            assert query.data is not None
+            capacity = svc.parse_capacity(query.data.split(":")[2])
+        else:
+            assert update.message is not None
+            capacity = svc.parse_capacity(update.message.text)
+        async with context.runtime.session() as session:
+            meeting, promoted = await svc.change_capacity(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                meeting_id=draft["meeting_id"],
+                capacity=capacity,
+            )
+    except DomainError as error:
+        if error.key in ("meetingday.capacity_invalid", "meetingday.capacity_below_invited"):
+            await explain(update, context, error)
+            return CAP_TEXT
+        context.user_data.pop(CAPACITY, None)
+        await explain(update, context, error)
+        return END
+    context.user_data.pop(CAPACITY, None)
+    assert meeting.id is not None
+    await show_meeting(
+        update,
+        context,
+        meeting.id,
+        lead=context.tr("meetingday.capacity_saved", capacity=capacity, promoted=promoted),
+    )
+    return END
+
+
+def build_capacity_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(start_capacity, pattern=r"^mday:cap:\d+$")],
+        states={
+            CAP_TEXT: [
+                CallbackQueryHandler(capacity_given, pattern=r"^mc2:cp:\d+$"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, capacity_given),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel_day_form),
+            CallbackQueryHandler(cancel_day_form, pattern=r"^mc2:cancel$"),
+        ],
+        name="meeting_day_capacity",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+# --- inviting companies and seekers ------------------------------------------------------------
+async def companies(update: Update, context: ItdaContext) -> None:
+    """Openings in the centre's 시군 (approved subsidy workplaces first), tap to invite."""
+    await answer(update)
+    await _companies(update, context, _id(update), edit=False)
+
+
+async def _companies(
+    update: Update, context: ItdaContext, meeting_id: int, *, edit: bool, lead: str = ""
+) -> None:
+    tr = context.tr
+    try:
+        async with context.runtime.session() as session:
+            _, choices = await svc.company_choices(
+                session=session, actor=actor(update, context), meeting_id=meeting_id
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    buttons = [
+        (
+            ("✅ " if c.invited else "⬜ ") + ("★ " if c.subsidy else "") + c.label[:40],
+            f"mday:to:{meeting_id}:{c.opening_id}",
+        )
+        for c in choices[:60]
+    ]
+    rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
+    key = "meetingday.companies_title" if choices else "meetingday.companies_none"
+    invited = sum(1 for c in choices if c.invited)
+    text = (lead + "\n" if lead else "") + tr(key, invited=invited, total=len(choices))
+    await say(update, context, text, keyboard(rows), edit=edit)
+
+
+async def toggle_company(update: Update, context: ItdaContext) -> None:
+    await answer(update)
+    meeting_id, opening_id = _id(update, 2), _id(update, 3)
+    try:
+        async with context.runtime.session() as session:
+            invited, label = await svc.toggle_company(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                meeting_id=meeting_id,
+                opening_id=opening_id,
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    key = "meetingday.company_invited" if invited else "meetingday.company_removed"
+    await _companies(
+        update, context, meeting_id, edit=True, lead=context.tr(key, company=escape(label))
+    )
+
+
+async def seekers(update: Update, context: ItdaContext) -> None:
+    """The centre's own seekers (host only), tap to invite; over capacity means waiting list."""
+    await answer(update)
+    await _seekers(update, context, _id(update), edit=False)
+
+
+async def _seekers(
+    update: Update, context: ItdaContext, meeting_id: int, *, edit: bool, lead: str = ""
+) -> None:
+    tr = context.tr
+    try:
+        async with context.runtime.session() as session:
+            meeting, choices, taken = await svc.seeker_choices(
+                session=session, actor=actor(update, context), meeting_id=meeting_id
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    marks = {None: "⬜ ", "invited": "✅ ", "waitlisted": "⏳ "}
+    buttons = [
+        (marks[c.state] + c.label[:40], f"mday:ts:{meeting_id}:{c.seeker_id}")
+        for c in choices[:80]
+    ]
+    rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
+    waiting = sum(1 for c in choices if c.state == "waitlisted")
+    key = "meetingday.seekers_title" if choices else "meetingday.seekers_none"
+    text = (lead + "\n" if lead else "") + tr(
+        key, taken=taken, capacity=meeting.capacity or 0, waitlisted=waiting
+    )
+    await say(update, context, text, keyboard(rows), edit=edit)
+
+
+async def toggle_seeker(update: Update, context: ItdaContext) -> None:
+    await answer(update)
+    meeting_id, seeker_id = _id(update, 2), _id(update, 3)
+    try:
+        async with context.runtime.session() as session:
+            result = await svc.toggle_seeker(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                meeting_id=meeting_id,
+                seeker_id=seeker_id,
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    lead = context.tr(f"meetingday.seeker_state.{result.state}", promoted=result.promoted)
+    await _seekers(update, context, meeting_id, edit=True, lead=lead)
+
+
+# --- the checklist on the day ------------------------------------------------------------------
+def _presence_mark(p: svc.Participant) -> str:
+    if not p.present:
+        return "⬜"
+    if p.kind == "company" and p.mode == svc.MODE_WRITTEN:
+        return "📝"
+    return "✅"
+
+
+async def checklist(update: Update, context: ItdaContext) -> None:
+    """Tap seekers and companies present; a company taps through on site, in writing, absent."""
+    await answer(update)
+    await _checklist(update, context, _id(update), edit=False)
+
+
+async def _checklist(update: Update, context: ItdaContext, meeting_id: int, *, edit: bool) -> None:
+    tr = context.tr
+    try:
+        async with context.runtime.session() as session:
+            sheet = await svc.day_sheet(
+                session=session, actor=actor(update, context), meeting_id=meeting_id
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    buttons: list[Button] = []
+    for p in sheet.seekers:
+        wait = "⏳" if p.waitlisted and not p.present else ""
+        buttons.append((f"{_presence_mark(p)}{wait} {p.label[:36]}", f"mday:ap:{p.attendance_id}"))
+    for p in sheet.companies:
+        buttons.append((f"{_presence_mark(p)} 🏢 {p.label[:34]}", f"mday:ap:{p.attendance_id}"))
+    rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
+    text = tr(
+        "meetingday.checklist_title",
+        seekers=sum(1 for p in sheet.seekers if p.present),
+        seekers_total=len(sheet.seekers),
+        companies=sum(1 for p in sheet.companies if p.present),
+        companies_total=len(sheet.companies),
+    )
+    await say(update, context, text, keyboard(rows), edit=edit)
+
+
+async def toggle_presence(update: Update, context: ItdaContext) -> None:
+    await answer(update)
+    try:
+        async with context.runtime.session() as session:
+            row = await svc.toggle_day_presence(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                attendance_id=_id(update),
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    await _checklist(update, context, row.meeting_id, edit=True)
+
+
+# --- results -----------------------------------------------------------------------------------
+def _result_text(context: ItdaContext, p: svc.Participant) -> str:
+    result = context.tr(f"meetingday.result.{p.result or 'none'}")
+    return context.tr(
+        "meetingday.result_line", label=escape(p.label), interviews=p.interviews, result=result
+    )
+
+
+async def results(update: Update, context: ItdaContext) -> None:
+    """Present seekers: pick one to record interviews, a hire on the spot or a hire in progress."""
+    await answer(update)
+    await _results(update, context, _id(update), edit=False)
+
+
+async def _results(
+    update: Update, context: ItdaContext, meeting_id: int, *, edit: bool, lead: str = ""
+) -> None:
+    tr = context.tr
+    try:
+        async with context.runtime.session() as session:
+            sheet = await svc.day_sheet(
+                session=session, actor=actor(update, context), meeting_id=meeting_id
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    present = [p for p in sheet.seekers if p.present]
+    lines = [lead] if lead else []
+    lines.append(tr("meetingday.results_title" if present else "meetingday.results_none"))
+    lines += [_result_text(context, p) for p in present]
+    companies = [p for p in sheet.companies if p.present]
+    if companies:
+        lines.append(tr("meetingday.results_companies"))
+        lines += [_result_text(context, p) for p in companies]
+    buttons = [(p.label[:40], f"mday:sk:{p.attendance_id}") for p in present]
+    rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
+    await say(update, context, "\n".join(lines), keyboard(rows), edit=edit)
+
+
+async def seeker_result(update: Update, context: ItdaContext) -> None:
+    """One seeker's result buttons."""
+    await answer(update)
+    await _seeker_result(update, context, _id(update))
+
+
+async def _seeker_result(
+    update: Update, context: ItdaContext, row_id: int, lead: str = ""
+) -> None:
+    tr = context.tr
+    try:
+        async with context.runtime.session() as session:
+            meeting_id, me, _ = await svc.seeker_result_view(
+                session=session, actor=actor(update, context), attendance_id=row_id
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    rows = [
+        [
+            (tr("meetingday.btn_interview"), f"mday:ri:{row_id}"),
+            (tr("meetingday.btn_hired"), f"mday:rh:{row_id}"),
+        ],
+        [
+            (tr("meetingday.btn_in_progress"), f"mday:rp:{row_id}"),
+            (tr("meetingday.btn_not_hired"), f"mday:rn:{row_id}"),
+        ],
+        [(tr("meetings.btn_back"), f"mday:rs:{meeting_id}")],
+    ]
+    text = (lead + "\n" if lead else "") + _result_text(context, me)
+    await say(update, context, text, keyboard(rows), edit=True)
+
+
+async def pick_company(update: Update, context: ItdaContext) -> None:
+    """Which company: for an interview, a hire on the spot or a hire in progress."""
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action, row_id = query.data.split(":")[1], _id(update)
+    tr = context.tr
+    try:
+        async with context.runtime.session() as session:
+            _, me, present = await svc.seeker_result_view(
+                session=session, actor=actor(update, context), attendance_id=row_id
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    if not present:
+        await _seeker_result(update, context, row_id, tr("meetingday.no_companies_present"))
+        return
+    buttons = [(c.label[:40], f"mday:{action}c:{row_id}:{c.attendance_id}") for c in present]
+    rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mday:sk:{row_id}")]]
+    await say(
+        update,
+        context,
+        tr(f"meetingday.pick_company.{action}", seeker=escape(me.label)),
+        keyboard(rows),
+        edit=True,
+    )
+
+
+async def company_result(update: Update, context: ItdaContext) -> None:
+    """Record the interview / hire / hire in progress with the chosen company."""
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action = query.data.split(":")[1]
+    row_id, company_id = _id(update, 2), _id(update, 3)
+    recorders = {
+        "ric": (svc.record_interview, "meetingday.interview_saved"),
+        "rhc": (svc.record_spot_hire, "meetingday.hire_saved"),
+        "rpc": (svc.record_in_progress, "meetingday.in_progress_saved"),
+    }
+    recorder, key = recorders[action]
+    try:
+        async with context.runtime.session() as session:
+            await recorder(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                seeker_row_id=row_id,
+                company_row_id=company_id,
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    await _seeker_result(update, context, row_id, context.tr(key))
+
+
+async def not_hired(update: Update, context: ItdaContext) -> None:
+    await answer(update)
+    row_id = _id(update)
+    try:
+        async with context.runtime.session() as session:
+            await svc.record_not_hired(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                seeker_row_id=row_id,
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    await _seeker_result(update, context, row_id, context.tr("meetingday.not_hired_saved"))
+
+
+# --- closing the day ---------------------------------------------------------------------------
+async def confirm_close(update: Update, context: ItdaContext) -> None:
+    await answer(update)
+    meeting_id = _id(update)
+    markup = keyboard(
+        [
+            [
+                (context.tr("meetingday.btn_close_confirm"), f"mday:closeok:{meeting_id}"),
+                (context.tr("meetings.btn_back"), f"mtg:v:{meeting_id}"),
+            ]
+        ]
+    )
+    await say(update, context, context.tr("meetingday.close_confirm"), markup, edit=True)
+
+
+async def close_day(update: Update, context: ItdaContext) -> None:
+    """The day is over: results are final; seekers not hired go to follow-up."""
+    await answer(update)
+    try:
+        async with context.runtime.session() as session:
+            counts, followup = await svc.close_meeting_day(
+                session=session,
+                clock=context.runtime.clock,
+                actor=actor(update, context),
+                meeting_id=_id(update),
+            )
+    except DomainError as error:
+        await explain(update, context, error)
+        return
+    await say(
+        update,
+        context,
+        context.tr("meetingday.closed", followup=followup)
+        + "\n"
+        + counts_text(context.tr, counts),
+        edit=True,
+    )
+
+
+HANDLERS = [
+    CallbackQueryHandler(companies, pattern=r"^mday:co:\d+$"),
+    CallbackQueryHandler(toggle_company, pattern=r"^mday:to:\d+:\d+$"),
+    CallbackQueryHandler(seekers, pattern=r"^mday:se:\d+$"),
+    CallbackQueryHandler(toggle_seeker, pattern=r"^mday:ts:\d+:\d+$"),
+    CallbackQueryHandler(checklist, pattern=r"^mday:ck:\d+$"),
+    CallbackQueryHandler(toggle_presence, pattern=r"^mday:ap:\d+$"),
+    CallbackQueryHandler(results, pattern=r"^mday:rs:\d+$"),
+    CallbackQueryHandler(seeker_result, pattern=r"^mday:sk:\d+$"),
+    CallbackQueryHandler(pick_company, pattern=r"^mday:r[ihp]:\d+$"),
+    CallbackQueryHandler(company_result, pattern=r"^mday:r[ihp]c:\d+:\d+$"),
+    CallbackQueryHandler(not_hired, pattern=r"^mday:rn:\d+$"),
+    CallbackQueryHandler(confirm_close, pattern=r"^mday:close:\d+$"),
+    CallbackQueryHandler(close_day, pattern=r"^mday:closeok:\d+$"),
+]

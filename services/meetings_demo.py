@@ -1,0 +1,255 @@
+"""Demo season for meetings: a held council meeting with attendance and notes, two held meeting
+days with attendance and results (hires through the hires service), and one coming meeting day
+with a waiting list. The texts live in services/data/meetings_demo.toml. Idempotent."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from models import council as council_db
+from models import meetings as meetings_db
+from models import members as members_db
+from models.meetings import COUNCIL, HELD, MEETING_DAY, SCHEDULED
+from models.tables import Attendance, JobOpening, JobSeeker, Meeting
+from services import hires
+from services.meetings import (
+    COUNCIL_LENGTH,
+    MEETING_DAY_LENGTH,
+    MODE_WRITTEN,
+    RESULT_HIRED,
+    RESULT_IN_PROGRESS,
+    RESULT_NOT_HIRED,
+)
+from services.membership import Actor
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "meetings_demo.toml"
+COORDINATOR_ID = 900002  # the demo coordinator (services.demo.DEMO_USERS)
+
+
+def _data() -> dict[str, Any]:
+    with DATA_FILE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+async def _agency_id(session: AsyncSession, code: str) -> int:
+    agency = await council_db.get_agency_by_code(session=session, code=code)
+    assert agency is not None and agency.id is not None, code
+    return agency.id
+
+
+async def _openings(
+    session: AsyncSession, now: datetime, data: list[dict[str, Any]]
+) -> dict[str, JobOpening]:
+    """Existing open openings of each region, or the demo ones when the region has none."""
+    found: dict[str, JobOpening] = {}
+    for region in dict.fromkeys(o["region"] for o in data):
+        existing = list(await meetings_db.open_openings_in(session=session, region_codes=[region]))
+        mine = [o for o in data if o["region"] == region]
+        if not existing:
+            for item in mine:
+                opening = JobOpening(
+                    agency_id=await _agency_id(session, item["agency"]),
+                    company_name=item["company"],
+                    job_title=item["title"],
+                    region_code=region,
+                    weekly_hours=20,
+                    wage_amount=11000,
+                    positions=item["positions"],
+                    subsidy_approved=item["subsidy"],
+                    created_at=now,
+                )
+                existing.append(opening)
+            await meetings_db.save(session=session, rows=existing)
+        for item, opening in zip(mine, existing, strict=False):
+            found[item["key"]] = opening
+    return found
+
+
+async def _seekers(
+    session: AsyncSession, now: datetime, data: list[dict[str, Any]]
+) -> dict[str, JobSeeker]:
+    found: dict[str, JobSeeker] = {}
+    for agency_code in dict.fromkeys(s["agency"] for s in data):
+        agency_id = await _agency_id(session, agency_code)
+        existing = list(await meetings_db.active_seekers_of(session=session, agency_id=agency_id))
+        mine = [s for s in data if s["agency"] == agency_code]
+        if not existing:
+            for item in mine:
+                existing.append(
+                    JobSeeker(
+                        agency_id=agency_id,
+                        name=item["name"],
+                        phone=item["phone"],
+                        phone_key=f"demo-meetings-{item['key']}",
+                        region_code=item["region"],
+                        consent_collect_at=now,
+                        created_at=now,
+                    )
+                )
+            await meetings_db.save(session=session, rows=existing)
+        for item, seeker in zip(mine, existing, strict=False):
+            found[item["key"]] = seeker
+    return found
+
+
+async def demo_step(session: AsyncSession, clock: Clock) -> None:
+    """The entry in services.demo.DEMO_STEPS."""
+    await seed(session=session, clock=clock)
+
+
+async def seed(*, session: AsyncSession, clock: Clock) -> None:
+    province_id = await _agency_id(session, "chungnam-province")
+    if await meetings_db.any_meeting(session=session, kind=COUNCIL, host_agency_id=province_id):
+        return
+    data = _data()
+    now = clock.now()
+    await _council(session, clock, province_id, data["council"])
+    openings = await _openings(session, now, data["openings"])
+    seekers = await _seekers(session, now, data["seekers"])
+    for day in data["meeting_days"]:
+        await _meeting_day(session, clock, day, openings, seekers)
+
+
+async def _council(
+    session: AsyncSession, clock: Clock, province_id: int, item: dict[str, Any]
+) -> None:
+    now = clock.now()
+    start = datetime(now.year, item["month"], item["day"], item["hour"], tzinfo=clock.tz)
+    if start >= now:
+        start = datetime.combine(now.date() - timedelta(days=7), time(item["hour"]), clock.tz)
+    coordinator = await members_db.get_member_by_telegram_id(
+        session=session, telegram_id=COORDINATOR_ID
+    )
+    meeting = await meetings_db.add_meeting(
+        session=session,
+        meeting=Meeting(
+            kind=COUNCIL,
+            host_agency_id=province_id,
+            created_by=coordinator.id if coordinator else None,
+            starts_at=start,
+            ends_at=start + COUNCIL_LENGTH,
+            place=item["place"],
+            agenda=item["agenda"],
+            notes=item["notes"],
+            status=HELD,
+            created_at=start - timedelta(days=10),
+            updated_at=start + COUNCIL_LENGTH,
+        ),
+    )
+    absent = {await _agency_id(session, code) for code in item["absent"]}
+    rows = []
+    for member in await members_db.list_members(session=session):
+        if member.agency_id is None:
+            continue
+        here = member.agency_id not in absent
+        rows.append(
+            Attendance(
+                meeting_id=meeting.id or 0,
+                participant_key=f"m:{member.id}",
+                agency_id=member.agency_id,
+                member_id=member.id,
+                rsvp="yes" if here else "no",
+                rsvp_at=start - timedelta(days=3),
+                present=here,
+                checked_in_at=start if here else None,
+            )
+        )
+    await meetings_db.save(session=session, rows=rows)
+
+
+async def _meeting_day(
+    session: AsyncSession,
+    clock: Clock,
+    item: dict[str, Any],
+    openings: dict[str, JobOpening],
+    seekers: dict[str, JobSeeker],
+) -> None:
+    now = clock.now()
+    host_id = await _agency_id(session, item["host"])
+    day = now.date() + timedelta(days=item["days"])
+    start = datetime.combine(day, time(item["hour"]), clock.tz)
+    held = start < now
+    host = await members_db.get_member_by_telegram_id(
+        session=session, telegram_id=item["host_user"]
+    )
+    meeting = await meetings_db.add_meeting(
+        session=session,
+        meeting=Meeting(
+            kind=MEETING_DAY,
+            host_agency_id=host_id,
+            created_by=host.id if host else None,
+            starts_at=start,
+            ends_at=start + MEETING_DAY_LENGTH,
+            place=item["venue"],
+            region_code=item["region"],
+            capacity=item["capacity"],
+            contact=item["contact"],
+            status=HELD if held else SCHEDULED,
+            created_at=start - timedelta(days=14),
+        ),
+    )
+    assert meeting.id is not None
+    region = item["region"]
+    company_rows = {
+        key: Attendance(
+            meeting_id=meeting.id,
+            participant_key=f"o:{o.id}",
+            agency_id=o.agency_id,
+            opening_id=o.id,
+            present=True if held else None,
+            mode=MODE_WRITTEN if key in item["written"] else "onsite",
+        )
+        for key, o in openings.items()
+        if o.region_code == region
+    }
+    seeker_rows: dict[str, Attendance] = {}
+    for index, (key, s) in enumerate(
+        (k, s) for k, s in seekers.items() if s.region_code == region
+    ):
+        seeker_rows[key] = Attendance(
+            meeting_id=meeting.id,
+            participant_key=f"s:{s.id}",
+            agency_id=s.agency_id,
+            seeker_id=s.id,
+            waitlisted=index >= item["capacity"],
+            present=True if held else None,
+        )
+    await meetings_db.save(session=session, rows=[*company_rows.values(), *seeker_rows.values()])
+    if not held:
+        return
+    for seeker_key, opening_key in item["interviews"]:
+        seeker_rows[seeker_key].interviews += 1
+        company_rows[opening_key].interviews += 1
+    for seeker_key, opening_key in item["in_progress"]:
+        seeker_rows[seeker_key].result = RESULT_IN_PROGRESS
+        seeker_rows[seeker_key].interviews += 1
+        company_rows[opening_key].result = RESULT_IN_PROGRESS
+        company_rows[opening_key].interviews += 1
+    assert host is not None
+    for seeker_key, opening_key in item["hired"]:
+        await hires.record_hire(
+            session=session,
+            clock=clock,
+            actor=Actor(host.telegram_id, host),
+            seeker_id=seekers[seeker_key].id or 0,
+            opening_id=openings[opening_key].id or 0,
+            hired_on=day,
+            meeting_id=meeting.id,
+        )
+        seeker_rows[seeker_key].result = company_rows[opening_key].result = RESULT_HIRED
+        seeker_rows[seeker_key].interviews += 1
+        company_rows[opening_key].interviews += 1
+    for key, row in seeker_rows.items():
+        if row.result != RESULT_HIRED:
+            row.result = row.result or RESULT_NOT_HIRED
+            seekers[key].followup = True
+    await meetings_db.save(
+        session=session,
+        rows=[*company_rows.values(), *seeker_rows.values(), *seekers.values()],
+    )
