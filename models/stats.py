@@ -186,3 +186,33 @@ async def first_council_held(
         .limit(1)
     )
     return (await session.exec(stmt)).first()
+
+
+async def figures_in_region(
+    *, session: AsyncSession, region_code: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Season counts of one 시군 (openings, seekers, meeting days, hires)."""
+    out: dict[str, int] = {}
+    queries = {
+        "openings": select(func.count()).select_from(JobOpening).where(
+            JobOpening.region_code == region_code, col(JobOpening.deleted_at).is_(None),
+            col(JobOpening.created_at) >= start, col(JobOpening.created_at) < end,
+        ),
+        "seekers": select(func.count()).select_from(JobSeeker).where(
+            JobSeeker.region_code == region_code, col(JobSeeker.deleted_at).is_(None),
+            col(JobSeeker.created_at) >= start, col(JobSeeker.created_at) < end,
+        ),
+        "meeting_days": select(func.count()).select_from(Meeting).where(
+            Meeting.region_code == region_code, Meeting.kind == "meeting_day",
+            Meeting.status == HELD, col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end,
+        ),
+        "hires": select(func.count()).select_from(Hire)
+        .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
+        .where(
+            JobOpening.region_code == region_code, col(Hire.deleted_at).is_(None),
+            col(Hire.hired_on) >= start.date(), col(Hire.hired_on) < end.date(),
+        ),
+    }
+    for metric, stmt in queries.items():
+        out[metric] = int((await session.exec(stmt)).one() or 0)  # type: ignore[call-overload]
+    return out
