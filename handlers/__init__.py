@@ -6,6 +6,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import basics, groups, invites, members, onboarding
+from handlers import export as export_handlers
+from handlers import programme as programme_handlers
+from handlers import reports as report_handlers
+from handlers import status as status_handlers
 
 
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
@@ -16,6 +20,9 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # Group 0, first the conversations: while a form is open, its states own the user's input.
     app.add_handler(onboarding.build_conversation())
     app.add_handler(invites.build_conversation())
+    app.add_handler(report_handlers.build_conversation())
+    app.add_handler(programme_handlers.build_programme_conversation())
+    app.add_handler(programme_handlers.build_targets_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -25,6 +32,9 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(invites.HANDLERS)
     app.add_handlers(members.HANDLERS)
     app.add_handlers(groups.HANDLERS)
+    app.add_handlers(status_handlers.HANDLERS)
+    app.add_handlers(report_handlers.HANDLERS)
+    app.add_handlers(export_handlers.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

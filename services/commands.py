@@ -36,6 +36,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("invites", "cmd.invites", LEADS),
     CommandSpec("members", "cmd.members", LEADS),
     CommandSpec("register_group", "cmd.register_group", LEADS, frozenset({GROUP})),
+    CommandSpec("status", "cmd.status", MEMBERS, frozenset({PRIVATE, GROUP})),
+    CommandSpec("report", "cmd.report", MEMBERS),
+    CommandSpec("reports", "cmd.reports", LEADS),
+    CommandSpec("programme", "cmd.programme", LEADS),
+    CommandSpec("targets", "cmd.targets", LEADS),
+    CommandSpec("export", "cmd.export", LEADS),
 )
 
 STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})

@@ -25,6 +25,10 @@ from services.membership import Actor, require_lead
 
 STEP_NUMBERS = (1, 2, 3, 4, 5, 6)
 DISCOVERY_STEP = 3
+STEP_TITLE_KEYS = (
+    "programme.step1", "programme.step2", "programme.step3",
+    "programme.step4", "programme.step5", "programme.step6",
+)
 COUNCIL_STEPS = (1, 2)  # done when the first council meeting has been held
 DUE_SOON_DAYS = 7
 
@@ -83,7 +87,7 @@ def parse_programme(raw: dict[str, Any]) -> ProgrammeConfig:
     """The `[programme]` section of the council file, over the plan's defaults."""
     section = raw.get("programme") or {}
     cutoff = (
-        _month_day(section["discovery_cutoff"], "programme.discovery_cutoff")
+        _month_day(section["discovery_cutoff"], "[programme] discovery_cutoff")
         if "discovery_cutoff" in section
         else DEFAULT_PROGRAMME.discovery_cutoff
     )
@@ -177,7 +181,7 @@ async def programme_steps(
         views.append(
             StepView(
                 number=number,
-                title_key=f"programme.step{number}",
+                title_key=STEP_TITLE_KEYS[number - 1],
                 owner=owner,
                 starts_on=starts,
                 due_on=due,

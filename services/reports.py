@@ -232,7 +232,7 @@ async def submit(
     await audit_db.append_audit(
         session=session,
         at=now,
-        action="report.amend" if draft.base_version else "report.submit",
+        action="monthly_report.amend" if draft.base_version else "monthly_report.submit",
         actor_telegram_id=actor.telegram_id,
         actor_member_id=member.id,
         entity="monthlyreport",
@@ -289,7 +289,7 @@ async def nudge_recipients(
     await audit_db.append_audit(
         session=session,
         at=clock.now(),
-        action="report.nudge",
+        action="monthly_report.nudge",
         actor_telegram_id=actor.telegram_id,
         actor_member_id=actor.member.id,
         entity="monthlyreport",
