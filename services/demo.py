@@ -43,7 +43,9 @@ DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
 
 # Each feature's demo records: "module:function", run in this order after the people are in.
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
-DEMO_STEPS: tuple[str, ...] = ()
+DEMO_STEPS: tuple[str, ...] = (
+    "services.demo_season:seed_reports_demo",
+)
 
 
 def _load_step(path: str) -> DemoStep:
