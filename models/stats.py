@@ -99,6 +99,7 @@ async def figures_by_region(
     put((await session.exec(days)).all(), "meeting_days")
     interviews = (
         select(Meeting.region_code, func.sum(Attendance.interviews))
+        .select_from(Attendance)
         .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
         .where(*held)
         .group_by(col(Meeting.region_code))
@@ -106,6 +107,7 @@ async def figures_by_region(
     put((await session.exec(interviews)).all(), "interviews")
     hires = (
         select(JobOpening.region_code, func.count())
+        .select_from(Hire)
         .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
         .where(Hire.agency_id == agency_id, col(Hire.deleted_at).is_(None))
         .where(col(Hire.hired_on) >= start.date(), col(Hire.hired_on) < end.date())
