@@ -7,6 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from bot.fakeapi import FakeBotAPI
+from models import audit as audit_db
 from tests.harness import BotHarness
 from tests.test_status_reports import SEEKER_NAMES, SEEKER_PHONES, seed_records
 
@@ -119,3 +120,33 @@ async def test_coordinator_table_nudge_and_export(harness: BotHarness, api: Fake
     assert seekers["C2"].value == "홍*순" and seekers["D2"].value == "010-****-5678"
     csv_zip = await harness.press(COORD, document, "CSV")
     assert csv_zip["document"]["file_name"].endswith("-csv.zip")
+
+
+async def test_coordinator_changes_a_date_and_a_target(harness: BotHarness) -> None:
+    assert harness.runtime is not None
+    await harness.add_member(COORD, "김민지", "chungnam-province", "coordinator")
+    overview = await harness.send(COORD, "/status")
+    steps = await harness.press(COORD, overview, "일정 변경")
+    assert "3. 시간선택제 일자리 발굴 — 8/1~9/5" in steps["text"]
+    fields = await harness.press(COORD, steps, "3. 시간선택제 일자리 발굴")
+    ask = await harness.press(COORD, fields, "마감일 변경")
+    bad = await harness.send(COORD, "9월 31일")
+    assert "날짜로 읽을 수 없어요" in bad["text"]
+    early = await harness.send(COORD, "7/1")
+    assert "시작일이 마감일보다 늦을 수 없어요" in early["text"]
+    saved = await harness.send(COORD, "9/12")
+    assert "8/1~9/12" in saved["text"]
+    del ask
+    agencies = await harness.send(COORD, "/targets")
+    metrics = await harness.press(COORD, agencies, "아산새일센터")
+    ask = await harness.press(COORD, metrics, "구직자")
+    assert "0~10000" in ask["text"]
+    refused = await harness.send(COORD, "-5")
+    assert "0부터 10000 사이" in refused["text"]
+    saved = await harness.send(COORD, "55명")
+    assert "구직자 목표를 55로 저장했어요" in saved["text"]
+    reply = await harness.send(COORD, "/status 아산새일센터")
+    assert "구직자 0/55" in reply["text"]
+    async with harness.runtime.session() as s:
+        actions = [e.action for e in await audit_db.list_audit(session=s)]
+    assert actions == ["programme.change", "target.set"]
