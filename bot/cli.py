@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.export_cli import add_export
 from services.council import CouncilFileError
 
 EXIT_CONFIG = 2
@@ -104,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Feature modules register further subcommands (export, reminders, audit, ...) here.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
+    add_export,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,10 +5,21 @@ from __future__ import annotations
 import warnings
 
 from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 from telegram.warnings import PTBUserWarning
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import basics, groups, invites, meeting_days, meetings, members, onboarding
+from handlers import export as export_handlers
+from handlers import programme as programme_handlers
+from handlers import reports as report_handlers
+from handlers import status as status_handlers
 
 # Our conversations are per user and chat on purpose (a form is not tied to one message).
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
@@ -27,6 +38,9 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(meetings.build_move_conversation())
     app.add_handler(meeting_days.build_day_conversation())
     app.add_handler(meeting_days.build_capacity_conversation())
+    app.add_handler(report_handlers.build_conversation())
+    app.add_handler(programme_handlers.build_programme_conversation())
+    app.add_handler(programme_handlers.build_targets_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -38,6 +52,9 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(groups.HANDLERS)
     app.add_handlers(meetings.HANDLERS)
     app.add_handlers(meeting_days.HANDLERS)
+    app.add_handlers(status_handlers.HANDLERS)
+    app.add_handlers(report_handlers.HANDLERS)
+    app.add_handlers(export_handlers.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

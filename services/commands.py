@@ -42,6 +42,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "meeting_day", "cmd.meeting_day", MEMBERS,
         staff_kinds=frozenset({AgencyKind.SAEIL_CENTER}),
     ),
+    CommandSpec("status", "cmd.status", MEMBERS, frozenset({PRIVATE, GROUP})),
+    CommandSpec("report", "cmd.report", MEMBERS),
+    CommandSpec("reports", "cmd.reports", LEADS),
+    CommandSpec("programme", "cmd.programme", LEADS),
+    CommandSpec("targets", "cmd.targets", LEADS),
+    CommandSpec("export", "cmd.export", LEADS),
 )
 
 STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})

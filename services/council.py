@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import council as council_db
 from models.tables import AgencyKind
+from services.programme import DEFAULT_PROGRAMME, ProgrammeConfig, parse_programme, seed_programme
+from services.targets import TargetConfig, parse_targets, seed_targets
 
 
 class CouncilFileError(ValueError):
@@ -40,6 +42,8 @@ class CouncilData:
     agencies: tuple[AgencySpec, ...]
     minimum_wage: dict[int, int] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    programme: ProgrammeConfig = DEFAULT_PROGRAMME
+    targets: TargetConfig = field(default_factory=lambda: TargetConfig({}, {}))
 
     def region_name(self, code: str) -> str:
         for region in self.regions:
@@ -95,11 +99,19 @@ def load_council(path: Path) -> CouncilData:
             )
         )
     wages = {int(year): int(v) for year, v in raw.get("minimum_wage", {}).items()}
-    return CouncilData(regions=regions, agencies=tuple(agencies), minimum_wage=wages, raw=raw)
+    try:
+        programme = parse_programme(raw)
+        targets = parse_targets(raw, agency_codes=seen, kinds=kinds)
+    except (ValueError, TypeError) as exc:
+        raise CouncilFileError(f"{path}: {exc}") from None
+    return CouncilData(
+        regions=regions, agencies=tuple(agencies), minimum_wage=wages, raw=raw,
+        programme=programme, targets=targets,
+    )
 
 
 async def seed_council(*, session: AsyncSession, data: CouncilData) -> tuple[int, int]:
-    """Load regions and agencies idempotently; returns (regions, agencies) counted."""
+    """Load regions, agencies, calendar and targets idempotently; returns (regions, agencies)."""
     for region in data.regions:
         await council_db.upsert_region(
             session=session, code=region.code, name=region.name, neighbours=list(region.neighbours)
@@ -114,4 +126,6 @@ async def seed_council(*, session: AsyncSession, data: CouncilData) -> tuple[int
             mou_party=agency.mou_party,
             regions=list(agency.regions),
         )
+    await seed_programme(session=session, config=data.programme)
+    await seed_targets(session=session, config=data.targets, years=data.programme.years)
     return len(data.regions), len(data.agencies)

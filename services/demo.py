@@ -45,6 +45,7 @@ DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
 DEMO_STEPS: tuple[str, ...] = (
     "services.meetings_demo:demo_step",
+    "services.demo_season:seed_reports_demo",
 )
 
 

@@ -1,0 +1,260 @@
+"""/programme and /targets: coordinators change step dates and agency targets (audited)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import ItdaContext
+from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
+from models import council as council_db
+from models.stats import METRICS
+from services import programme, targets
+from services.errors import DomainError
+from services.membership import Actor
+from services.text import escape
+
+PICK_STEP, PICK_FIELD, TYPE_DATE = range(3)
+PICK_AGENCY, PICK_METRIC, TYPE_VALUE = range(3, 6)
+STEP_DRAFT, TARGET_DRAFT = "programme_draft", "target_draft"
+
+
+def _actor(update: Update, context: ItdaContext) -> Actor:
+    user = update.effective_user
+    assert user is not None
+    return Actor(user.id, context.member)
+
+
+def _day(value: object) -> str:
+    return f"{value.month}/{value.day}" if value is not None else "-"  # type: ignore[attr-defined]
+
+
+@requires("programme")
+async def start_programme(update: Update, context: ItdaContext) -> int:
+    """The six steps with their dates, one button each."""
+    await answer(update)
+    today = context.runtime.clock.today()
+    async with context.runtime.session() as session:
+        steps = await programme.programme_steps(session=session, year=today.year, today=today)
+    lines = [context.tr("programme.title", year=today.year)]
+    buttons = []
+    for step in steps:
+        lines.append(context.tr("programme.line", number=step.number, title=context.tr(
+            step.title_key), starts=_day(step.starts_on), due=_day(step.due_on),
+            done=_day(step.completed_on), owner=escape(step.owner or "-")))
+        label = f"{step.number}. {context.tr(step.title_key)}"
+        buttons.append((label, f"prog:step:{step.number}"))
+    rows = in_rows(buttons, 1) + [[(context.tr("common.btn_cancel"), "prog:cancel")]]
+    await say(update, context, "\n".join(lines), keyboard(rows))
+    return PICK_STEP
+
+
+async def entry_button(update: Update, context: ItdaContext) -> int:
+    context.args = []
+    return await start_programme(update, context)  # type: ignore[no-any-return]
+
+
+async def pick_field(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    number = int(query.data.rsplit(":", 1)[1])
+    context.user_data[STEP_DRAFT] = {"number": number}
+    rows = [
+        [(context.tr("programme.btn_starts"), "prog:f:starts_on"),
+         (context.tr("programme.btn_due"), "prog:f:due_on")],
+        [(context.tr("programme.btn_done"), "prog:f:completed_on"),
+         (context.tr("programme.btn_undone"), "prog:undone")],
+        [(context.tr("common.btn_cancel"), "prog:cancel")],
+    ]
+    text = context.tr("programme.pick_field", number=number,
+                      title=context.tr(programme.STEP_TITLE_KEYS[number - 1]))
+    await say(update, context, text, keyboard(rows), edit=True)
+    return PICK_FIELD
+
+
+async def ask_date(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    draft = context.user_data.get(STEP_DRAFT)
+    if not draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    draft["field"] = query.data.rsplit(":", 1)[1]
+    await say(update, context, context.tr("programme.ask_date"), edit=True)
+    return TYPE_DATE
+
+
+async def _save_step(update: Update, context: ItdaContext, value: object) -> int:
+    assert context.user_data is not None
+    draft = context.user_data.get(STEP_DRAFT) or {}
+    runtime = context.runtime
+    try:
+        async with runtime.session() as session:
+            step = await programme.change_step(
+                session=session, clock=runtime.clock, actor=_actor(update, context),
+                year=runtime.clock.today().year, number=draft["number"],
+                field=draft.get("field", "completed_on"), value=value,  # type: ignore[arg-type]
+            )
+    except DomainError as error:
+        await say(update, context, context.tr(error.key, **error.values))
+        return TYPE_DATE if update.message else END
+    context.user_data.pop(STEP_DRAFT, None)
+    title = context.tr(programme.STEP_TITLE_KEYS[step.number - 1])
+    await say(update, context, context.tr(
+        "programme.saved", number=step.number, title=title,
+        starts=_day(step.starts_on), due=_day(step.due_on), done=_day(step.completed_on)))
+    return END
+
+
+async def got_date(update: Update, context: ItdaContext) -> int:
+    assert update.message is not None
+    try:
+        value = programme.parse_day(update.message.text or "",
+                                    year=context.runtime.clock.today().year)
+    except DomainError as error:
+        await say(update, context, context.tr(error.key, **error.values))
+        return TYPE_DATE
+    return await _save_step(update, context, value)
+
+
+async def undone(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    assert context.user_data is not None
+    draft = context.user_data.get(STEP_DRAFT)
+    if not draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    draft["field"] = "completed_on"
+    return await _save_step(update, context, None)
+
+
+async def cancel(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    if context.user_data is not None:
+        context.user_data.pop(STEP_DRAFT, None)
+        context.user_data.pop(TARGET_DRAFT, None)
+    await say(update, context, context.tr("common.cancelled"),
+              edit=update.callback_query is not None)
+    return END
+
+
+def build_programme_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    return ConversationHandler(
+        entry_points=[CommandHandler("programme", start_programme),
+                      CallbackQueryHandler(entry_button, pattern=r"^prog:open$")],
+        states={
+            PICK_STEP: [CallbackQueryHandler(pick_field, pattern=r"^prog:step:[1-6]$")],
+            PICK_FIELD: [CallbackQueryHandler(ask_date, pattern=r"^prog:f:\w+$"),
+                         CallbackQueryHandler(undone, pattern=r"^prog:undone$")],
+            TYPE_DATE: [MessageHandler(text, got_date)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel),
+                   CallbackQueryHandler(cancel, pattern=r"^prog:cancel$")],
+        name="programme",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+# --- targets -----------------------------------------------------------------------------------
+@requires("targets")
+async def start_targets(update: Update, context: ItdaContext) -> int:
+    """Agencies as buttons."""
+    await answer(update)
+    async with context.runtime.session() as session:
+        agencies = await council_db.list_agencies(session=session)
+    buttons = [(a.short_name, f"tgt:ag:{a.id}") for a in agencies]
+    rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "tgt:cancel")]]
+    await say(update, context, context.tr("target.choose_agency"), keyboard(rows))
+    return PICK_AGENCY
+
+
+async def targets_button(update: Update, context: ItdaContext) -> int:
+    context.args = []
+    return await start_targets(update, context)  # type: ignore[no-any-return]
+
+
+async def pick_metric(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    agency_id = int(query.data.rsplit(":", 1)[1])
+    year = context.runtime.clock.today().year
+    async with context.runtime.session() as session:
+        agency = await council_db.get_agency(session=session, agency_id=agency_id)
+        rows_ = await targets.progress(session=session, year=year)
+    if agency is None:
+        await explain(update, context, DomainError("status.unknown_agency_id"))
+        return END
+    row = next((r for r in rows_ if r.agency.id == agency_id), None)
+    current = row.targets if row else {}
+    context.user_data[TARGET_DRAFT] = {"agency_id": agency_id}
+    buttons = [(f"{context.tr(f'status.metric.{m}')} ({current.get(m, '-')})", f"tgt:m:{m}")
+               for m in METRICS]
+    rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "tgt:cancel")]]
+    await say(update, context, context.tr("target.choose_metric", agency=escape(agency.name),
+                                          year=year), keyboard(rows), edit=True)
+    return PICK_METRIC
+
+
+async def ask_value(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    draft = context.user_data.get(TARGET_DRAFT)
+    if not draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    draft["metric"] = query.data.rsplit(":", 1)[1]
+    await say(update, context, context.tr(
+        "target.ask_value", metric=context.tr(f"status.metric.{draft['metric']}"),
+        limit=targets.MAX_TARGET), edit=True)
+    return TYPE_VALUE
+
+
+async def got_value(update: Update, context: ItdaContext) -> int:
+    assert update.message is not None and context.user_data is not None
+    draft = context.user_data.get(TARGET_DRAFT) or {}
+    runtime = context.runtime
+    try:
+        value = targets.parse_target_value(update.message.text or "")
+        async with runtime.session() as session:
+            await targets.set_target(
+                session=session, clock=runtime.clock, actor=_actor(update, context),
+                agency_id=draft["agency_id"], year=runtime.clock.today().year,
+                metric=draft["metric"], value=value,
+            )
+    except DomainError as error:
+        await say(update, context, context.tr(error.key, **error.values))
+        return TYPE_VALUE
+    context.user_data.pop(TARGET_DRAFT, None)
+    await say(update, context, context.tr(
+        "target.saved", metric=context.tr(f"status.metric.{draft['metric']}"), value=value))
+    return END
+
+
+def build_targets_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    return ConversationHandler(
+        entry_points=[CommandHandler("targets", start_targets),
+                      CallbackQueryHandler(targets_button, pattern=r"^tgt:open$")],
+        states={
+            PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d+$")],
+            PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],
+            TYPE_VALUE: [MessageHandler(text, got_value)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel),
+                   CallbackQueryHandler(cancel, pattern=r"^tgt:cancel$")],
+        name="targets",
+        persistent=True,
+        allow_reentry=True,
+    )
