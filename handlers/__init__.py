@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import basics, groups, invites, members, onboarding
+from handlers import matching, openings, records, seekers
 
 
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
@@ -16,6 +17,10 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # Group 0, first the conversations: while a form is open, its states own the user's input.
     app.add_handler(onboarding.build_conversation())
     app.add_handler(invites.build_conversation())
+    app.add_handler(openings.build_conversation())
+    app.add_handler(seekers.build_conversation())
+    app.add_handler(records.build_conversation())
+    app.add_handler(matching.build_hire_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -25,6 +30,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(invites.HANDLERS)
     app.add_handlers(members.HANDLERS)
     app.add_handlers(groups.HANDLERS)
+    app.add_handlers(matching.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

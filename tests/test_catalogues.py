@@ -14,7 +14,7 @@ KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
 SENDERS = {"send_message", "reply_text", "edit_message_text", "say", "answer", "send_document",
            "send_photo", "edit_text"}
 # Data modules whose Korean text is data (names of demo people, help for operators), not UI.
-DATA_FILES = {"services/demo.py", "bot/cli.py"}
+DATA_FILES = {"services/demo.py", "bot/cli.py", "services/korean_input.py"}
 
 
 def code_files() -> list[Path]:
