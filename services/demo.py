@@ -44,6 +44,7 @@ DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
 # Each feature's demo records: "module:function", run in this order after the people are in.
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
 DEMO_STEPS: tuple[str, ...] = ()
+DEMO_STEPS += ("services.demo_records:load_season",)  # openings, seekers, hires (issue 3)
 
 
 def _load_step(path: str) -> DemoStep:
