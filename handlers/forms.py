@@ -9,7 +9,7 @@ of answering the next one.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,7 +251,7 @@ async def use_buttons(update: Update, context: ItdaContext, flow: FormFlow) -> i
 
 def _bind(
     func: Callable[..., Awaitable[int | None]], flow: FormFlow
-) -> Callable[..., Awaitable[int | None]]:
+) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int | None]]:
     async def bound(update: Update, context: ItdaContext) -> int | None:
         return await func(update, context, flow)
 

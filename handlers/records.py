@@ -84,14 +84,14 @@ async def _show_list(update: Update, context: ItdaContext, *, edit: bool = True)
     assert agency_id is not None
     async with runtime.session() as session:
         if kind == SEEKER:
-            rows, total = await seekers.search_seekers(
+            page_rows, total = await seekers.search_seekers(
                 session=session, cipher=runtime.cipher, agency_id=agency_id,
                 status=state["status"], region_code=state["region"], keyword=state["q"],
                 offset=state["page"] * PAGE, limit=PAGE,
             )
             cards = await seekers.seeker_cards(
                 session=session, clock=runtime.clock, actor=actor(update, context),
-                cipher=runtime.cipher, seekers=list(rows), purpose="list",
+                cipher=runtime.cipher, seekers=list(page_rows), purpose="list",
             )
             lines = [seeker_line(context, c) for c in cards]
             ids = [c.id for c in cards]
@@ -325,6 +325,15 @@ async def _apply(update: Update, context: ItdaContext, record_id: int, key: str,
                     minimum_wage=runtime.council.minimum_wage,
                 )
     except DomainError as error:
+        editing = _state(context).get("edit")
+        if update.callback_query is None and editing:
+            # A typed value the rules refused (e.g. a number another centre holds): ask again.
+            spec = field_named(_fields(kind), key)
+            back = keyboard([[(context.tr("records.btn_back"), f"mine:open:{record_id}")]])
+            prompt = context.tr(spec.prompt_key) if spec else ""
+            await say(update, context,
+                      context.tr(error.key, **error.values) + "\n\n" + prompt, back)
+            return EDIT_VALUE
         await explain(update, context, error)
         return BROWSE
     _state(context).pop("edit", None)

@@ -7,7 +7,7 @@ from typing import Any
 from bot.context import ItdaContext
 from locales import Translator
 from models.tables import JobOpening
-from services.forms import REGIONS, FieldSpec
+from services.forms import FieldSpec
 from services.matching import Reason
 from services.seekers import SeekerCard
 from services.text import escape
@@ -25,7 +25,7 @@ def region_name(context: ItdaContext, code: str | None) -> str:
 
 
 def choice_label(context: ItdaContext, spec: FieldSpec, value: Any) -> str:
-    if spec.choices == REGIONS:
+    if isinstance(spec.choices, str):  # REGIONS
         return region_name(context, value)
     for choice in spec.choices:
         if choice.value == value:

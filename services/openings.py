@@ -151,7 +151,8 @@ async def create_opening(
         raise DomainError("records.unknown_region")
     now = clock.now()
     opening = JobOpening(agency_id=agency.id or 0, created_by=member.id, created_at=now,
-                         status=openings_db.OPEN)
+                         status=openings_db.OPEN, company_name=draft["company_name"],
+                         job_title=draft["job_title"], region_code=draft["region_code"])
     for spec in OPENING_FIELDS:
         setattr(opening, spec.key, _column_value(spec.key, draft.get(spec.key, spec.empty)))
     opening.rule_flags = [
