@@ -27,6 +27,7 @@ EXPECTED = {
     "COUNCIL_FILE": "the path of the council data file (TOML)",
     "INVITE_DAYS": "a whole number of days between 1 and 90",
     "DEFAULT_LANGUAGE": "ko or en",
+    "ITDA_SECRET_KEY": "a random secret of 16+ characters (or unset: kept in the data folder)",
 }
 
 
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     council_file: Path = Field(default=DEFAULT_COUNCIL_FILE, alias="COUNCIL_FILE")
     invite_days: int = Field(default=7, ge=1, le=90, alias="INVITE_DAYS")
     default_language: str = Field(default="ko", pattern="^(ko|en)$", alias="DEFAULT_LANGUAGE")
+    # Encrypts seekers' personal data; unset, a key is generated into ITDA_DATA_DIR/secret.key.
+    itda_secret_key: SecretStr | None = Field(default=None, alias="ITDA_SECRET_KEY")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -55,6 +58,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             return [int(p) for p in parts]
+        return value
+
+    @field_validator("itda_secret_key")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("secret too short")
         return value
 
     @field_validator("telegram_api_url")

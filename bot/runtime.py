@@ -11,6 +11,7 @@ from bot.config import Settings
 from models.db import SessionFactory, make_engine, make_session_factory, upgrade_database
 from models.db import session_scope as _session_scope
 from services.council import CouncilData, load_council, seed_council
+from services.crypto import Cipher, load_secret
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     council: CouncilData
+    cipher: Cipher
     extras: dict[str, object] = field(default_factory=dict)
 
     def session(self):  # type: ignore[no-untyped-def]
@@ -32,12 +34,18 @@ class Runtime:
 
 def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     engine = make_engine(settings.effective_database_url)
+    secret = settings.itda_secret_key.get_secret_value() if settings.itda_secret_key else None
+    cipher = Cipher(load_secret(configured=secret, data_dir=settings.itda_data_dir))
+    sessions = make_session_factory(engine)
+    # Services reach the cipher through the session (services.crypto.cipher_of), never a global.
+    sessions.configure(info={"cipher": cipher})
     return Runtime(
         settings=settings,
         clock=clock or SystemClock(settings.tz),
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         council=load_council(settings.council_file),
+        cipher=cipher,
     )
 
 

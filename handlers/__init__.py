@@ -20,6 +20,7 @@ from handlers import export as export_handlers
 from handlers import programme as programme_handlers
 from handlers import reports as report_handlers
 from handlers import status as status_handlers
+from handlers import matching, openings, records, seekers
 
 # Our conversations are per user and chat on purpose (a form is not tied to one message).
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
@@ -41,6 +42,10 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(report_handlers.build_conversation())
     app.add_handler(programme_handlers.build_programme_conversation())
     app.add_handler(programme_handlers.build_targets_conversation())
+    app.add_handler(openings.build_conversation())
+    app.add_handler(seekers.build_conversation())
+    app.add_handler(records.build_conversation())
+    app.add_handler(matching.build_hire_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -55,6 +60,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(status_handlers.HANDLERS)
     app.add_handlers(report_handlers.HANDLERS)
     app.add_handlers(export_handlers.HANDLERS)
+    app.add_handlers(matching.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

@@ -53,6 +53,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
 STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})
 STAFF_SEEKERS = frozenset({AgencyKind.SAEIL_CENTER})
 
+# Records (openings, seekers, matching, hires): issue 3.
+COMMANDS += (
+    CommandSpec("opening", "cmd.opening", MEMBERS, staff_kinds=STAFF_OPENINGS),
+    CommandSpec("seeker", "cmd.seeker", frozenset({Role.STAFF}), staff_kinds=STAFF_SEEKERS),
+    CommandSpec("mine", "cmd.mine", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
+    CommandSpec("match", "cmd.match", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
+    CommandSpec("hire", "cmd.hire", MEMBERS, staff_kinds=STAFF_SEEKERS),
+)
+
 
 def command(name: str) -> CommandSpec | None:
     for spec in COMMANDS:

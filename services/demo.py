@@ -44,8 +44,9 @@ DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
 # Each feature's demo records: "module:function", run in this order after the people are in.
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
 DEMO_STEPS: tuple[str, ...] = (
-    "services.meetings_demo:demo_step",
-    "services.demo_season:seed_reports_demo",
+    "services.demo_records:load_season",  # openings, seekers (with consent), hires
+    "services.meetings_demo:demo_step",  # council meeting and meeting days
+    "services.demo_season:seed_reports_demo",  # targets and monthly reports
 )
 
 

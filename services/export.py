@@ -31,7 +31,9 @@ from models import stats as stats_db
 from models.stats import REPORT_METRICS
 from models.tables import JobSeeker
 from services import reports
+from services.crypto import cipher_of
 from services.errors import DomainError
+from services.privacy import age_decade, mask_name, mask_phone
 from services.text import clean_text
 
 Tr = Callable[..., str]
@@ -57,27 +59,6 @@ class ExportData:
     end: date  # inclusive
     sheets: list[Sheet]
     unmasked_agency_id: int | None = None
-
-
-def mask_name(name: str) -> str:
-    name = name.strip()
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"{digits[:3]}-****-{digits[-4:]}" if len(digits) >= 7 else "***"
-
-
-def age_band(birth_year: int | None, year: int) -> int | None:
-    """The decade of age (40 for 40-49): what a masked view shows instead of the birth year."""
-    if birth_year is None:
-        return None
-    return max(0, (year - birth_year) // 10 * 10)
 
 
 def parse_period(start: str, end: str) -> tuple[date, date]:
@@ -185,13 +166,16 @@ async def build_export(
     year = clock.today().year
     unmasked_ids: list[int] = []
 
+    cipher = cipher_of(session)
+
     def person(s: JobSeeker) -> tuple[str, str, int | None]:
-        if unmask and s.agency_id == requester_agency_id and s.purged_at is None:
-            unmasked_ids.append(s.id or 0)
-            return s.name, s.phone, s.birth_year
         if s.purged_at is not None:
             return "-", "-", None
-        return mask_name(s.name), mask_phone(s.phone), age_band(s.birth_year, year)
+        name, phone = cipher.decrypt(s.name), cipher.decrypt(s.phone)
+        if unmask and s.agency_id == requester_agency_id:
+            unmasked_ids.append(s.id or 0)
+            return name, phone, s.birth_year
+        return mask_name(name), mask_phone(phone), age_decade(s.birth_year, year)
 
     seekers = Sheet("seekers", [
         Column("id", "int"), Column("agency"), Column("name"), Column("phone"),

@@ -32,6 +32,7 @@ from models.tables import (
     Member,
 )
 from services import hires
+from services.crypto import Cipher, cipher_of
 from services.errors import DomainError, NotAllowed
 from services.membership import Actor, require_lead
 from services.text import clean_text
@@ -174,10 +175,14 @@ def clean_contact(text: str | None) -> str:
 
 
 # --- seekers: the one place their details are shown --------------------------------------------
-def seeker_label(seeker: JobSeeker) -> str:
-    """How the host centre sees one of its seekers (name and the phone's last four digits)."""
-    digits = re.sub(r"\D", "", seeker.phone or "")
-    return f"{seeker.name} ({digits[-4:]})" if digits else seeker.name
+def seeker_label(seeker: JobSeeker, cipher: Cipher) -> str:
+    """How the host centre sees one of its seekers (name and the phone's last four digits).
+
+    Names and phones are encrypted at rest (services.crypto); this is the one place meetings
+    decrypt them, and only for the host centre's own screens."""
+    name = cipher.decrypt(seeker.name)
+    digits = re.sub(r"\D", "", cipher.decrypt(seeker.phone) if seeker.phone else "")
+    return f"{name} ({digits[-4:]})" if digits else name
 
 
 def company_label(opening: JobOpening) -> str:
@@ -687,7 +692,7 @@ async def seeker_choices(
     }
     taken = sum(1 for r in rows if r.seeker_id is not None and not r.waitlisted)
     choices = [
-        SeekerChoice(s.id, seeker_label(s), states.get(s.id)) for s in seekers if s.id is not None
+        SeekerChoice(s.id, seeker_label(s, cipher_of(session)), states.get(s.id)) for s in seekers if s.id is not None
     ]
     return meeting, choices, taken
 
@@ -838,7 +843,7 @@ async def day_sheet(*, session: AsyncSession, actor: Actor, meeting_id: int) -> 
     for row in rows:
         if row.seeker_id is not None:
             seeker = seekers.get(row.seeker_id)
-            label = seeker_label(seeker) if seeker else "-"
+            label = seeker_label(seeker, cipher_of(session)) if seeker else "-"
             sheet.seekers.append(_participant(row, label))
         elif row.opening_id is not None:
             opening = openings.get(row.opening_id)

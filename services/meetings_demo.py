@@ -17,6 +17,8 @@ from models import meetings as meetings_db
 from models import members as members_db
 from models.meetings import COUNCIL, HELD, MEETING_DAY, SCHEDULED
 from models.tables import Attendance, JobOpening, JobSeeker, Meeting
+from services.crypto import cipher_of
+from services.seekers import phone_key
 from services import hires
 from services.meetings import (
     COUNCIL_LENGTH,
@@ -46,13 +48,13 @@ async def _agency_id(session: AsyncSession, code: str) -> int:
 async def _openings(
     session: AsyncSession, now: datetime, data: list[dict[str, Any]]
 ) -> dict[str, JobOpening]:
-    """Existing open openings of each region, or the demo ones when the region has none."""
+    """Existing open openings of each region, topped up with demo ones where there are too few."""
     found: dict[str, JobOpening] = {}
     for region in dict.fromkeys(o["region"] for o in data):
         existing = list(await meetings_db.open_openings_in(session=session, region_codes=[region]))
         mine = [o for o in data if o["region"] == region]
-        if not existing:
-            for item in mine:
+        if len(existing) < len(mine):
+            for item in mine[len(existing) :]:
                 opening = JobOpening(
                     agency_id=await _agency_id(session, item["agency"]),
                     company_name=item["company"],
@@ -74,19 +76,21 @@ async def _openings(
 async def _seekers(
     session: AsyncSession, now: datetime, data: list[dict[str, Any]]
 ) -> dict[str, JobSeeker]:
+    """Existing seekers of each centre, topped up with demo ones (encrypted) where too few."""
     found: dict[str, JobSeeker] = {}
+    cipher = cipher_of(session)
     for agency_code in dict.fromkeys(s["agency"] for s in data):
         agency_id = await _agency_id(session, agency_code)
         existing = list(await meetings_db.active_seekers_of(session=session, agency_id=agency_id))
         mine = [s for s in data if s["agency"] == agency_code]
-        if not existing:
-            for item in mine:
+        if len(existing) < len(mine):
+            for item in mine[len(existing) :]:
                 existing.append(
                     JobSeeker(
                         agency_id=agency_id,
-                        name=item["name"],
-                        phone=item["phone"],
-                        phone_key=f"demo-meetings-{item['key']}",
+                        name=cipher.encrypt(item["name"]),
+                        phone=cipher.encrypt(item["phone"]),
+                        phone_key=phone_key(cipher, item["phone"]),
                         region_code=item["region"],
                         consent_collect_at=now,
                         created_at=now,

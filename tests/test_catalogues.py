@@ -22,7 +22,7 @@ SENDERS = {
     "edit_text",
 }
 # Data modules whose Korean text is data (names of demo people, help for operators), not UI.
-DATA_FILES = {"services/demo.py", "bot/cli.py"}
+DATA_FILES = {"services/demo.py", "bot/cli.py", "services/korean_input.py"}
 
 
 def code_files() -> list[Path]:

@@ -27,6 +27,7 @@ from models.tables import (
     Member,
     Target,
 )
+from services.crypto import cipher_of
 from services import chart, export, programme, reports, status, targets
 from services.errors import DomainError, NotAllowed
 from services.membership import Actor
@@ -82,7 +83,8 @@ async def seed_records(rt: Runtime) -> dict[str, int]:
                                    deleted_at=at("2026-08-21")))
         s.add_all(openings)
         seekers = [
-            JobSeeker(agency_id=cheonan, name=n, phone=p, phone_key=f"k{i}", birth_year=1985,
+            JobSeeker(agency_id=cheonan, name=cipher_of(s).encrypt(n), phone=cipher_of(s).encrypt(p),
+                      phone_key=f"k{i}", birth_year=1985,
                       region_code="cheonan", created_at=at(f"2026-08-{5 + i:02d}"))
             for i, (n, p) in enumerate(zip(SEEKER_NAMES, SEEKER_PHONES, strict=True))
         ]

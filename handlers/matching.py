@@ -1,0 +1,365 @@
+"""/match (the best candidates for a seeker or an opening, each with its reasons) and /hire
+(record a seeker hired into an opening)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import ItdaContext
+from handlers.common import (
+    END,
+    actor,
+    answer,
+    chat_kind,
+    explain,
+    in_rows,
+    keyboard,
+    requires,
+    role_of,
+    say,
+)
+from handlers.render import opening_line, reasons_text, seeker_line
+from models import openings as openings_db
+from models import seekers as seekers_db
+from models.tables import AgencyKind
+from services import commands as command_table
+from services import hires, matchmaking
+from services import validation as v
+from services.errors import DomainError, NotAllowed
+from services.seekers import seeker_cards
+from services.text import escape
+
+LIST_LIMIT = 10
+
+
+def _may(context: ItdaContext, update: Update, name: str) -> bool:
+    spec = command_table.command(name)
+    assert spec is not None
+    kind = context.agency.kind if context.agency else None
+    return command_table.may_use(spec, role=role_of(context), agency_kind=kind,
+                                 chat=chat_kind(update))
+
+
+def _is_saeil(context: ItdaContext) -> bool:
+    return context.agency is not None and context.agency.kind == AgencyKind.SAEIL_CENTER
+
+
+@requires("match")
+async def match_command(update: Update, context: ItdaContext) -> None:
+    """/match o12 or /match s7 directly; without a number, a list to choose from."""
+    arg = (context.args[0] if context.args else "").lower().lstrip("#")
+    if arg[:1] in ("o", "s") and arg[1:].isdigit():
+        await (_for_opening if arg[0] == "o" else _for_seeker)(update, context, int(arg[1:]))
+        return
+    runtime = context.runtime
+    agency_id = context.agency.id if context.agency else None
+    async with runtime.session() as session:
+        if _is_saeil(context):
+            rows = await seekers_db.list_seekers(session=session, agency_id=agency_id,
+                                                 status=seekers_db.SEEKING)
+            cards = await seeker_cards(session=session, clock=runtime.clock,
+                                       actor=actor(update, context), cipher=runtime.cipher,
+                                       seekers=list(rows[:LIST_LIMIT]), purpose="match_list")
+            buttons = [(f"#{c.id} {c.name}", f"match:s:{c.id}") for c in cards]
+            key = "match.choose_seeker"
+        else:
+            mine = agency_id if not actor(update, context).is_lead else None
+            openings = await openings_db.list_openings(session=session, agency_id=mine,
+                                                       status=openings_db.OPEN)
+            buttons = [(f"#{o.id} {o.company_name[:20]}", f"match:o:{o.id}")
+                       for o in openings[:LIST_LIMIT]]
+            key = "match.choose_opening"
+    if not buttons:
+        await say(update, context, context.tr("match.nothing_to_match"))
+        return
+    await say(update, context, context.tr(key), keyboard(in_rows(buttons, 1)))
+
+
+async def match_button(update: Update, context: ItdaContext) -> None:
+    """match:o:<id> (from a notification or /mine) and match:s:<id>."""
+    await answer(update)
+    if not _may(context, update, "match"):
+        await explain(update, context, NotAllowed("auth.not_allowed", command="match"))
+        return
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, kind, number = query.data.split(":")
+    await (_for_opening if kind == "o" else _for_seeker)(update, context, int(number))
+
+
+async def _for_opening(update: Update, context: ItdaContext, opening_id: int) -> None:
+    """Seekers for an opening: masked outside their own centre (contacts to employer
+    associations only with the 제17조 consent); unmasked views are audited."""
+    runtime = context.runtime
+    async with runtime.session() as session:
+        opening = await openings_db.get_opening(session=session, opening_id=opening_id)
+        if opening is None:
+            await explain(update, context, DomainError("records.not_found"))
+            return
+        ranked = await matchmaking.seekers_for(session=session, council=runtime.council,
+                                               opening=opening)
+        cards = await seeker_cards(session=session, clock=runtime.clock,
+                                   actor=actor(update, context), cipher=runtime.cipher,
+                                   seekers=[s for _, s in ranked], purpose="match")
+    lines = [context.tr("match.for_opening", line=opening_line(context, opening))]
+    buttons = []
+    for n, ((candidate, _), card) in enumerate(zip(ranked, cards, strict=True), 1):
+        lines.append(context.tr("match.rank", n=n, line=seeker_line(context, card)))
+        if card.unmasked:
+            lines.append(context.tr("match.contact", phone=escape(card.phone)))
+        lines.append(context.tr("match.why", reasons=reasons_text(context, candidate.reasons)))
+        if card.owner and opening.status == openings_db.OPEN:
+            buttons.append((context.tr("match.btn_hire", id=card.id),
+                            f"hire:so:{card.id}:{opening.id}"))
+    if not ranked:
+        lines.append(context.tr("match.none"))
+    markup = keyboard(in_rows(buttons, 2)) if buttons else None
+    await say(update, context, "\n".join(lines), markup)
+
+
+async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> None:
+    """Open openings for one of the centre's seekers (coordinators see the seeker masked)."""
+    runtime = context.runtime
+    who = actor(update, context)
+    async with runtime.session() as session:
+        seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
+        own = seeker is not None and context.member is not None and (
+            context.member.agency_id == seeker.agency_id)
+        if seeker is None or not (own or who.is_lead):
+            await explain(update, context, DomainError("records.not_found"))
+            return
+        ranked = await matchmaking.openings_for(session=session, council=runtime.council,
+                                                seeker=seeker)
+        (card,) = await seeker_cards(session=session, clock=runtime.clock, actor=who,
+                                     cipher=runtime.cipher, seekers=[seeker], purpose="match")
+    lines = [context.tr("match.for_seeker", line=seeker_line(context, card))]
+    buttons = []
+    for n, (candidate, opening) in enumerate(ranked, 1):
+        lines.append(context.tr("match.rank", n=n, line=opening_line(context, opening)))
+        lines.append(context.tr("match.why", reasons=reasons_text(context, candidate.reasons)))
+        if own:
+            buttons.append((context.tr("match.btn_hire_opening", id=opening.id),
+                            f"hire:so:{seeker_id}:{opening.id}"))
+    if not ranked:
+        lines.append(context.tr("match.none"))
+    markup = keyboard(in_rows(buttons, 2)) if buttons else None
+    await say(update, context, "\n".join(lines), markup)
+
+
+# --- /hire ---------------------------------------------------------------------------------------
+PICK_SEEKER, PICK_OPENING, HIRE_DATE, HIRE_CONFIRM = range(4)
+HIRE = "hire"
+
+
+@requires("hire")
+async def hire_command(update: Update, context: ItdaContext) -> int:
+    """Which seeker was hired (the centre's seekers still looking)."""
+    runtime = context.runtime
+    agency_id = context.agency.id if context.agency and _is_saeil(context) else None
+    async with runtime.session() as session:
+        rows = [
+            s for status in (seekers_db.MATCHED, seekers_db.SEEKING)
+            for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
+                                                   status=status)
+        ][:LIST_LIMIT]
+        cards = await seeker_cards(session=session, clock=runtime.clock,
+                                   actor=actor(update, context), cipher=runtime.cipher,
+                                   seekers=rows, purpose="hire")
+    if not cards:
+        await say(update, context, context.tr("hire.no_seekers"))
+        return END
+    buttons = [(f"#{c.id} {c.name}", f"hr:s:{c.id}") for c in cards]
+    rows_ = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "hr:x")]]
+    await say(update, context, context.tr("hire.choose_seeker"), keyboard(rows_))
+    return PICK_SEEKER
+
+
+async def seeker_picked(update: Update, context: ItdaContext) -> int:
+    """The seeker: now the opening, from the best matches."""
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    seeker_id = int(query.data.rsplit(":", 1)[1])
+    runtime = context.runtime
+    async with runtime.session() as session:
+        seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
+        if seeker is None:
+            await explain(update, context, DomainError("records.not_found"))
+            return END
+        ranked = await matchmaking.openings_for(session=session, council=runtime.council,
+                                                seeker=seeker, limit=8)
+    if not ranked:
+        await say(update, context, context.tr("hire.no_openings"), edit=True)
+        return END
+    context.user_data[HIRE] = {"seeker": seeker_id}
+    buttons = [(f"#{o.id} {o.company_name[:18]} {o.job_title[:12]}", f"hr:o:{o.id}")
+               for _, o in ranked]
+    rows = in_rows(buttons, 1) + [[(context.tr("common.btn_cancel"), "hr:x")]]
+    await say(update, context, context.tr("hire.choose_opening"), keyboard(rows), edit=True)
+    return PICK_OPENING
+
+
+async def opening_picked(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    draft = context.user_data.get(HIRE)
+    if not draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    draft["opening"] = int(query.data.rsplit(":", 1)[1])
+    return await _ask_date(update, context)
+
+
+async def from_match(update: Update, context: ItdaContext) -> int:
+    """hire:so:<seeker>:<opening> from a /match result: straight to the date."""
+    await answer(update)
+    if not _may(context, update, "hire"):
+        await explain(update, context, NotAllowed("auth.not_allowed", command="hire"))
+        return END
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    _, _, seeker_id, opening_id = query.data.split(":")
+    context.user_data[HIRE] = {"seeker": int(seeker_id), "opening": int(opening_id)}
+    return await _ask_date(update, context, edit=False)
+
+
+async def _ask_date(update: Update, context: ItdaContext, *, error: str = "",
+                    edit: bool = True) -> int:
+    markup = keyboard([[(context.tr("hire.btn_today"), "hr:today"),
+                        (context.tr("common.btn_cancel"), "hr:x")]])
+    text = context.tr("hire.ask_date")
+    await say(update, context, f"{error}\n\n{text}" if error else text, markup, edit=edit)
+    return HIRE_DATE
+
+
+async def date_typed(update: Update, context: ItdaContext) -> int:
+    assert update.message is not None and context.user_data is not None
+    draft = context.user_data.get(HIRE)
+    if not draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    try:
+        hired_on = v.parse_date(update.message.text, today=context.runtime.clock.today(),
+                                allow_future=False)
+    except DomainError as error:
+        return await _ask_date(update, context, error=context.tr(error.key, **error.values),
+                               edit=False)
+    draft["date"] = hired_on.isoformat()
+    return await _confirm(update, context)
+
+
+async def date_today(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    assert context.user_data is not None
+    draft = context.user_data.get(HIRE)
+    if not draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    draft["date"] = context.runtime.clock.today().isoformat()
+    return await _confirm(update, context)
+
+
+async def _confirm(update: Update, context: ItdaContext) -> int:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data[HIRE]
+    runtime = context.runtime
+    async with runtime.session() as session:
+        seeker = await seekers_db.get_seeker(session=session, seeker_id=draft["seeker"])
+        opening = await openings_db.get_opening(session=session, opening_id=draft["opening"])
+        if seeker is None or opening is None:
+            context.user_data.pop(HIRE, None)
+            await explain(update, context, DomainError("records.not_found"))
+            return END
+        (card,) = await seeker_cards(session=session, clock=runtime.clock,
+                                     actor=actor(update, context), cipher=runtime.cipher,
+                                     seekers=[seeker], purpose="hire")
+    text = context.tr("hire.confirm", seeker=seeker_line(context, card),
+                      opening=opening_line(context, opening), date=draft["date"])
+    markup = keyboard([[(context.tr("records.btn_save"), "hr:save"),
+                        (context.tr("common.btn_cancel"), "hr:x")]])
+    await say(update, context, text, markup, edit=update.callback_query is not None)
+    return HIRE_CONFIRM
+
+
+async def hire_save(update: Update, context: ItdaContext) -> int:
+    """저장: the draft is taken out first (a double tap finds nothing)."""
+    await answer(update)
+    draft = context.user_data.pop(HIRE, None) if context.user_data is not None else None
+    if not draft or "date" not in draft:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    runtime = context.runtime
+    try:
+        async with runtime.session() as session:
+            hire = await hires.record_hire(
+                session=session, clock=runtime.clock, actor=actor(update, context),
+                seeker_id=draft["seeker"], opening_id=draft["opening"],
+                hired_on=date.fromisoformat(draft["date"]),
+            )
+            opening = await openings_db.get_opening(session=session, opening_id=hire.opening_id)
+    except DomainError as error:
+        await explain(update, context, error)
+        return END
+    assert opening is not None
+    left = opening.positions - opening.positions_filled
+    key = "hire.saved_filled" if opening.status == openings_db.FILLED else "hire.saved"
+    await say(update, context, context.tr(key, id=hire.id, left=left,
+                                          company=escape(opening.company_name)), edit=True)
+    return END
+
+
+async def hire_cancel(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    if context.user_data is not None:
+        context.user_data.pop(HIRE, None)
+    await say(update, context, context.tr("records.cancelled"),
+              edit=update.callback_query is not None)
+    return END
+
+
+async def use_buttons(update: Update, context: ItdaContext) -> None:
+    await say(update, context, context.tr("records.use_buttons"))
+
+
+def build_hire_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("hire", hire_command),
+            CallbackQueryHandler(from_match, pattern=r"^hire:so:\d+:\d+$"),
+        ],
+        states={
+            PICK_SEEKER: [CallbackQueryHandler(seeker_picked, pattern=r"^hr:s:\d+$"),
+                          MessageHandler(~filters.COMMAND, use_buttons)],
+            PICK_OPENING: [CallbackQueryHandler(opening_picked, pattern=r"^hr:o:\d+$"),
+                           MessageHandler(~filters.COMMAND, use_buttons)],
+            HIRE_DATE: [MessageHandler(text, date_typed),
+                        CallbackQueryHandler(date_today, pattern=r"^hr:today$")],
+            HIRE_CONFIRM: [CallbackQueryHandler(hire_save, pattern=r"^hr:save$"),
+                           MessageHandler(~filters.COMMAND, use_buttons)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", hire_cancel),
+            CallbackQueryHandler(hire_cancel, pattern=r"^hr:x$"),
+        ],
+        name="hire",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+HANDLERS = [
+    CommandHandler("match", match_command),
+    CallbackQueryHandler(match_button, pattern=r"^match:[os]:\d+$"),
+]

@@ -1,0 +1,93 @@
+"""/opening: register a job opening (구인), then tell the 새일센터 serving its 시군."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CommandHandler
+
+from bot.context import ItdaContext
+from handlers import forms
+from handlers.common import END, actor, explain, keyboard, requires, say
+from handlers.render import opening_line
+from locales import Translator
+from services import openings
+from services.access import require_opening_author
+from services.errors import DomainError
+from services.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def _warnings(context: ItdaContext, values: dict[str, Any]) -> list[str]:
+    found = openings.rule_violations(
+        values, year=context.runtime.clock.today().year,
+        minimum_wage=context.runtime.council.minimum_wage,
+    )
+    return [context.tr(v.key, **v.values) for v in found]
+
+
+async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
+    """Save the opening, confirm, and share it with the 새일센터 of its 시군."""
+    runtime = context.runtime
+    async with runtime.session() as session:
+        opening = await openings.create_opening(
+            session=session, clock=runtime.clock, actor=actor(update, context),
+            draft=draft["v"], minimum_wage=runtime.council.minimum_wage,
+        )
+        recipients = await openings.notification_recipients(session=session, opening=opening)
+    key = "opening.saved_flagged" if opening.rule_flags else "opening.saved"
+    text = context.tr(key, id=opening.id, company=escape(opening.company_name))
+    await say(update, context, text, edit=True)
+    sent = 0
+    for member in recipients:
+        if context.member is not None and member.id == context.member.id:
+            continue
+        tr = Translator(member.language)
+        text = tr(
+            "opening.notify",
+            agency=escape(context.agency.short_name if context.agency else "-"),
+            line=opening_line(context, opening, tr),
+            hours=escape(opening.work_time or "-"),
+        )
+        markup = keyboard([[(tr("opening.btn_see_seekers"), f"match:o:{opening.id}")]])
+        try:
+            await context.bot.send_message(member.telegram_id, text, reply_markup=markup)
+            sent += 1
+        except TelegramError as exc:
+            log.warning("opening %s not delivered to member %s: %s", opening.id, member.id,
+                        type(exc).__name__)
+    log.info("opening %s shared with %d member(s)", opening.id, sent)
+    return END
+
+
+FLOW = forms.FormFlow(
+    name="opening",
+    prefix="op",
+    fields=openings.OPENING_FIELDS,
+    summary_key="opening.summary",
+    save=_save,
+    warnings=_warnings,
+)
+
+
+@requires("opening")
+async def start(update: Update, context: ItdaContext) -> int:
+    """A new opening: check the agency, then the first question."""
+    try:
+        async with context.runtime.session() as session:
+            await require_opening_author(session=session, actor=actor(update, context))
+    except DomainError as error:
+        await explain(update, context, error)
+        return END
+    forms.new_draft(context, FLOW)
+    await say(update, context, context.tr("opening.intro"))
+    return await forms.ask(update, context, FLOW)
+
+
+def build_conversation():  # type: ignore[no-untyped-def]
+    return forms.conversation(FLOW, entry_points=[CommandHandler("opening", start)])
+

@@ -1,0 +1,78 @@
+"""Queries on job seekers (구직자). Names and phones are ciphertext here; `phone_key` is the keyed
+hash used to find duplicates. Soft-deleted seekers are invisible to every query here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import JobSeeker
+
+SEEKING, MATCHED, HIRED, STOPPED = "seeking", "matched", "hired", "stopped"
+STATUSES = (SEEKING, MATCHED, HIRED, STOPPED)
+
+
+def _live():  # type: ignore[no-untyped-def]
+    return select(JobSeeker).where(col(JobSeeker.deleted_at).is_(None))
+
+
+async def add_seeker(*, session: AsyncSession, seeker: JobSeeker) -> JobSeeker:
+    session.add(seeker)
+    await session.flush()
+    return seeker
+
+
+async def get_seeker(*, session: AsyncSession, seeker_id: int) -> JobSeeker | None:
+    return (await session.exec(_live().where(JobSeeker.id == seeker_id))).first()
+
+
+async def get_seekers(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, JobSeeker]:
+    if not ids:
+        return {}
+    rows = (await session.exec(_live().where(col(JobSeeker.id).in_(list(ids))))).all()
+    return {s.id: s for s in rows if s.id is not None}
+
+
+async def get_seeker_by_phone_key(*, session: AsyncSession, phone_key: str) -> JobSeeker | None:
+    return (await session.exec(_live().where(JobSeeker.phone_key == phone_key))).first()
+
+
+async def list_seekers(
+    *,
+    session: AsyncSession,
+    agency_id: int | None = None,
+    region_codes: list[str] | None = None,
+    status: str | None = None,
+) -> Sequence[JobSeeker]:
+    """Seekers, newest first, filtered by registering centre, 시군 and status."""
+    stmt = _live()
+    if agency_id is not None:
+        stmt = stmt.where(JobSeeker.agency_id == agency_id)
+    if region_codes is not None:
+        stmt = stmt.where(col(JobSeeker.region_code).in_(region_codes))
+    if status is not None:
+        stmt = stmt.where(JobSeeker.status == status)
+    return (await session.exec(stmt.order_by(col(JobSeeker.id).desc()))).all()
+
+
+async def count_seekers_by_agency(
+    *,
+    session: AsyncSession,
+    status: str | None = None,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
+) -> dict[int, int]:
+    """Seekers per registering centre (not deleted), optionally by status and creation time."""
+    stmt = select(JobSeeker.agency_id, func.count()).where(col(JobSeeker.deleted_at).is_(None))
+    if status:
+        stmt = stmt.where(JobSeeker.status == status)
+    if created_from is not None:
+        stmt = stmt.where(col(JobSeeker.created_at) >= created_from)
+    if created_before is not None:
+        stmt = stmt.where(col(JobSeeker.created_at) < created_before)
+    rows = (await session.exec(stmt.group_by(col(JobSeeker.agency_id)))).all()
+    return {agency_id: int(n) for agency_id, n in rows}

@@ -1,0 +1,31 @@
+"""The Korean words people type into amounts, dates and hours: input grammar, not UI text.
+
+Kept apart (listed as a data module in tests/test_catalogues.py) so that the rule "no Korean
+string constants in code" still holds for everything shown to users.
+"""
+
+from __future__ import annotations
+
+# Money: 1만 2천원, 1.2만원, 월 180만원, 시급 12,000원
+MONEY_UNITS = {"만": 10_000, "천": 1_000, "백": 100}
+WON = ("원",)
+MONTHLY_WORDS = ("월급", "월")
+HOURLY_WORDS = ("시급", "시간당")
+# Dates: 9월 5일, 2026년 9월 5일, 오늘, 내일
+YEAR_MARK = "년"
+MONTH_MARK = "월"
+DAY_MARK = "일"
+TODAY_WORDS = ("오늘",)
+TOMORROW_WORDS = ("내일",)
+# Hours: 10시-15시, 10시 30분, 주 20시간, 오전/오후
+HOUR_MARK = "시"
+MINUTE_MARK = "분"
+HOURS_WORDS = ("시간",)
+WEEK_WORDS = ("주당", "주", "매주")
+AM_WORDS = ("오전",)
+PM_WORDS = ("오후",)
+# Counts and durations: 3명, 1.5년, 6개월, 85년생
+PEOPLE_MARK = "명"
+YEARS_WORDS = ("년", "년간")
+MONTHS_WORDS = ("개월",)
+BORN_WORDS = ("년생", "생", "년")

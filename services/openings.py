@@ -1,0 +1,277 @@
+"""Job openings (구인): the form's fields, the 시간선택제 rule check, saving, editing, status,
+soft deletion, the daily closing of expired openings and who is told about a new one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from models import audit as audit_db
+from models import council as council_db
+from models import members as members_db
+from models import openings as openings_db
+from models.tables import AgencyKind, JobOpening, Member
+from services import validation as v
+from services.access import may_manage, require_opening_author
+from services.errors import DomainError, NotAllowed
+from services.forms import REGIONS, Also, Choice, FieldSpec, ParseEnv
+from services.membership import Actor
+from services.text import clean_text
+
+EMPLOYMENT_TYPES = ("regular_part_time", "contract_part_time", "other")
+WAGE_TYPES = ("hourly", "monthly")
+YES_NO = (Choice("yes", "records.yes"), Choice("no", "records.no"))
+
+
+def _text(limit: int, *, multiline: bool = False, required: bool = True):  # type: ignore[no-untyped-def]
+    def parse(raw: str, env: ParseEnv) -> str:
+        value = clean_text(raw, max_length=limit, multiline=multiline)
+        if required and not value:
+            raise DomainError("valid.empty")
+        if "<" in value and ">" in value:
+            raise DomainError("valid.no_markup")
+        return value
+
+    return parse
+
+
+def _business_number(raw: str, env: ParseEnv) -> str:
+    return v.business_number(raw)
+
+
+def _weekly_hours(raw: str, env: ParseEnv) -> float:
+    return v.parse_weekly_hours(raw)
+
+
+def _work_time(raw: str, env: ParseEnv) -> str:
+    return v.hour_range_text(raw)
+
+
+def wage_value(raw: str, env: ParseEnv) -> Any:
+    """An amount; '월 180만원' also switches the wage type to monthly (and '시급' to hourly)."""
+    money = v.parse_money(raw)
+    wage_type = money.period or env.draft.get("wage_type") or "hourly"
+    if wage_type == "hourly" and not 1_000 <= money.amount <= 200_000:
+        raise DomainError("valid.wage_hourly_range")
+    if wage_type == "monthly" and not 100_000 <= money.amount <= 20_000_000:
+        raise DomainError("valid.wage_monthly_range")
+    if money.period:
+        return Also(_value=money.amount, wage_type=money.period)
+    return money.amount
+
+
+def _positions(raw: str, env: ParseEnv) -> int:
+    return v.parse_count(raw, low=1, high=999)
+
+
+def _deadline(raw: str, env: ParseEnv) -> str:
+    return v.parse_date(raw, today=env.today, allow_past=False).isoformat()
+
+
+OPENING_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("company_name", "opening.f.company_name", "opening.ask.company_name", _text(120)),
+    FieldSpec("business_number", "opening.f.business_number", "opening.ask.business_number",
+              _business_number, optional=True, empty=None),
+    FieldSpec("industry", "opening.f.industry", "opening.ask.industry", _text(60)),
+    FieldSpec("job_title", "opening.f.job_title", "opening.ask.job_title", _text(120)),
+    FieldSpec("duties", "opening.f.duties", "opening.ask.duties", _text(1000, multiline=True)),
+    FieldSpec("region_code", "opening.f.region_code", "opening.ask.region_code", choices=REGIONS),
+    FieldSpec("employment_type", "opening.f.employment_type", "opening.ask.employment_type",
+              choices=tuple(Choice(t, f"opening.type.{t}") for t in EMPLOYMENT_TYPES)),
+    FieldSpec("weekly_hours", "opening.f.weekly_hours", "opening.ask.weekly_hours", _weekly_hours),
+    FieldSpec("work_days", "opening.f.work_days", "opening.ask.work_days", _text(60)),
+    FieldSpec("work_time", "opening.f.work_time", "opening.ask.work_time", _work_time),
+    FieldSpec("wage_type", "opening.f.wage_type", "opening.ask.wage_type",
+              choices=tuple(Choice(t, f"opening.wage.{t}") for t in WAGE_TYPES)),
+    FieldSpec("wage_amount", "opening.f.wage_amount", "opening.ask.wage_amount", wage_value),
+    FieldSpec("positions", "opening.f.positions", "opening.ask.positions", _positions),
+    FieldSpec("small_firm", "opening.f.small_firm", "opening.ask.small_firm", choices=YES_NO),
+    FieldSpec("subsidy_approved", "opening.f.subsidy_approved", "opening.ask.subsidy_approved",
+              choices=YES_NO),
+    FieldSpec("deadline", "opening.f.deadline", "opening.ask.deadline", _deadline,
+              optional=True, empty=None),
+    FieldSpec("contact", "opening.f.contact", "opening.ask.contact", _text(120)),
+)
+
+
+def rule_violations(
+    values: dict[str, Any], *, year: int, minimum_wage: dict[int, int]
+) -> list[v.RuleViolation]:
+    """The 시간선택제 rules the (draft or saved) values break."""
+    return v.check_part_time_rules(
+        weekly_hours=values.get("weekly_hours"),
+        wage_type=values.get("wage_type") or "hourly",
+        wage_amount=values.get("wage_amount"),
+        small_firm=values.get("small_firm") in (True, "yes"),
+        year=year,
+        minimum_wage=minimum_wage,
+    )
+
+
+def _bool(value: Any) -> bool:
+    return value in (True, "yes")
+
+
+def _column_value(key: str, value: Any) -> Any:
+    """A draft value as the column stores it."""
+    if key in ("small_firm", "subsidy_approved"):
+        return _bool(value)
+    if key == "deadline":
+        return date.fromisoformat(value) if value else None
+    return value
+
+
+def opening_values(opening: JobOpening) -> dict[str, Any]:
+    """A saved opening as draft-shaped values (for summaries and the rule check)."""
+    values = {spec.key: getattr(opening, spec.key) for spec in OPENING_FIELDS}
+    values["small_firm"] = "yes" if opening.small_firm else "no"
+    values["subsidy_approved"] = "yes" if opening.subsidy_approved else "no"
+    values["deadline"] = opening.deadline.isoformat() if opening.deadline else None
+    return values
+
+
+async def create_opening(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    draft: dict[str, Any],
+    minimum_wage: dict[int, int],
+) -> JobOpening:
+    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule)."""
+    member, agency = await require_opening_author(session=session, actor=actor)
+    missing = [s.key for s in OPENING_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
+    if missing:
+        raise DomainError("records.incomplete")
+    if await council_db.get_region(session=session, code=draft["region_code"]) is None:
+        raise DomainError("records.unknown_region")
+    now = clock.now()
+    opening = JobOpening(agency_id=agency.id or 0, created_by=member.id, created_at=now,
+                         status=openings_db.OPEN, company_name=draft["company_name"],
+                         job_title=draft["job_title"], region_code=draft["region_code"])
+    for spec in OPENING_FIELDS:
+        setattr(opening, spec.key, _column_value(spec.key, draft.get(spec.key, spec.empty)))
+    opening.rule_flags = [
+        r.code for r in rule_violations(draft, year=now.year, minimum_wage=minimum_wage)
+    ]
+    await openings_db.add_opening(session=session, opening=opening)
+    await audit_db.append_audit(
+        session=session, at=now, action="opening.create", actor_telegram_id=actor.telegram_id,
+        actor_member_id=member.id, entity="opening", entity_id=opening.id,
+        detail={"agency_id": agency.id, "region": opening.region_code,
+                "rule_flags": opening.rule_flags},
+    )
+    return opening
+
+
+async def _owned(*, session: AsyncSession, actor: Actor, opening_id: int) -> JobOpening:
+    opening = await openings_db.get_opening(session=session, opening_id=opening_id)
+    if opening is None:
+        raise DomainError("records.not_found")
+    if not may_manage(actor, opening.agency_id):
+        raise NotAllowed("records.not_yours")
+    return opening
+
+
+async def update_opening_field(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    opening_id: int,
+    key: str,
+    value: Any,
+    minimum_wage: dict[int, int],
+) -> JobOpening:
+    """Change one field of a saved opening; the rule flags are checked again."""
+    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    if key not in {s.key for s in OPENING_FIELDS}:
+        raise DomainError("records.unknown_field")
+    extra = {}
+    if isinstance(value, Also):
+        extra = {k: val for k, val in value.items() if k != "_value"}
+        value = value["_value"]
+    old = getattr(opening, key)
+    setattr(opening, key, _column_value(key, value))
+    for other, val in extra.items():
+        setattr(opening, other, _column_value(other, val))
+    now = clock.now()
+    opening.rule_flags = [
+        r.code
+        for r in rule_violations(opening_values(opening), year=now.year, minimum_wage=minimum_wage)
+    ]
+    opening.updated_at = now
+    session.add(opening)
+    await audit_db.append_audit(
+        session=session, at=now, action="opening.edit", actor_telegram_id=actor.telegram_id,
+        actor_member_id=actor.member.id if actor.member else None, entity="opening",
+        entity_id=opening.id, detail={"field": key, "old": old, "new": getattr(opening, key)},
+    )
+    return opening
+
+
+async def set_opening_status(
+    *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int, status: str
+) -> JobOpening:
+    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    if status not in openings_db.STATUSES:
+        raise DomainError("records.unknown_status")
+    old, now = opening.status, clock.now()
+    opening.status, opening.updated_at = status, now
+    opening.closed_at = now if status != openings_db.OPEN else None
+    session.add(opening)
+    await audit_db.append_audit(
+        session=session, at=now, action="opening.status", actor_telegram_id=actor.telegram_id,
+        actor_member_id=actor.member.id if actor.member else None, entity="opening",
+        entity_id=opening.id, detail={"old": old, "new": status},
+    )
+    return opening
+
+
+async def delete_opening(
+    *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int
+) -> JobOpening:
+    """Soft delete: the row stays (hires keep their history), hidden from every list."""
+    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    now = clock.now()
+    opening.deleted_at = opening.updated_at = now
+    session.add(opening)
+    await audit_db.append_audit(
+        session=session, at=now, action="opening.delete", actor_telegram_id=actor.telegram_id,
+        actor_member_id=actor.member.id if actor.member else None, entity="opening",
+        entity_id=opening.id, detail={"status": opening.status},
+    )
+    return opening
+
+
+async def close_expired_openings(*, session: AsyncSession, clock: Clock) -> list[JobOpening]:
+    """Close (마감) every open opening whose deadline has passed; returns them for telling their
+    owners. Idempotent: a closed opening is not returned again."""
+    now = clock.now()
+    closed = []
+    for opening in await openings_db.expired_openings(session=session, today=clock.today()):
+        opening.status, opening.closed_at, opening.updated_at = openings_db.CLOSED, now, now
+        session.add(opening)
+        await audit_db.append_audit(
+            session=session, at=now, action="opening.expire", entity="opening",
+            entity_id=opening.id, detail={"deadline": opening.deadline},
+        )
+        closed.append(opening)
+    return closed
+
+
+async def notification_recipients(
+    *, session: AsyncSession, opening: JobOpening
+) -> Sequence[Member]:
+    """The active staff of every 새일센터 that serves the opening's 시군 (일자리 정보 공유)."""
+    centres = await council_db.agencies_serving(
+        session=session, region_code=opening.region_code, kind=AgencyKind.SAEIL_CENTER
+    )
+    recipients: list[Member] = []
+    for centre in centres:
+        recipients += await members_db.list_members(session=session, agency_id=centre.id)
+    return recipients
