@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
 
 
+def _extensions() -> None:
+    from bot import cli_reminders
+
+    EXTENSIONS.append(cli_reminders.add_parser)
+
+
+_extensions()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -27,6 +27,7 @@ EXPECTED = {
     "COUNCIL_FILE": "the path of the council data file (TOML)",
     "INVITE_DAYS": "a whole number of days between 1 and 90",
     "DEFAULT_LANGUAGE": "ko or en",
+    "REMINDER_INTERVAL": "seconds between two reminder passes (0 turns the job off), like 30",
 }
 
 
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     council_file: Path = Field(default=DEFAULT_COUNCIL_FILE, alias="COUNCIL_FILE")
     invite_days: int = Field(default=7, ge=1, le=90, alias="INVITE_DAYS")
     default_language: str = Field(default="ko", pattern="^(ko|en)$", alias="DEFAULT_LANGUAGE")
+    reminder_interval: float = Field(default=30.0, ge=0, le=3600, alias="REMINDER_INTERVAL")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

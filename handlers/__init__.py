@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import basics, groups, invites, members, onboarding
+from handlers import basics, groups, invites, members, onboarding, reminders
 
 
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
@@ -25,6 +25,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(invites.HANDLERS)
     app.add_handlers(members.HANDLERS)
     app.add_handlers(groups.HANDLERS)
+    app.add_handlers(reminders.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

@@ -36,6 +36,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("invites", "cmd.invites", LEADS),
     CommandSpec("members", "cmd.members", LEADS),
     CommandSpec("register_group", "cmd.register_group", LEADS, frozenset({GROUP})),
+    CommandSpec("reminders", "reminders.cmd", LEADS),
 )
 
 STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})
