@@ -95,7 +95,8 @@ def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
                 planner.MEETING_CHECKLIST):
         starts = datetime.fromisoformat(p["starts_at"])
         place = tr("reminders.place", place=escape(p["place"])) if p.get("place") else ""
-        title = escape(p.get("title") or tr(MEETING_KIND.get(str(p.get("kind")), MEETING_KIND["council"])))
+        fallback = MEETING_KIND.get(str(p.get("kind")), MEETING_KIND["council"])
+        title = escape(p.get("title") or tr(fallback))
         key = {
             planner.MEETING_DAY_BEFORE: "reminders.meeting_day_before",
             planner.MEETING_HOUR_BEFORE: "reminders.meeting_hour_before",

@@ -132,7 +132,6 @@ async def prepare_pass(runtime: Runtime, *, now: datetime, report: SendReport) -
         report.closed_openings = await outbox.close_openings(
             session=session, clock=_At(now, runtime)
         )
-    async with runtime.session() as session:
         planned = await outbox.plan_into_outbox(session=session, now=now)
         recovered = await outbox.expire_and_recover(session=session, now=now)
         report.planned = planned.pending

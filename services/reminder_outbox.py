@@ -41,7 +41,7 @@ from services import calendar as cal
 from services import openings as openings_service
 from services import reminders as planner
 
-LOOKBACK = timedelta(days=3)  # how far back each pass looks for reminders the bot missed
+LOOKBACK = timedelta(days=7)  # how far back each pass looks for reminders the bot missed
 LEASE = timedelta(minutes=2)  # a row in sending longer than this was left by a dead process
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)  # doubled after each failed attempt, up to BACKOFF_MAX

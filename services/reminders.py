@@ -203,7 +203,7 @@ def plan(data: PlanData, *, start: datetime, end: datetime) -> list[Notice]:
     """Every notice due in [start, end], in due order (start and end are aware datetimes)."""
     notices: list[Notice] = []
     first, last = start.astimezone(cal.SEOUL).date(), end.astimezone(cal.SEOUL).date()
-    for year in range(first.year - 1, last.year + 1):
+    for year in range(first.year, last.year + 1):
         notices += _discovery(data, year)
     for year, month in cal.months_between(first - timedelta(days=31), last):
         notices += _month_end(data, year, month)
@@ -364,7 +364,7 @@ def is_expired(*, due_at: datetime, stale_after: datetime | None, now: datetime)
 async def load_plan_data(*, session: AsyncSession, start: datetime, end: datetime) -> PlanData:
     """Read what the plan for [start, end] depends on (other features' tables, read only)."""
     first, last = start.astimezone(cal.SEOUL).date(), end.astimezone(cal.SEOUL).date()
-    years = list(range(first.year - 1, last.year + 1))
+    years = list(range(first.year, last.year + 1))
     agencies = await council_db.list_agencies(session=session)
     members = await reminders_db.active_members(session=session)
     agency_chats: dict[int, list[int]] = {}

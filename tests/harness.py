@@ -25,6 +25,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "BOT_TOKEN": TOKEN,
         "ITDA_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'itda.db'}",
+        # The reminders job is off in tests unless a test turns it on; tests call
+        # scheduler.reminders.send_due with the frozen clock instead.
+        "REMINDER_INTERVAL": "0",
     }
     values.update(overrides)
     return load_settings(**values)

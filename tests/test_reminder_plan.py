@@ -146,7 +146,8 @@ def test_month_end_reports_across_the_season() -> None:
         if n.occurrence == "2026-06":
             continue
         assert n.chat_ids in ((GROUP,), (10,))
-        assert n.payload["agencies"] == ["충남북부상의", "충남벤처협회", "천안새일센터", "천안지청"]
+        assert n.payload["agencies"] == [
+            "충남북부상의", "충남벤처협회", "천안새일센터", "천안지청"]
 
 
 def test_february_and_year_end() -> None:
