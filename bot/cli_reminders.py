@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from datetime import date, datetime, time, timedelta
 
 from bot.config import Settings
@@ -53,7 +54,7 @@ def plan_lines(settings: Settings, start: date, end: date) -> list[str]:
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     if args.end < args.start:
-        print("itda: --to is before --from")
+        print("itda: --to is before --from", file=sys.stderr)
         return 2
     for line in plan_lines(settings, args.start, args.end):
         print(line)
