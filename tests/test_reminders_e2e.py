@@ -25,6 +25,7 @@ from services import reminders as planner
 from tests.harness import BotHarness, make_settings
 
 KST = FrozenClock(datetime(2026, 1, 1)).tz
+ROOT = Path(__file__).resolve().parent.parent
 COORD = 10
 CHAMBER_A, CHAMBER_B, SAEIL = 11, 12, 14
 GROUP = -100500
@@ -216,8 +217,16 @@ async def test_retries_with_backoff_then_fails_visibly(
     [row] = [r for r in await rows(harness) if r.chat_id == SAEIL]
     assert row.state == "failed" and row.attempts == 5
     api.clear_failures()
+    harness.clock.set(kst("2026-08-21T15:00"))
     view = await harness.send(COORD, "/reminders")
     assert "실패 1" in view["text"] and "❌" in view["text"] and "천안새일센터" in view["text"]
+    # The coming week: the D-7 nudges of 8/28 for both agencies below target.
+    assert "앞으로 7일 계획 (2건)" in view["text"]
+    assert "08/28 10:00 발굴 마감 알림 — 충남북부상의 (2명)" in view["text"]
+    assert "08/28 10:00 발굴 마감 알림 — 천안새일센터 (1명)" in view["text"]
+    # Staff may not see it.
+    refused = await harness.send(CHAMBER_A, "/reminders")
+    assert "발굴 마감 알림" not in refused["text"]
 
 
 async def test_quiet_hours_hold_messages_until_morning(
@@ -404,3 +413,49 @@ async def test_whole_season_through_the_outbox(harness: BotHarness, api: FakeBot
         assert 8 <= r.sent_at.hour < 20
     for chat, n in sends(api).items():
         assert n == len([r for r in sent if r.chat_id == chat])
+
+
+async def test_kill_9_mid_fan_out_then_restart_none_lost_none_doubled(
+    harness: BotHarness, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """A real bot process (tests.reminder_worker) is killed with SIGKILL in the middle of a
+    fan-out; the restarted bot sends the rest. The row whose request was in flight is settled
+    as sent (unconfirmed) after the lease instead of being sent again."""
+    import os
+    import signal
+    import sys
+
+    await setup_council(harness, extra_chamber=30)
+    api.api_delay = 0.05  # requests spend most of their time "at Telegram"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ITDA_"))}
+    env.update({
+        "BOT_TOKEN": harness.settings.token(), "TELEGRAM_API_URL": api.url,
+        "DATABASE_URL": harness.settings.effective_database_url,
+        "ITDA_DATA_DIR": str(tmp_path / "data"), "REMINDER_INTERVAL": "0",
+        "PYTHONPATH": str(ROOT),
+    })
+    now = kst("2026-08-21T10:00")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.reminder_worker", now.isoformat(), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.wait_for(
+            lambda c: sum(1 for x in api.calls if x.method == "sendMessage") >= 8, timeout=60
+        )
+        await asyncio.sleep(0.02)  # somewhere inside the next request
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    await asyncio.sleep(api.api_delay * 2)  # the request in flight is answered by "Telegram"
+    before = Counter(r.state for r in await rows(harness))
+    assert before["sent"] >= 7 and before["pending"] > 0
+    api.api_delay = 0
+    await harness.restart()
+    await pass_at(harness, "2026-08-21T10:00")
+    await pass_at(harness, "2026-08-21T10:03")  # after the lease
+    states = Counter(r.state for r in await rows(harness))
+    assert states == {"sent": 33}
+    delivered = Counter(c.chat_id for c in api.calls if c.method == "sendMessage")
+    assert len(delivered) == 33 and set(delivered.values()) == {1}

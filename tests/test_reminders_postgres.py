@@ -32,28 +32,7 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-08-21T10:00:00+09:00")
 
-WORKER = """
-import asyncio, sys
-from datetime import datetime
-from telegram import Bot
-from bot.clock import FrozenClock
-from bot.config import load_settings
-from bot.runtime import create_runtime
-from scheduler.reminders import send_due
-
-async def main():
-    settings = load_settings()
-    now = datetime.fromisoformat(sys.argv[1])
-    runtime = create_runtime(settings, FrozenClock(now))
-    try:
-        async with Bot(settings.token(), base_url=settings.bot_base_url) as bot:
-            report = await send_due(bot, runtime, now=now)
-    finally:
-        await runtime.close()
-    print(report.sent)
-
-asyncio.run(main())
-"""
+WORKER = ["-m", "tests.reminder_worker"]
 
 
 @pytest.fixture
@@ -102,10 +81,10 @@ async def test_two_processes_send_each_reminder_once(
         "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.url, "DATABASE_URL": pg_url,
         "ITDA_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT),
     })
-    # One worker is a separate OS process (`python -c WORKER`), the other this test process
-    # with its own engine; the second joins as soon as the first has started its fan-out.
+    # One worker is a separate OS process (`python -m tests.reminder_worker`), the other this
+    # test process with its own engine; it joins as soon as the first has started its fan-out.
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", WORKER, NOW.isoformat(), cwd=tmp_path, env=env,
+        sys.executable, *WORKER, NOW.isoformat(), cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
