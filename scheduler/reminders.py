@@ -217,6 +217,15 @@ async def _deliver(
                                   for label, data in buttons])
             if buttons else None
         )
+    except Exception as exc:  # noqa: BLE001 - a row that cannot be rendered never will be
+        log.exception("reminder %s could not be rendered", row_id)
+        report.failed += 1
+        async with runtime.session() as session:
+            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                                   state=outbox_db.FAILED, now=now,
+                                   error=f"render: {type(exc).__name__}")
+        return
+    try:
         await bot.send_message(chat_id, text, reply_markup=markup)
     except RetryAfter as exc:
         wait = exc.retry_after

@@ -459,3 +459,18 @@ async def test_kill_9_mid_fan_out_then_restart_none_lost_none_doubled(
     assert states == {"sent": 33}
     delivered = Counter(c.chat_id for c in api.calls if c.method == "sendMessage")
     assert len(delivered) == 33 and set(delivered.values()) == {1}
+
+
+async def test_a_row_that_cannot_be_rendered_fails_without_stopping_the_others(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await setup_council(harness)
+    assert harness.runtime is not None
+    async with harness.runtime.session() as s:
+        s.add(ReminderLog(key="discovery_nudge|11|broken", kind=planner.DISCOVERY_NUDGE,
+                          chat_id=CHAMBER_A, occurrence="broken",
+                          due_at=kst("2026-08-21T09:00"), payload={}))
+    report = await pass_at(harness, "2026-08-21T10:00")
+    assert report.failed == 1 and report.sent == 3
+    [broken] = [r for r in await rows(harness) if r.occurrence == "broken"]
+    assert broken.state == "failed" and broken.last_error.startswith("render")
