@@ -110,6 +110,15 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: igno
 ]
 
 
+def _extensions() -> None:
+    from bot import cli_reminders
+
+    EXTENSIONS.append(cli_reminders.add_parser)
+
+
+_extensions()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -28,6 +28,7 @@ EXPECTED = {
     "INVITE_DAYS": "a whole number of days between 1 and 90",
     "DEFAULT_LANGUAGE": "ko or en",
     "ITDA_SECRET_KEY": "a random secret of 16+ characters (or unset: kept in the data folder)",
+    "REMINDER_INTERVAL": "seconds between two reminder passes (0 turns the job off), like 30",
 }
 
 
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     default_language: str = Field(default="ko", pattern="^(ko|en)$", alias="DEFAULT_LANGUAGE")
     # Encrypts seekers' personal data; unset, a key is generated into ITDA_DATA_DIR/secret.key.
     itda_secret_key: SecretStr | None = Field(default=None, alias="ITDA_SECRET_KEY")
+    reminder_interval: float = Field(default=30.0, ge=0, le=3600, alias="REMINDER_INTERVAL")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers import basics, groups, invites, meeting_days, meetings, members, onboarding
+from handlers import reminders
 from handlers import export as export_handlers
 from handlers import programme as programme_handlers
 from handlers import reports as report_handlers
@@ -61,6 +62,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handlers(report_handlers.HANDLERS)
     app.add_handlers(export_handlers.HANDLERS)
     app.add_handlers(matching.HANDLERS)
+    app.add_handlers(reminders.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

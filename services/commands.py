@@ -48,6 +48,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("programme", "cmd.programme", LEADS),
     CommandSpec("targets", "cmd.targets", LEADS),
     CommandSpec("export", "cmd.export", LEADS),
+    CommandSpec("reminders", "reminders.cmd", LEADS),
 )
 
 STAFF_OPENINGS = frozenset({AgencyKind.EMPLOYER_ASSOCIATION})

@@ -25,6 +25,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "BOT_TOKEN": TOKEN,
         "ITDA_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'itda.db'}",
+        # The reminders job is off in tests unless a test turns it on; tests call
+        # scheduler.reminders.send_due with the frozen clock instead.
+        "REMINDER_INTERVAL": "0",
     }
     values.update(overrides)
     return load_settings(**values)
@@ -96,3 +99,26 @@ class BotHarness:
 
     async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)
+
+
+async def put_target(session: Any, *, agency_id: int, year: int, metric: str, value: int) -> None:
+    """Set a target row whatever the council file seeded for it."""
+    from models import programme as programme_db
+    from models.tables import Target
+
+    target = await programme_db.get_target(
+        session=session, agency_id=agency_id, year=year, metric=metric
+    )
+    if target is None:
+        target = Target(agency_id=agency_id, year=year, metric=metric, value=value)
+    target.value = value
+    await programme_db.save_target(session=session, target=target)
+
+
+async def clear_targets(session: Any) -> None:
+    """Forget the targets the council file seeded, so a test sets exactly the ones it needs."""
+    from sqlmodel import delete
+
+    from models.tables import Target
+
+    await session.exec(delete(Target))

@@ -1,0 +1,70 @@
+"""`itda reminders plan --from DATE --to DATE`: print the reminders the bot would send.
+
+One line per planned message group, starting with the KST ISO timestamp, then the kind, then
+the recipient agency (or `group` / `coordinators`), then the occurrence and how many chats get
+it. The plan uses today's figures (targets, progress, reports, RSVPs) from the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date, datetime, time, timedelta
+
+from bot.config import Settings
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def plan_lines(settings: Settings, start: date, end: date) -> list[str]:
+    async def go() -> list[str]:
+        from bot.runtime import create_runtime, prepare_database
+        from services import reminders as planner
+
+        runtime = create_runtime(settings)
+        try:
+            await prepare_database(runtime)
+            tz = runtime.clock.tz
+            first = datetime.combine(start, time(0, 0), tzinfo=tz)
+            last = datetime.combine(end, time(0, 0), tzinfo=tz) + timedelta(days=1, seconds=-1)
+            async with runtime.session() as session:
+                data = await planner.load_plan_data(session=session, start=first, end=last)
+            names = {a.id: a.short_name for a in data.agencies}
+            lines = []
+            for n in planner.plan(data, start=first, end=last):
+                who = names.get(n.agency_id or 0) if n.agency_id is not None else None
+                if who is None:
+                    who = n.audience
+                lines.append(
+                    f"{n.due_at.astimezone(tz).isoformat()} {n.kind} {who}"
+                    f"  [{n.occurrence}; {len(set(n.chat_ids))} chats]"
+                )
+            return lines
+        finally:
+            await runtime.close()
+
+    return asyncio.run(go())
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> int:
+    if args.end < args.start:
+        print("itda: --to is before --from", file=sys.stderr)
+        return 2
+    for line in plan_lines(settings, args.start, args.end):
+        print(line)
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    reminders = sub.add_parser("reminders", help="reminders: see the plan")
+    actions = reminders.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
+    plan = actions.add_parser("plan", help="print the reminders planned between two dates")
+    plan.add_argument("--from", dest="start", type=_day, required=True, help="YYYY-MM-DD")
+    plan.add_argument("--to", dest="end", type=_day, required=True, help="YYYY-MM-DD")
+    plan.set_defaults(func=_plan)

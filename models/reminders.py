@@ -1,0 +1,347 @@
+"""Queries for reminders: the plan's input (read from other features' tables) and the outbox.
+
+The outbox (`ReminderLog`) has one row per (kind, recipient, occurrence), unique by `key`, with
+a state: pending -> sending -> sent / failed / expired. Claims are atomic on both SQLite and
+PostgreSQL: candidates are read with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ignores the
+clause and serialises writers anyway) and each row is then claimed by a conditional UPDATE
+(``WHERE id = ? AND state = 'pending' AND attempts = ?``) whose row count says who won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import (
+    Agency,
+    Attendance,
+    GroupChat,
+    JobOpening,
+    JobSeeker,
+    Meeting,
+    Member,
+    MonthlyReport,
+    ProgrammeStep,
+    ReminderLog,
+    Role,
+    Target,
+)
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+PENDING, SENDING, SENT, FAILED, EXPIRED = "pending", "sending", "sent", "failed", "expired"
+
+
+# --- The plan's input (other features' tables, read directly) ----------------------------------
+async def active_members(*, session: AsyncSession) -> Sequence[Member]:
+    stmt = select(Member).where(col(Member.active).is_(True)).order_by(col(Member.id))
+    return (await session.exec(stmt)).all()
+
+
+async def step_due_dates(
+    *, session: AsyncSession, number: int, years: Sequence[int]
+) -> dict[int, date]:
+    """year -> due date of programme step `number`."""
+    rows = await session.exec(
+        select(ProgrammeStep).where(
+            ProgrammeStep.number == number, col(ProgrammeStep.year).in_(list(years))
+        )
+    )
+    return {s.year: s.due_on for s in rows.all()}
+
+
+async def target_values(
+    *, session: AsyncSession, years: Sequence[int]
+) -> dict[tuple[int, int, str], int]:
+    rows = await session.exec(select(Target).where(col(Target.year).in_(list(years))))
+    return {(t.agency_id, t.year, t.metric): t.value for t in rows.all()}
+
+
+async def progress_counts(*, session: AsyncSession, year: int) -> dict[tuple[int, int, str], int]:
+    """Openings and seekers registered per agency in a year (deleted records do not count)."""
+    start = datetime(year, 1, 1, tzinfo=SEOUL)
+    end = datetime(year + 1, 1, 1, tzinfo=SEOUL)
+    out: dict[tuple[int, int, str], int] = {}
+    opening_rows = await session.exec(
+        select(JobOpening.agency_id, func.count())
+        .where(col(JobOpening.created_at) >= start, col(JobOpening.created_at) < end,
+               col(JobOpening.deleted_at).is_(None))
+        .group_by(col(JobOpening.agency_id))
+    )
+    for agency_id, n in opening_rows.all():
+        out[(agency_id, year, "openings")] = int(n)
+    seeker_rows = await session.exec(
+        select(JobSeeker.agency_id, func.count())
+        .where(col(JobSeeker.created_at) >= start, col(JobSeeker.created_at) < end,
+               col(JobSeeker.deleted_at).is_(None))
+        .group_by(col(JobSeeker.agency_id))
+    )
+    for agency_id, n in seeker_rows.all():
+        out[(agency_id, year, "seekers")] = int(n)
+    return out
+
+
+async def submitted_reports(*, session: AsyncSession) -> set[tuple[int, str]]:
+    """(agency id, "YYYY-MM") of every submitted monthly report."""
+    rows = await session.exec(select(MonthlyReport.agency_id, MonthlyReport.month).distinct())
+    return {(a, m) for a, m in rows.all()}
+
+
+async def scheduled_meetings(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> Sequence[Meeting]:
+    stmt = select(Meeting).where(
+        col(Meeting.starts_at) >= start, col(Meeting.starts_at) <= end,
+        Meeting.status == "scheduled",
+    ).order_by(col(Meeting.starts_at), col(Meeting.id))
+    return (await session.exec(stmt)).all()
+
+
+async def rsvp_chats(
+    *, session: AsyncSession, meeting_ids: Sequence[int], answers: Sequence[str]
+) -> list[tuple[int, int, int | None]]:
+    """(meeting id, telegram id, agency id) of active members whose RSVP is one of `answers`."""
+    if not meeting_ids:
+        return []
+    rows = await session.exec(
+        select(Attendance.meeting_id, Member.telegram_id, Member.agency_id)
+        .join(Member, col(Member.id) == col(Attendance.member_id))
+        .where(
+            col(Attendance.meeting_id).in_(list(meeting_ids)),
+            col(Attendance.rsvp).in_(list(answers)),
+            col(Member.active).is_(True),
+        )
+        .order_by(col(Attendance.id))
+    )
+    return [(m, t, a) for m, t, a in rows.all()]
+
+
+async def member_by_chat(*, session: AsyncSession, chat_id: int) -> Member | None:
+    return (await session.exec(select(Member).where(Member.telegram_id == chat_id))).first()
+
+
+async def coordinator_chats(*, session: AsyncSession) -> list[int]:
+    rows = await session.exec(
+        select(Member.telegram_id).where(
+            col(Member.role).in_([Role.COORDINATOR, Role.ADMIN]), col(Member.active).is_(True)
+        ).order_by(col(Member.id))
+    )
+    return list(rows.all())
+
+
+async def group_by_chat(*, session: AsyncSession, chat_id: int) -> GroupChat | None:
+    return (await session.exec(select(GroupChat).where(GroupChat.chat_id == chat_id))).first()
+
+
+# --- The outbox --------------------------------------------------------------------------------
+async def existing_keys(*, session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = list(keys[i : i + 500])
+        rows = await session.exec(select(ReminderLog.key).where(col(ReminderLog.key).in_(chunk)))
+        found.update(rows.all())
+    return found
+
+
+async def add_rows(*, session: AsyncSession, rows: Sequence[ReminderLog]) -> list[ReminderLog]:
+    """Insert the rows whose key is new; returns those inserted.
+
+    A row another process inserted meanwhile is skipped (unique key, inside a savepoint).
+    """
+    known = await existing_keys(session=session, keys=[r.key for r in rows])
+    added: list[ReminderLog] = []
+    for row in rows:
+        if row.key in known:
+            continue
+        known.add(row.key)
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            continue
+        added.append(row)
+    return added
+
+
+async def pending_due(
+    *, session: AsyncSession, now: datetime, limit: int = 200, lock: bool = True
+) -> Sequence[ReminderLog]:
+    """Pending rows due by `now`, oldest first; rows another process holds are skipped."""
+    stmt = (
+        select(ReminderLog)
+        .where(ReminderLog.state == PENDING, col(ReminderLog.due_at) <= now)
+        .order_by(col(ReminderLog.due_at), col(ReminderLog.id))
+        .limit(limit)
+    )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await session.exec(stmt)).all()
+
+
+def _claimable(now: datetime, exclude_chats: Sequence[int]) -> list[Any]:
+    """Pending, due, and past its "not before" time (`claimed_at` of a pending row)."""
+    conditions: list[Any] = [
+        col(ReminderLog.state) == PENDING,
+        col(ReminderLog.due_at) <= now,
+        or_(col(ReminderLog.claimed_at).is_(None), col(ReminderLog.claimed_at) <= now),
+    ]
+    if exclude_chats:
+        conditions.append(col(ReminderLog.chat_id).not_in(list(exclude_chats)))
+    return conditions
+
+
+async def claim_next(
+    *, session: AsyncSession, now: datetime, worker: str, exclude_chats: Sequence[int] = ()
+) -> ReminderLog | None:
+    """Claim the oldest claimable row (not in `exclude_chats`) for `worker`, atomically.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent processes pick different rows; the
+    conditional UPDATE is the actual claim on every database (row count 1 = ours).
+    """
+    for _ in range(5):
+        stmt = (
+            select(ReminderLog)
+            .where(*_claimable(now, exclude_chats))
+            .order_by(col(ReminderLog.due_at), col(ReminderLog.id))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        row = (await session.exec(stmt)).first()
+        if row is None:
+            return None
+        if await claim(session=session, row_id=row.id or 0, attempts=row.attempts,
+                       worker=worker, now=now):
+            await session.refresh(row)
+            return row
+    return None
+
+
+async def claimable_chats(
+    *, session: AsyncSession, now: datetime, chats: Sequence[int]
+) -> set[int]:
+    """Which of `chats` have a claimable row (to know whether waiting for them is worth it)."""
+    if not chats:
+        return set()
+    stmt = select(ReminderLog.chat_id).where(
+        *_claimable(now, ()), col(ReminderLog.chat_id).in_(list(chats))
+    ).distinct()
+    return set((await session.exec(stmt)).all())
+
+
+async def claim(
+    *, session: AsyncSession, row_id: int, attempts: int, worker: str, now: datetime
+) -> bool:
+    """Atomically move one pending row to sending; False if someone else got it first."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(ReminderLog)
+        .where(
+            col(ReminderLog.id) == row_id,
+            col(ReminderLog.state) == PENDING,
+            col(ReminderLog.attempts) == attempts,
+        )
+        .values(state=SENDING, claimed_by=worker, claimed_at=now, attempts=attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def finish(
+    *, session: AsyncSession, row_id: int, worker: str, state: str, now: datetime,
+    error: str = "", attempts: int | None = None, not_before: datetime | None = None,
+) -> bool:
+    """Record the outcome of this worker's send (only while it still holds the claim)."""
+    values: dict[str, Any] = {"state": state, "last_error": error[:300]}
+    if state == SENT:
+        values["sent_at"] = now
+    if attempts is not None:
+        values["attempts"] = attempts
+    if not_before is not None or state == PENDING:
+        values["claimed_at"] = not_before
+        values["claimed_by"] = None
+    result = await session.exec(  # type: ignore[call-overload]
+        update(ReminderLog)
+        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == SENDING,
+               col(ReminderLog.claimed_by) == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def set_state(
+    *, session: AsyncSession, row_id: int, from_state: str, to_state: str, error: str = ""
+) -> bool:
+    result = await session.exec(  # type: ignore[call-overload]
+        update(ReminderLog)
+        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == from_state)
+        .values(state=to_state, last_error=error[:300])
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def stale_sending(*, session: AsyncSession, before: datetime) -> Sequence[ReminderLog]:
+    """Rows left in sending by a process that died mid-send (claimed before `before`)."""
+    stmt = select(ReminderLog).where(
+        ReminderLog.state == SENDING, col(ReminderLog.claimed_at) < before
+    )
+    return (await session.exec(stmt)).all()
+
+
+async def list_outbox(
+    *, session: AsyncSession, since: datetime, until: datetime | None = None,
+    states: Sequence[str] | None = None,
+) -> Sequence[ReminderLog]:
+    stmt = select(ReminderLog).where(col(ReminderLog.due_at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(ReminderLog.due_at) <= until)
+    if states:
+        stmt = stmt.where(col(ReminderLog.state).in_(states))
+    return (await session.exec(stmt.order_by(col(ReminderLog.due_at), col(ReminderLog.id)))).all()
+
+
+async def count_by_state(*, session: AsyncSession) -> dict[str, int]:
+    rows = await session.exec(
+        select(ReminderLog.state, func.count()).group_by(col(ReminderLog.state))
+    )
+    return {state: int(n) for state, n in rows.all()}
+
+
+async def existing_occurrences(
+    *, session: AsyncSession, pairs: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which (kind, occurrence) pairs already have at least one outbox row."""
+    found: set[tuple[str, str]] = set()
+    for kind in {k for k, _ in pairs}:
+        occurrences = [o for k, o in pairs if k == kind]
+        rows = await session.exec(
+            select(ReminderLog.occurrence).where(
+                ReminderLog.kind == kind, col(ReminderLog.occurrence).in_(occurrences)
+            ).distinct()
+        )
+        found.update((kind, o) for o in rows.all())
+    return found
+
+
+async def fail_pending_for_chat(*, session: AsyncSession, chat_id: int, error: str) -> int:
+    result = await session.exec(  # type: ignore[call-overload]
+        update(ReminderLog)
+        .where(col(ReminderLog.chat_id) == chat_id, col(ReminderLog.state) == PENDING)
+        .values(state=FAILED, last_error=error[:300])
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+async def agency_name(*, session: AsyncSession, agency_id: int | None) -> str:
+    if agency_id is None:
+        return ""
+    agency = await session.get(Agency, agency_id)
+    return agency.short_name if agency is not None else ""

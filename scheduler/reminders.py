@@ -1,0 +1,309 @@
+"""The reminders job: every ~30 s (PTB JobQueue), plan what is due into the outbox, then send it.
+
+Nothing here depends on jobs persisted by APScheduler: each pass derives what is due from the
+database (`services.reminders.plan`), writes it to the outbox (`ReminderLog`) and sends the
+pending rows. The repeating job starts a second after the bot, so after downtime what fell due
+earlier the same day goes out within a minute of the start (older reminders are expired and
+listed for the coordinators: see `services.reminder_outbox`).
+
+Sending is paced under Telegram's limits: at most `GLOBAL_RATE` messages a second overall, one
+a second per private chat and one every three seconds per group (20 a minute). A 429 blocks only
+its own chat for retry_after seconds. A 403 makes the member inactive (or drops the group) and
+tells the coordinators. Other errors are retried with exponential backoff and end as failed.
+
+Never twice, never lost: each row is claimed (conditional UPDATE, `FOR UPDATE SKIP LOCKED` on
+PostgreSQL) by one process right before its request and settled right after the answer; the
+request and its bookkeeping run shielded, so cancelling the sender (shutdown, a restart) waits
+for the message in flight to be recorded. The hard-kill case is explained in
+`services.reminder_outbox`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.runtime import Runtime
+from locales import Translator
+from models import reminders as outbox_db
+from models.tables import ReminderLog
+from scheduler.reminder_text import render
+from services import calendar as cal
+from services import reminder_outbox as outbox
+
+log = logging.getLogger(__name__)
+
+GLOBAL_RATE = 28.0  # messages per second overall (Telegram allows about 30)
+PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
+GROUP_INTERVAL = 3.0  # seconds between two messages to one group (20 per minute)
+MAX_WAIT = 10.0  # wait at most this long for a paced or rate-limited chat in one pass
+MAX_PASS = 120.0  # one pass sends for at most this long; the next pass goes on
+SENDER_KEY = "reminder_sender"
+JOB_NAME = "reminders"
+
+
+@dataclass
+class SendReport:
+    """What one pass did."""
+
+    planned: int = 0
+    expired: int = 0
+    unconfirmed: int = 0
+    closed_openings: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    blocked: int = 0
+    held_quiet: bool = False
+    chats: list[int] = field(default_factory=list)
+
+
+class Pacer:
+    """Real-time pacing per scope: overall, per chat, and 429 blocks per chat."""
+
+    def __init__(self, rate: float = GLOBAL_RATE) -> None:
+        self.interval = 1.0 / rate
+        self._next_global = 0.0
+        self._next_chat: dict[int, float] = {}
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+    def wait_for(self, chat_id: int) -> float:
+        """Seconds until `chat_id` may get its next message."""
+        return max(0.0, self._next_chat.get(chat_id, 0.0) - self._now())
+
+    def busy_chats(self) -> list[int]:
+        now = self._now()
+        return [chat for chat, at in self._next_chat.items() if at > now]
+
+    async def take_global(self) -> None:
+        now = self._now()
+        start = max(now, self._next_global)
+        self._next_global = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def sent(self, chat_id: int) -> None:
+        gap = PRIVATE_INTERVAL if chat_id > 0 else GROUP_INTERVAL
+        self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), self._now() + gap)
+
+    def block(self, chat_id: int, seconds: float) -> None:
+        """A 429 for this chat: nothing more to it for `seconds` (other chats go on)."""
+        self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), self._now() + seconds)
+
+
+class Sender:
+    """One per bot process: its worker id, pacing state and a lock against overlapping passes."""
+
+    def __init__(self) -> None:
+        self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.pacer = Pacer()
+        self.lock = asyncio.Lock()
+
+
+def sender_of(runtime: Runtime) -> Sender:
+    sender = runtime.extras.get(SENDER_KEY)
+    if not isinstance(sender, Sender):
+        sender = Sender()
+        runtime.extras[SENDER_KEY] = sender
+    return sender
+
+
+def _bot(app_or_bot: Any) -> Bot:
+    return app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot  # type: ignore[no-any-return]
+
+
+async def prepare_pass(runtime: Runtime, *, now: datetime, report: SendReport) -> None:
+    """Close expired openings, plan into the outbox, expire what is too old, settle crashes."""
+    async with runtime.session() as session:
+        report.closed_openings = await outbox.close_openings(
+            session=session, clock=_At(now, runtime)
+        )
+        planned = await outbox.plan_into_outbox(session=session, now=now)
+        recovered = await outbox.expire_and_recover(session=session, now=now)
+        report.planned = planned.pending
+        report.expired = planned.expired + recovered.expired
+        report.unconfirmed = recovered.unconfirmed
+        await outbox.notify_expired(session=session, now=now, count=report.expired)
+
+
+class _At:
+    """A clock fixed at the pass's `now` (one pass sees one instant)."""
+
+    def __init__(self, now: datetime, runtime: Runtime) -> None:
+        self._now = now
+        self.tz = runtime.clock.tz
+
+    def now(self) -> datetime:
+        return self._now
+
+    def today(self) -> Any:
+        return self._now.date()
+
+
+async def send_due(
+    app_or_bot: Any, runtime: Runtime, *, now: datetime, plan: bool = True,
+    max_wait: float = MAX_WAIT,
+) -> SendReport:
+    """Plan what is due at `now` into the outbox (unless `plan` is False) and send it.
+
+    Returns when nothing claimable is left, or only chats that must wait longer than
+    `max_wait` seconds (a 429's retry_after); the next pass picks those up.
+    """
+    bot = _bot(app_or_bot)
+    sender = sender_of(runtime)
+    report = SendReport()
+    async with sender.lock:
+        if plan:
+            await prepare_pass(runtime, now=now, report=report)
+        if cal.is_quiet(now):
+            report.held_quiet = True
+            return report
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_PASS
+        while loop.time() < deadline:
+            await sender.pacer.take_global()
+            async with runtime.session() as session:
+                row = await outbox_db.claim_next(
+                    session=session, now=now, worker=sender.worker,
+                    exclude_chats=sender.pacer.busy_chats(),
+                )
+            if row is None:
+                busy = sender.pacer.busy_chats()
+                async with runtime.session() as session:
+                    waiting = await outbox_db.claimable_chats(session=session, now=now,
+                                                              chats=busy)
+                if not waiting:
+                    break
+                delay = min(sender.pacer.wait_for(c) for c in waiting)
+                if delay > max_wait:
+                    break
+                await asyncio.sleep(delay)
+                continue
+            # The request and its bookkeeping are shielded: a cancellation waits for them.
+            task = asyncio.ensure_future(_deliver(bot, runtime, sender, row, now, report))
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                await asyncio.wait({task})
+                raise
+    return report
+
+
+async def _deliver(
+    bot: Bot, runtime: Runtime, sender: Sender, row: ReminderLog, now: datetime,
+    report: SendReport,
+) -> None:
+    """Send one claimed row and record the outcome."""
+    row_id, chat_id = row.id or 0, row.chat_id
+    try:
+        lang = await _language(runtime, chat_id)
+        text, buttons = render(row, Translator(lang))
+        markup = (
+            InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]
+                                  for label, data in buttons])
+            if buttons else None
+        )
+    except Exception as exc:  # noqa: BLE001 - a row that cannot be rendered never will be
+        log.exception("reminder %s could not be rendered", row_id)
+        report.failed += 1
+        async with runtime.session() as session:
+            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                                   state=outbox_db.FAILED, now=now,
+                                   error=f"render: {type(exc).__name__}")
+        return
+    try:
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        sender.pacer.block(chat_id, seconds)
+        report.rate_limited += 1
+        log.info("reminder %s: 429, chat waits %.0f s", row_id, seconds)
+        async with runtime.session() as session:
+            # A 429 is Telegram pacing us, not a failure: the attempt is not counted.
+            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                                   state=outbox_db.PENDING, now=now, error="429",
+                                   attempts=row.attempts - 1)
+        return
+    except Forbidden:
+        sender.pacer.sent(chat_id)
+        report.blocked += 1
+        log.info("reminder %s: 403 from chat %s", row_id, chat_id)
+        async with runtime.session() as session:
+            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                                   state=outbox_db.FAILED, now=now, error=outbox.BLOCKED)
+            await outbox.mark_blocked(session=session, chat_id=chat_id, now=now)
+        return
+    except (TelegramError, OSError) as exc:
+        sender.pacer.sent(chat_id)
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        async with runtime.session() as session:
+            if row.attempts >= outbox.MAX_ATTEMPTS:
+                report.failed += 1
+                log.warning("reminder %s failed for good: %s", row_id, type(exc).__name__)
+                await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                                       state=outbox_db.FAILED, now=now, error=error)
+            else:
+                report.retried += 1
+                await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                                       state=outbox_db.PENDING, now=now, error=error,
+                                       not_before=now + outbox.backoff(row.attempts))
+        return
+    sender.pacer.sent(chat_id)
+    async with runtime.session() as session:
+        await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
+                               state=outbox_db.SENT, now=now)
+    report.sent += 1
+    report.chats.append(chat_id)
+
+
+async def _language(runtime: Runtime, chat_id: int) -> str:
+    if chat_id < 0:
+        return runtime.settings.default_language
+    async with runtime.session() as session:
+        member = await outbox_db.member_by_chat(session=session, chat_id=chat_id)
+    return member.language if member is not None else runtime.settings.default_language
+
+
+# --- The JobQueue job --------------------------------------------------------------------------
+async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: one pass at the runtime clock's now."""
+    runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
+    try:
+        report = await send_due(context.application, runtime, now=runtime.clock.now())
+    except Exception:  # noqa: BLE001 - the next pass tries again; log without personal data
+        log.exception("reminders pass failed")
+        return
+    if report.sent or report.failed or report.expired or report.planned:
+        log.info(
+            "reminders: planned %d, sent %d, failed %d, expired %d, retried %d",
+            report.planned, report.sent, report.failed, report.expired, report.retried,
+        )
+
+
+def install(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the repeating reminders job (interval REMINDER_INTERVAL seconds; 0 turns it off)."""
+    runtime: Runtime = app.runtime  # type: ignore[attr-defined]
+    interval = runtime.settings.reminder_interval
+    if app.job_queue is None or interval <= 0:
+        return
+    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
+        job.schedule_removal()
+    app.job_queue.run_repeating(
+        reminders_job, interval=interval, first=min(1.0, interval), name=JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
