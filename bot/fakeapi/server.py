@@ -809,6 +809,10 @@ class FakeBotAPI:
         self.files: dict[str, StoredFile] = {}
         self.deleted: set[tuple[int, int]] = set()
         self.stats: Counter[str] = Counter()
+        # Benchmark hooks: when each update was first handed to the bot by getUpdates
+        # (``time.monotonic()``), and functions called with every recorded ``Call``.
+        self.delivered_at: dict[int, float] = {}
+        self.call_listeners: list[Callable[[Call], None]] = []
 
         # World.
         self.users: dict[int, JSON] = {}
@@ -1378,7 +1382,14 @@ class FakeBotAPI:
         except _Dropped:
             payload = None
             status = 0
-        self.calls.append(Call(name, params, at, chat_id, payload))
+        call = Call(name, params, at, chat_id, payload)
+        self.calls.append(call)
+        if name == "getUpdates" and payload is not None and payload.get("ok"):
+            sent_at = time.monotonic()
+            for update in payload["result"]:
+                self.delivered_at.setdefault(update["update_id"], sent_at)
+        for listener in self.call_listeners:
+            listener(call)
         self._notify()
         if payload is None:
             if request.transport is not None:
