@@ -68,11 +68,12 @@ class Profile:
     fanout_chats: int
     sizes: tuple[int, ...]
     status_repeats: int
+    reply_timeout: float = 10.0
 
 
 FULL = Profile("full", 15, 3, 64, 60, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
 QUICK = Profile("quick", 8, 2, 64, 15, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
-SMOKE = Profile("smoke", 1, 0.5, 8, 2, 20, 40, 2, 0.05, 30, 15, (100, 300), 1)
+SMOKE = Profile("smoke", 0.8, 0.3, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0)
 
 
 def log(message: str, *, quiet: bool) -> None:
@@ -88,6 +89,10 @@ def child_env(**values: str) -> dict[str, str]:
         if not k.startswith(("BOT_", "ITDA_", "ADMIN_", "TELEGRAM_", "DATABASE_"))
     }
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # Start-up compiles every imported module when bytecode writing is off (as in this project's
+    # containers): keep compiled modules in a cache so that the bots start in a second or two.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "itda-bench-pycache")
     env.update(values)
     return env
 
@@ -107,10 +112,12 @@ class Child:
             stdout=log_file, stderr=asyncio.subprocess.STDOUT,
         )
         log_file.close()
+        # PTB deletes any webhook right before its first getUpdates; a long poll is only
+        # recorded when it returns, so the deleteWebhook call is the sign that polling starts.
         seen = len(api.calls)
         try:
             await api.wait_for(
-                lambda c: c.method == "getUpdates" and api.calls.index(c) >= seen,
+                lambda c: c.method == "deleteWebhook" and api.calls.index(c) >= seen,
                 timeout=timeout,
             )
         except TimeoutError:
@@ -147,6 +154,29 @@ class Child:
         return text.count("error while handling update")
 
 
+class Profiler:
+    """`py-spy record` attached to a child for one phase (``--profile DIR``)."""
+
+    def __init__(self, directory: Path | None, child: Child, name: str, seconds: float) -> None:
+        self.directory, self.child, self.name, self.seconds = directory, child, name, seconds
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> Profiler:
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.proc = await asyncio.create_subprocess_exec(
+                "py-spy", "record", "--pid", str(self.child.pid), "--nonblocking",
+                "--duration", str(max(1, int(self.seconds))), "--format", "raw",
+                "-o", str(self.directory / f"{self.name}.txt"),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            await self.proc.wait()
+
+
 class CpuMeter:
     """CPU use of the bench process and a child over a phase, in % of one core."""
 
@@ -164,6 +194,14 @@ class CpuMeter:
         }
 
 
+def load_average() -> float | None:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def sim_users(first_id: int, count: int) -> list[SimUser]:
     return [SimUser(first_id + i, NAMES[i % len(NAMES)]) for i in range(count)]
 
@@ -177,7 +215,9 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 # --- phases ------------------------------------------------------------------------------------
-async def echo_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
+async def echo_phase(
+    profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None
+) -> dict[str, Any]:
     log("[1/5] echo bot (python-telegram-bot alone), zero API delay", quiet=quiet)
     api = FakeBotAPI(TOKEN)
     await api.start()
@@ -190,12 +230,13 @@ async def echo_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, 
         for user in users:
             api.add_user(user.user_id, user.name)
         await child.start(api)
-        driver = load.Driver(api)
+        driver = load.Driver(api, reply_timeout=profile.reply_timeout)
         meter = CpuMeter(child)
-        ups = await load.closed_loop(
-            driver, users, scenarios.ECHO_SCENARIOS,
-            duration=profile.throughput_seconds, warmup=profile.warmup,
-        )
+        async with Profiler(profile_dir, child, "echo", profile.throughput_seconds):
+            ups = await load.closed_loop(
+                driver, users, scenarios.ECHO_SCENARIOS,
+                duration=profile.throughput_seconds, warmup=profile.warmup,
+            )
         return {"echo_ups": ups, "echo_errors": driver.stats.timeouts, **prefix("echo", meter)}
     finally:
         await child.stop()
@@ -249,7 +290,9 @@ async def prepare_itda_db(
         await runtime.close()
 
 
-async def itda_phases(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
+async def itda_phases(
+    profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None
+) -> dict[str, Any]:
     fast_staff = sim_users(2_000_000, profile.concurrency)
     real_staff = sim_users(3_000_000, profile.staff - profile.leads)
     leads = sim_users(3_900_000, profile.leads)
@@ -271,12 +314,13 @@ async def itda_phases(profile: Profile, workdir: Path, quiet: bool) -> dict[str,
     try:
         await child.start(api)
         log("[2/5] ITDA, zero API delay: staff joining and working in the forms", quiet=quiet)
-        driver = load.Driver(api)
+        driver = load.Driver(api, reply_timeout=profile.reply_timeout)
         meter = CpuMeter(child)
-        result["itda_ups"] = await load.closed_loop(
-            driver, fast_staff, scenarios.ITDA_SCENARIOS,
-            duration=profile.throughput_seconds, warmup=profile.warmup,
-        )
+        async with Profiler(profile_dir, child, "itda", profile.throughput_seconds):
+            result["itda_ups"] = await load.closed_loop(
+                driver, fast_staff, scenarios.ITDA_SCENARIOS,
+                duration=profile.throughput_seconds, warmup=profile.warmup,
+            )
         result["itda_steps"] = dict(driver.stats.by_label)
         result["itda_errors"] = driver.stats.timeouts + driver.stats.failed_calls
         result.update(prefix("itda", meter))
@@ -289,12 +333,13 @@ async def itda_phases(profile: Profile, workdir: Path, quiet: bool) -> dict[str,
             quiet=quiet,
         )
         api.api_delay = profile.api_delay
-        driver = load.Driver(api, reply_timeout=10.0)
+        driver = load.Driver(api, reply_timeout=profile.reply_timeout)
         meter = CpuMeter(child)
         users = [(u, scenarios.ITDA_SCENARIOS) for u in real_staff]
         users += [(u, scenarios.LEAD_SCENARIOS) for u in leads]
         random.Random(3).shuffle(users)
-        kept = await open_loop_mixed(driver, users, profile)
+        async with Profiler(profile_dir, child, "realistic", profile.realistic_seconds):
+            kept = await open_loop_mixed(driver, users, profile)
         stats = driver.stats
         result.update(
             {
@@ -462,6 +507,9 @@ def table(r: dict[str, Any]) -> str:
     rows.append(("CPU % of a core, bench / bot: realistic",
                  f"{num(r['realistic_bench_cpu_pct'], 0)} / "
                  f"{num(r['realistic_bot_cpu_pct'], 0)}", "", ""))
+    rows.append(("machine load average before / after",
+                 f"{num(r['load_before'], 2)} / {num(r['load_after'], 2)}",
+                 f"< {r['cpus']}", ""))
     width = max(len(row[0]) for row in rows)
     lines = [f"{'measure':<{width}}  {'value':>12}  {'goal':>9}  ", "-" * (width + 32)]
     lines += [f"{a:<{width}}  {b:>12}  {c:>9}  {d}" for a, b, c, d in rows]
@@ -476,39 +524,32 @@ def rounded(value: Any) -> Any:
     return value
 
 
-async def run(profile: Profile, *, quiet: bool) -> dict[str, Any]:
+async def run(
+    profile: Profile, *, quiet: bool, profile_dir: Path | None = None
+) -> dict[str, Any]:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="itda-bench-") as tmp:
         workdir = Path(tmp)
-        result: dict[str, Any] = {"mode": profile.name}
-        result.update(await echo_phase(profile, workdir, quiet))
-        result.update(await itda_phases(profile, workdir, quiet))
-        result.update(await status_phase(profile, workdir, quiet))
-        result.update(await fanout_phase(profile, quiet))
+        result: dict[str, Any] = {"mode": profile.name, "load_before": load_average()}
+        phases: dict[str, float] = {}
+        for name, phase in (
+            ("echo", echo_phase(profile, workdir, quiet, profile_dir)),
+            ("itda", itda_phases(profile, workdir, quiet, profile_dir)),
+            ("status", status_phase(profile, workdir, quiet)),
+            ("fanout", fanout_phase(profile, quiet)),
+        ):
+            began = time.perf_counter()
+            result.update(await phase)
+            phases[name] = time.perf_counter() - began
+        result["phase_seconds"] = phases
     result["ratio"] = result["itda_ups"] / result["echo_ups"] if result["echo_ups"] else None
     result["fanout_messages"] = profile.fanout_count
     result["realistic_seconds"] = profile.realistic_seconds
     result["api_delay_ms"] = profile.api_delay * 1000
     result["bench_seconds"] = time.perf_counter() - started
+    result["load_after"] = load_average()
+    result["cpus"] = os.cpu_count()
     return result
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bench", description="ITDA's benchmark (docs/PERFORMANCE.md)."
-    )
-    add_arguments(parser)
-    return parser
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true",
-                      help="15 s realistic phase and shorter throughput windows")
-    mode.add_argument("--smoke", action="store_true",
-                      help="a few seconds, tiny sizes: checks the machinery, not the speed")
-    parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
-    parser.add_argument("--sizes", help="season sizes for /status, like 1000,10000,100000")
 
 
 def profile_for(args: argparse.Namespace) -> Profile:
@@ -523,21 +564,10 @@ def profile_for(args: argparse.Namespace) -> Profile:
 
 def execute(args: argparse.Namespace) -> int:
     profile = profile_for(args)
-    result = asyncio.run(run(profile, quiet=args.json_only))
+    result = asyncio.run(run(profile, quiet=args.json_only, profile_dir=args.profile))
     if not args.json_only:
         print(table(result))
     line = {key: rounded(result.get(key)) for key in JSON_KEYS}
     line.update({k: rounded(v) for k, v in result.items() if k not in line})
     print(json.dumps(line, ensure_ascii=False, sort_keys=False), flush=True)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return execute(build_parser().parse_args(argv))
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """`itda bench`: registered through bot.cli.EXTENSIONS."""
-    parser = sub.add_parser("bench", help="run the benchmark (docs/PERFORMANCE.md)")
-    add_arguments(parser)
-    parser.set_defaults(func=lambda args, settings: execute(args))

@@ -13,6 +13,7 @@ from bot import menus
 from bot.context import ItdaApplication, ItdaContext
 from bot.persistence import DatabasePersistence
 from bot.runtime import Runtime
+from bot.updates import update_processor
 from handlers import register_handlers
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=ItdaContext))
         .persistence(DatabasePersistence(runtime.sessions))
+        .concurrent_updates(update_processor())
         .defaults(Defaults(tzinfo=runtime.clock.tz, parse_mode=ParseMode.HTML))
         .request(HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15))
         .get_updates_request(HTTPXRequest(read_timeout=40))
@@ -60,7 +62,9 @@ async def start_polling(app: ItdaApplication, *, poll_timeout: int = 10) -> None
     await on_startup(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False
+    )
 
 
 async def stop_polling(app: ItdaApplication) -> None:
