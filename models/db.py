@@ -20,7 +20,14 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection, shared in turn: SQLite takes one writer at a time, and writers on
+        # several connections wait for each other in SQLite's busy handler, which sleeps up to
+        # 100 ms between tries (the benchmark measured a third fewer form steps per second that
+        # way, docs/PERFORMANCE.md). Sessions queue here instead. So never open a session inside
+        # another one, and never hold one across a Bot API call.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
