@@ -7,11 +7,11 @@ from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
 
 from bot import menus
 from bot.context import ItdaApplication, ItdaContext
 from bot.persistence import DatabasePersistence
+from bot.request import AiohttpRequest
 from bot.runtime import Runtime
 from bot.updates import update_processor
 from handlers import register_handlers
@@ -31,8 +31,8 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
         .persistence(DatabasePersistence(runtime.sessions))
         .concurrent_updates(update_processor())
         .defaults(Defaults(tzinfo=runtime.clock.tz, parse_mode=ParseMode.HTML))
-        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15))
-        .get_updates_request(HTTPXRequest(read_timeout=40))
+        .request(AiohttpRequest(connection_pool_size=128, read_timeout=15, write_timeout=15))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=40))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
