@@ -19,6 +19,7 @@ def make_bot(api: FakeBotAPI) -> Bot:
     )
 
 
+@pytest.mark.filterwarnings("ignore:.*retry_after.*")
 async def test_upload_download_buttons_and_errors(api: FakeBotAPI) -> None:
     api.add_user(5, "Kim")
     async with make_bot(api) as bot:

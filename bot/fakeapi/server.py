@@ -19,7 +19,8 @@ Point PTB at it with::
 The fake keeps a small simulated world (users, groups, the messages in every chat), lets tests
 act as users (``send_text``, ``press``, ``send_document``, ``send_update``), records every call
 the bot makes (``calls``) and can inject failures (``fail``, ``block``) or delays and Telegram's
-flood limits (``api_delay``, ``enforce_limits``).
+flood limits (``api_delay``, ``enforce_limits``). For the benchmark it notes when each update was
+first handed to the bot (``delivered_at``) and calls ``call_listeners`` with every ``Call``.
 
 Fidelity notes:
 
