@@ -7,12 +7,13 @@ from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
 
 from bot import menus
 from bot.context import ItdaApplication, ItdaContext
 from bot.persistence import DatabasePersistence
+from bot.request import AiohttpRequest
 from bot.runtime import Runtime
+from bot.updates import update_processor
 from handlers import register_handlers
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,10 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=ItdaContext))
         .persistence(DatabasePersistence(runtime.sessions))
+        .concurrent_updates(update_processor())
         .defaults(Defaults(tzinfo=runtime.clock.tz, parse_mode=ParseMode.HTML))
-        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15))
-        .get_updates_request(HTTPXRequest(read_timeout=40))
+        .request(AiohttpRequest(connection_pool_size=128, read_timeout=15, write_timeout=15))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=40))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
@@ -60,7 +62,9 @@ async def start_polling(app: ItdaApplication, *, poll_timeout: int = 10) -> None
     await on_startup(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False
+    )
 
 
 async def stop_polling(app: ItdaApplication) -> None:

@@ -21,7 +21,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import build_application
     from bot.logs import setup_logging
-    from bot.runtime import create_runtime, prepare_database
+    from bot.runtime import create_runtime
 
     token = settings.token()
     setup_logging(token)
@@ -90,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_sub.add_parser("upgrade", help="create or upgrade the schema").set_defaults(func=_db_upgrade)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
+        func=_db_upgrade
+    )
     seed = sub.add_parser("seed", help="load the council data file (idempotent)")
     seed.add_argument("--demo", action="store_true", help="also load a demo season")
     seed.set_defaults(func=_seed)
@@ -117,6 +119,18 @@ def _extensions() -> None:
 
 
 _extensions()
+
+
+def _bench(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`itda bench` (docs/PERFORMANCE.md); absent where the bench folder is not shipped."""
+    try:
+        from bench.cli import register
+    except ImportError:
+        return
+    register(sub)
+
+
+EXTENSIONS.append(_bench)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,10 @@
 """python-telegram-bot persistence in the bot's own database.
 
 Conversation states and user/chat data are written after every update (see
-`ItdaApplication.process_update`), so a restart or a crash loses no completed step.
+`ItdaApplication.process_update`), so a restart or a crash loses no completed step. PTB hands over
+the data of every user and chat an update touched, changed or not; what is unchanged since it was
+loaded or last saved is not written again (most updates change nothing there, and each write is a
+transaction: see docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from models.tables import BotData, ConversationState
 USER, CHAT, BOT = "user", "chat", "bot"
 
 
+def _canonical(data: object) -> str:
+    return json.dumps(data, default=str, sort_keys=True, ensure_ascii=False)
+
+
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
     def __init__(self, session_factory: SessionFactory) -> None:
         super().__init__(
@@ -29,6 +36,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             update_interval=60,
         )
         self._factory = session_factory
+        # What the database holds, as canonical JSON text, per (kind, owner).
+        self._stored: dict[tuple[str, int], str] = {}
 
     async def _load_data(self, kind: str) -> dict[int, dict[str, Any]]:
         async with session_scope(self._factory) as session:
@@ -36,23 +45,29 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         result: dict[int, dict[str, Any]] = defaultdict(dict)
         for row in rows:
             result[row.owner_id] = dict(row.data)
+            self._stored[(kind, row.owner_id)] = _canonical(row.data)
         return result
 
     async def _save_data(self, kind: str, owner_id: int, data: dict[str, Any]) -> None:
+        text = _canonical(data)
+        if self._stored.get((kind, owner_id), _canonical({})) == text:
+            return  # unchanged (an owner without a row holds an empty dict)
         async with session_scope(self._factory) as session:
-            payload = json.loads(json.dumps(data, default=str))
+            payload = json.loads(text)
             row = await session.get(BotData, (kind, owner_id))
             if row is None:
                 row = BotData(kind=kind, owner_id=owner_id, data=payload)
             else:
                 row.data = payload
             session.add(row)
+        self._stored[(kind, owner_id)] = text
 
     async def _drop_data(self, kind: str, owner_id: int) -> None:
         async with session_scope(self._factory) as session:
             await session.exec(
                 delete(BotData).where(col(BotData.kind) == kind, col(BotData.owner_id) == owner_id)
             )
+        self._stored.pop((kind, owner_id), None)
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         return await self._load_data(USER)

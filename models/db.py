@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from alembic import command
@@ -20,7 +24,16 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # SQLite takes one writer at a time, and writers on several connections wait for each
+        # other in SQLite's busy handler, which sleeps up to 100 ms between tries (the benchmark
+        # measured a third fewer form steps per second that way, docs/PERFORMANCE.md). So
+        # `session_scope` queues sessions on one connection (see `_SqliteQueue`); a session
+        # opened inside another one in the same task skips the queue and takes a spare
+        # connection, so nesting never deadlocks. Don't hold a session across a Bot API call.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=8, pool_timeout=60
+        )
+        _QUEUES[engine.sync_engine] = _SqliteQueue()
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -56,13 +69,40 @@ async def upgrade_database(engine: AsyncEngine) -> None:
         await conn.run_sync(_upgrade)
 
 
+class _SqliteQueue:
+    """Sessions of one SQLite engine take turns (one asyncio.Lock per event loop)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def lock(self) -> asyncio.Lock:
+        loop_id = id(asyncio.get_running_loop())
+        lock = self._locks.get(loop_id)
+        if lock is None:
+            lock = self._locks[loop_id] = asyncio.Lock()
+        return lock
+
+
+_QUEUES: weakref.WeakKeyDictionary[object, _SqliteQueue] = weakref.WeakKeyDictionary()
+_IN_SESSION: ContextVar[bool] = ContextVar("itda_in_session", default=False)
+
+
 @asynccontextmanager
 async def session_scope(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One session, committed on success and rolled back on error."""
-    async with factory() as session:
+    bind = factory.kw.get("bind")
+    queue = _QUEUES.get(bind.sync_engine) if bind is not None else None
+    async with contextlib.AsyncExitStack() as stack:
+        if queue is not None and not _IN_SESSION.get():
+            await stack.enter_async_context(queue.lock())
+        token = _IN_SESSION.set(True)
         try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+            async with factory() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+        finally:
+            _IN_SESSION.reset(token)

@@ -19,7 +19,8 @@ Point PTB at it with::
 The fake keeps a small simulated world (users, groups, the messages in every chat), lets tests
 act as users (``send_text``, ``press``, ``send_document``, ``send_update``), records every call
 the bot makes (``calls``) and can inject failures (``fail``, ``block``) or delays and Telegram's
-flood limits (``api_delay``, ``enforce_limits``).
+flood limits (``api_delay``, ``enforce_limits``). For the benchmark it notes when each update was
+first handed to the bot (``delivered_at``) and calls ``call_listeners`` with every ``Call``.
 
 Fidelity notes:
 
@@ -809,6 +810,10 @@ class FakeBotAPI:
         self.files: dict[str, StoredFile] = {}
         self.deleted: set[tuple[int, int]] = set()
         self.stats: Counter[str] = Counter()
+        # Benchmark hooks: when each update was first handed to the bot by getUpdates
+        # (``time.monotonic()``), and functions called with every recorded ``Call``.
+        self.delivered_at: dict[int, float] = {}
+        self.call_listeners: list[Callable[[Call], None]] = []
 
         # World.
         self.users: dict[int, JSON] = {}
@@ -1378,7 +1383,14 @@ class FakeBotAPI:
         except _Dropped:
             payload = None
             status = 0
-        self.calls.append(Call(name, params, at, chat_id, payload))
+        call = Call(name, params, at, chat_id, payload)
+        self.calls.append(call)
+        if name == "getUpdates" and payload is not None and payload.get("ok"):
+            sent_at = time.monotonic()
+            for update in payload["result"]:
+                self.delivered_at.setdefault(update["update_id"], sent_at)
+        for listener in self.call_listeners:
+            listener(call)
         self._notify()
         if payload is None:
             if request.transport is not None:

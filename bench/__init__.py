@@ -1,0 +1,1 @@
+"""ITDA's benchmark: `uv run python -m bench` (see docs/PERFORMANCE.md)."""

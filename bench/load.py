@@ -1,0 +1,233 @@
+"""The load generator: simulated staff play scenarios against a bot through the fake server.
+
+Updates are enqueued at the fake server (as Telegram would hold them) and read by the bot's
+getUpdates long poll; the bot's answers are seen through the server's ``call_listeners`` hook.
+For every update the driver records
+
+* the bot's own added latency: arrival of the first Bot API request concerning the update
+  (sendMessage/editMessageText to its chat, or answerCallbackQuery of its button press) minus
+  the moment the getUpdates response carrying it was sent (``FakeBotAPI.delivered_at``);
+* for button presses, the answerCallbackQuery arrival minus the press;
+* errors: an expected reply that does not come, or a Bot API call of the bot that fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bench.scenarios import JSON, Press, Scenario, ScenarioFactory, SimUser, Step, Text
+from bot.fakeapi import FakeBotAPI
+from bot.fakeapi.server import Call
+
+REPLY_METHODS = frozenset({"sendMessage", "editMessageText"})
+
+
+@dataclass
+class _Pending:
+    user: SimUser
+    step: Step
+    update_id: int
+    pressed_at: float | None
+    future: asyncio.Future[JSON]
+    first_call_at: float | None = None
+
+
+@dataclass
+class LoadStats:
+    steps: int = 0
+    offered: int = 0
+    skipped: int = 0  # ticks of the open loop that found no idle user
+    timeouts: int = 0
+    failed_calls: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds
+    acks: list[float] = field(default_factory=list)  # seconds
+    by_label: dict[str, int] = field(default_factory=dict)
+
+
+class Driver:
+    """Plays scenarios for many users; at most one update per user is in flight."""
+
+    def __init__(self, api: FakeBotAPI, *, reply_timeout: float = 10.0) -> None:
+        self.api = api
+        self.reply_timeout = reply_timeout
+        self.stats = LoadStats()
+        self.recording = True
+        self._pending: dict[int, _Pending] = {}
+        self._by_query: dict[str, _Pending] = {}
+        api.call_listeners.append(self._on_call)
+
+    def close(self) -> None:
+        self.api.call_listeners.remove(self._on_call)
+
+    # --- observing the bot -------------------------------------------------------------------
+    def _on_call(self, call: Call) -> None:
+        ok = call.response is not None and call.response.get("ok")
+        if not ok and call.method != "getUpdates" and self.recording:
+            self.stats.failed_calls += 1
+        if call.method == "answerCallbackQuery":
+            pending = self._by_query.pop(str(call.params.get("callback_query_id")), None)
+            if pending is not None:
+                self._first_call(pending, call)
+                if pending.pressed_at is not None and self.recording:
+                    self.stats.acks.append(call.at - pending.pressed_at)
+            return
+        if call.chat_id is None:
+            return
+        pending = self._pending.get(call.chat_id)
+        if pending is None:
+            return
+        self._first_call(pending, call)
+        if ok and call.method in REPLY_METHODS and call.response is not None:
+            message = dict(call.response["result"])
+            if call.method != "sendMessage":
+                message["_edited"] = True
+            if not pending.future.done() and pending.step.expect(message):
+                pending.future.set_result(message)
+
+    def _first_call(self, pending: _Pending, call: Call) -> None:
+        if pending.first_call_at is not None:
+            return
+        delivered = self.api.delivered_at.get(pending.update_id)
+        if delivered is None or call.at < delivered:
+            return
+        pending.first_call_at = call.at
+        if self.recording:
+            self.stats.latencies.append(call.at - delivered)
+
+    # --- acting as users ---------------------------------------------------------------------
+    async def play_step(self, user: SimUser, step: Step) -> JSON | None:
+        """Send one step's update and wait for the expected reply (None on timeout)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[JSON] = loop.create_future()
+        pressed_at = None
+        if isinstance(step.action, Text):
+            update = self.api.send_text(user.user_id, step.action.text)
+        else:
+            assert isinstance(step.action, Press)
+            pressed_at = time.monotonic()
+            update = self.api.press(user.user_id, step.action.message, step.action.data)
+        pending = _Pending(user, step, update["update_id"], pressed_at, future)
+        self._pending[user.user_id] = pending
+        if "callback_query" in update:
+            self._by_query[update["callback_query"]["id"]] = pending
+        if self.recording:
+            self.stats.offered += 1
+        try:
+            reply = await asyncio.wait_for(future, self.reply_timeout)
+        except TimeoutError:
+            if self.recording:
+                self.stats.timeouts += 1
+            return None
+        finally:
+            self._pending.pop(user.user_id, None)
+        if self.recording:
+            self.stats.steps += 1
+            self.stats.by_label[step.label] = self.stats.by_label.get(step.label, 0) + 1
+        return reply
+
+
+class _Player:
+    """One user's progress through an endless sequence of scenarios."""
+
+    def __init__(self, user: SimUser, scenarios: Sequence[ScenarioFactory]) -> None:
+        self.user = user
+        self._factories = itertools.cycle(scenarios)
+        self._scenario: Scenario | None = None
+        self._reply: JSON | None = None
+
+    def next_step(self) -> Step:
+        while True:
+            if self._scenario is None:
+                self._scenario = next(self._factories)(self.user)
+                self._reply = None
+                try:
+                    return next(self._scenario)
+                except StopIteration:
+                    self._scenario = None
+                    continue
+            try:
+                assert self._reply is not None
+                return self._scenario.send(self._reply)
+            except StopIteration:
+                self._scenario = None
+
+    def replied(self, reply: JSON | None) -> None:
+        if reply is None:  # the step failed: start the next scenario afresh
+            self._scenario = None
+        self._reply = reply
+
+
+async def closed_loop(
+    driver: Driver,
+    users: Sequence[SimUser],
+    scenarios: Sequence[ScenarioFactory],
+    *,
+    duration: float,
+    warmup: float,
+) -> float:
+    """Every user plays as fast as the bot answers; steps per second after the warm-up."""
+    players = [_Player(user, scenarios) for user in users]
+    stop = False
+
+    async def play(player: _Player) -> None:
+        while not stop:
+            step = player.next_step()
+            player.replied(await driver.play_step(player.user, step))
+
+    driver.recording = False
+    tasks = [asyncio.create_task(play(p)) for p in players]
+    await asyncio.sleep(warmup)
+    driver.recording = True
+    started, before = time.perf_counter(), driver.stats.steps
+    await asyncio.sleep(duration)
+    done, elapsed = driver.stats.steps - before, time.perf_counter() - started
+    driver.recording = False
+    stop = True
+    await asyncio.gather(*tasks)
+    return done / elapsed
+
+
+async def open_loop(
+    driver: Driver,
+    users: Sequence[SimUser],
+    scenarios: Sequence[ScenarioFactory],
+    *,
+    rate: float,
+    duration: float,
+) -> float:
+    """Offer `rate` updates per second from idle users for `duration`; steps per second kept."""
+    players = [_Player(user, scenarios) for user in users]
+    idle: asyncio.Queue[_Player] = asyncio.Queue()
+    for player in players:
+        idle.put_nowait(player)
+    running: set[asyncio.Task[None]] = set()
+
+    async def one_step(player: _Player) -> None:
+        step = player.next_step()
+        player.replied(await driver.play_step(player.user, step))
+        idle.put_nowait(player)
+
+    loop = asyncio.get_running_loop()
+    driver.recording = True
+    started = loop.time()
+    for tick in itertools.count():
+        at = started + tick / rate
+        if at >= started + duration:
+            break
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if idle.empty():
+            driver.stats.skipped += 1
+            continue
+        task = asyncio.create_task(one_step(idle.get_nowait()))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    elapsed = loop.time() - started
+    await asyncio.gather(*running)  # the last steps offered in the window may finish after it
+    driver.recording = False
+    return driver.stats.steps / elapsed

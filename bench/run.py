@@ -1,0 +1,573 @@
+"""The benchmark: `uv run python -m bench` or `uv run itda bench`. See docs/PERFORMANCE.md.
+
+Plug-in points for the features that are not on this branch yet (each a one-line change):
+
+* openings and seekers form steps (issue #3): `bench.scenarios.FORM_SCENARIOS`;
+* the real /status builder (issue #5): `STATUS_BUILDER` below;
+* the real reminder sender (issue #6): `FAN_OUT` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import fanout, load, scenarios, seasondata
+from bench.scenarios import SimUser
+from bot.config import Settings, load_settings
+from bot.fakeapi import FakeBotAPI
+
+# The real /status builder, ``async (session, clock) -> str`` (issue #5), once it is merged.
+STATUS_BUILDER: seasondata.StatusBuilder | None = None
+# The real reminder sender, ``async (bot, chat_ids, text) -> None`` (issue #6), once merged.
+FAN_OUT: fanout.FanOut | None = None
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCH-TOKEN"
+ADMIN_ID = 1
+NAMES = [s + g for s in seasondata.SURNAMES for g in seasondata.GIVEN]
+STATUS_GOAL_MS = 100.0
+JSON_KEYS = (
+    "echo_ups",
+    "itda_ups",
+    "ratio",
+    "p50_ms",
+    "p99_ms",
+    "callback_ack_p99_ms",
+    "status_ms",
+    "fanout_s",
+    "fanout_429",
+    "rss_mb",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    throughput_seconds: float  # measured window of the zero-delay phases
+    warmup: float
+    concurrency: int  # simulated users playing at once in the zero-delay phases
+    realistic_seconds: float
+    rate: float  # updates offered per second in the realistic phase
+    staff: int
+    leads: int
+    api_delay: float
+    fanout_count: int
+    fanout_chats: int
+    sizes: tuple[int, ...]
+    status_repeats: int
+    reply_timeout: float = 10.0
+
+
+FULL = Profile("full", 15, 3, 64, 60, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
+QUICK = Profile("quick", 8, 2, 64, 15, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
+SMOKE = Profile("smoke", 0.8, 0.3, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0)
+
+
+def log(message: str, *, quiet: bool) -> None:
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+# --- processes ---------------------------------------------------------------------------------
+def child_env(**values: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "ITDA_", "ADMIN_", "TELEGRAM_", "DATABASE_"))
+    }
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # Start-up compiles every imported module when bytecode writing is off (as in this project's
+    # containers): keep compiled modules in a cache so that the bots start in a second or two.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "itda-bench-pycache")
+    env.update(values)
+    return env
+
+
+class Child:
+    """A bot in its own process, its output in a log file."""
+
+    def __init__(self, name: str, args: Sequence[str], env: dict[str, str], workdir: Path):
+        self.name, self.args, self.env, self.workdir = name, list(args), env, workdir
+        self.log_path = workdir / f"{name}.log"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, api: FakeBotAPI, *, timeout: float = 60) -> None:
+        log_file = self.log_path.open("wb")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, *self.args, cwd=self.workdir, env=self.env,
+            stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+        )
+        log_file.close()
+        # PTB deletes any webhook right before its first getUpdates; a long poll is only
+        # recorded when it returns, so the deleteWebhook call is the sign that polling starts.
+        seen = len(api.calls)
+        try:
+            await api.wait_for(
+                lambda c: c.method == "deleteWebhook" and api.calls.index(c) >= seen,
+                timeout=timeout,
+            )
+        except TimeoutError:
+            await self.stop()
+            raise RuntimeError(f"{self.name} did not start: see {self.log_path}") from None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("VmHWM not found")
+
+    async def stop(self) -> int:
+        if self.proc is None or self.proc.returncode is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 20)
+        except TimeoutError:
+            self.proc.kill()
+            return await self.proc.wait()
+
+    def errors_logged(self) -> int:
+        text = self.log_path.read_text(errors="replace")
+        return text.count("error while handling update")
+
+
+class Profiler:
+    """`py-spy record` attached to a child for one phase (``--profile DIR``)."""
+
+    def __init__(self, directory: Path | None, child: Child, name: str, seconds: float) -> None:
+        self.directory, self.child, self.name, self.seconds = directory, child, name, seconds
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> Profiler:
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.proc = await asyncio.create_subprocess_exec(
+                "py-spy", "record", "--pid", str(self.child.pid), "--nonblocking",
+                "--duration", str(max(1, int(self.seconds))), "--format", "raw",
+                "-o", str(self.directory / f"{self.name}.txt"),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            await self.proc.wait()
+
+
+class CpuMeter:
+    """CPU use of the bench process and a child over a phase, in % of one core."""
+
+    def __init__(self, child: Child) -> None:
+        self.child = child
+        self.wall = time.perf_counter()
+        self.own = time.process_time()
+        self.theirs = child.cpu_seconds()
+
+    def read(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.wall
+        return {
+            "bench_cpu_pct": round(100 * (time.process_time() - self.own) / wall, 1),
+            "bot_cpu_pct": round(100 * (self.child.cpu_seconds() - self.theirs) / wall, 1),
+        }
+
+
+def load_average() -> float | None:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def sim_users(first_id: int, count: int) -> list[SimUser]:
+    return [SimUser(first_id + i, NAMES[i % len(NAMES)]) for i in range(count)]
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index] * 1000
+
+
+# --- phases ------------------------------------------------------------------------------------
+async def echo_phase(
+    profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None
+) -> dict[str, Any]:
+    log("[1/5] echo bot (python-telegram-bot alone), zero API delay", quiet=quiet)
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    child = Child(
+        "echo", ["-m", "bench.echo_bot"],
+        child_env(TELEGRAM_API_URL=api.url, BOT_TOKEN=TOKEN), workdir,
+    )
+    try:
+        users = sim_users(1_000_000, profile.concurrency)
+        for user in users:
+            api.add_user(user.user_id, user.name)
+        await child.start(api)
+        driver = load.Driver(api, reply_timeout=profile.reply_timeout)
+        meter = CpuMeter(child)
+        async with Profiler(profile_dir, child, "echo", profile.throughput_seconds):
+            ups = await load.closed_loop(
+                driver, users, scenarios.ECHO_SCENARIOS,
+                duration=profile.throughput_seconds, warmup=profile.warmup,
+            )
+        return {"echo_ups": ups, "echo_errors": driver.stats.timeouts, **prefix("echo", meter)}
+    finally:
+        await child.stop()
+        await api.stop()
+
+
+def prefix(name: str, meter: CpuMeter) -> dict[str, float]:
+    return {f"{name}_{k}": v for k, v in meter.read().items()}
+
+
+def itda_settings(workdir: Path, api_url: str = "http://127.0.0.1:1") -> Settings:
+    return load_settings(
+        _env_file=None,
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api_url,
+        ITDA_DATA_DIR=str(workdir / "itda"),
+        DATABASE_URL="",
+        ADMIN_IDS=str(ADMIN_ID),
+    )
+
+
+async def prepare_itda_db(
+    workdir: Path, staff: Sequence[SimUser], leads: Sequence[SimUser]
+) -> None:
+    """A fresh database with the council, the leads as members and one invite per staff."""
+    from bot.runtime import create_runtime, prepare_database
+    from models import council as council_db
+    from models.tables import Invite, Member
+
+    runtime = create_runtime(itda_settings(workdir))
+    try:
+        await prepare_database(runtime)
+        rng = random.Random(8)
+        now = runtime.clock.now()
+        async with runtime.session() as session:
+            agencies = await council_db.list_agencies(session=session)
+            province = next(a for a in agencies if a.kind == "province")
+            for lead in leads:
+                session.add(
+                    Member(telegram_id=lead.user_id, display_name=lead.name,
+                           agency_id=province.id, role="coordinator", joined_at=now)
+                )
+                lead.joined = True
+            for user in staff:
+                user.invite_code = f"bench-{user.user_id}"
+                session.add(
+                    Invite(code=user.invite_code, agency_id=rng.choice(agencies).id or 0,
+                           role="staff", created_at=now, expires_at=now + timedelta(days=7))
+                )
+    finally:
+        await runtime.close()
+
+
+async def itda_phases(
+    profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None
+) -> dict[str, Any]:
+    fast_staff = sim_users(2_000_000, profile.concurrency)
+    real_staff = sim_users(3_000_000, profile.staff - profile.leads)
+    leads = sim_users(3_900_000, profile.leads)
+    await prepare_itda_db(workdir, fast_staff + real_staff, leads)
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    for user in fast_staff + real_staff + leads:
+        api.add_user(user.user_id, user.name)
+    settings = itda_settings(workdir, api.url)
+    child = Child(
+        "itda", ["-m", "bot.cli", "run"],
+        child_env(
+            TELEGRAM_API_URL=api.url, BOT_TOKEN=TOKEN, ADMIN_IDS=str(ADMIN_ID),
+            ITDA_DATA_DIR=str(settings.itda_data_dir),
+        ),
+        workdir,
+    )
+    result: dict[str, Any] = {}
+    try:
+        await child.start(api)
+        log("[2/5] ITDA, zero API delay: staff joining and working in the forms", quiet=quiet)
+        driver = load.Driver(api, reply_timeout=profile.reply_timeout)
+        meter = CpuMeter(child)
+        async with Profiler(profile_dir, child, "itda", profile.throughput_seconds):
+            result["itda_ups"] = await load.closed_loop(
+                driver, fast_staff, scenarios.ITDA_SCENARIOS,
+                duration=profile.throughput_seconds, warmup=profile.warmup,
+            )
+        result["itda_steps"] = dict(driver.stats.by_label)
+        result["itda_errors"] = driver.stats.timeouts + driver.stats.failed_calls
+        result.update(prefix("itda", meter))
+        driver.close()
+
+        log(
+            f"[3/5] ITDA, {profile.api_delay * 1000:.0f} ms per Bot API call, "
+            f"{profile.rate:.0f} updates/s from {profile.staff} staff for "
+            f"{profile.realistic_seconds:.0f} s",
+            quiet=quiet,
+        )
+        api.api_delay = profile.api_delay
+        driver = load.Driver(api, reply_timeout=profile.reply_timeout)
+        meter = CpuMeter(child)
+        users = [(u, scenarios.ITDA_SCENARIOS) for u in real_staff]
+        users += [(u, scenarios.LEAD_SCENARIOS) for u in leads]
+        random.Random(3).shuffle(users)
+        async with Profiler(profile_dir, child, "realistic", profile.realistic_seconds):
+            kept = await open_loop_mixed(driver, users, profile)
+        stats = driver.stats
+        result.update(
+            {
+                "offered_ups": profile.rate,
+                "kept_ups": kept,
+                "p50_ms": percentile(stats.latencies, 50),
+                "p99_ms": percentile(stats.latencies, 99),
+                "callback_ack_p50_ms": percentile(stats.acks, 50),
+                "callback_ack_p99_ms": percentile(stats.acks, 99),
+                "realistic_steps": stats.steps,
+                "realistic_timeouts": stats.timeouts,
+                "realistic_failed_calls": stats.failed_calls,
+                "realistic_skipped": stats.skipped,
+            }
+        )
+        result.update(prefix("realistic", meter))
+        driver.close()
+        result["rss_mb"] = child.peak_rss_mb()
+    finally:
+        code = await child.stop()
+        await api.stop()
+    result["bot_exit_code"] = code
+    result["bot_errors_logged"] = child.errors_logged()
+    result["errors"] = (
+        result.get("itda_errors", 0) + result.get("realistic_timeouts", 0)
+        + result.get("realistic_failed_calls", 0) + result["bot_errors_logged"]
+    )
+    return result
+
+
+async def open_loop_mixed(
+    driver: load.Driver, users: list[tuple[SimUser, list[scenarios.ScenarioFactory]]],
+    profile: Profile,
+) -> float:
+    """The open loop with each user playing their own scenario list (staff or lead)."""
+    by_user = {user.user_id: plays for user, plays in users}
+
+    def session(user: SimUser) -> scenarios.Scenario:
+        for factory in by_user[user.user_id]:
+            yield from factory(user)
+
+    return await load.open_loop(
+        driver, [u for u, _ in users], [session],
+        rate=profile.rate, duration=profile.realistic_seconds,
+    )
+
+
+async def status_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
+    from sqlalchemy import create_engine
+
+    from bot.runtime import create_runtime, prepare_database
+
+    build = STATUS_BUILDER or seasondata.status_placeholder
+    label = "status_ms" if STATUS_BUILDER else "status_ms_placeholder"
+    log(f"[4/5] /status on generated season data ({label})", quiet=quiet)
+    settings = load_settings(
+        _env_file=None, ITDA_DATA_DIR=str(workdir / "season"),
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'season.db'}",
+    )
+    runtime = create_runtime(settings)
+    engine = create_engine(f"sqlite:///{workdir / 'season.db'}")
+    timings: dict[str, float] = {}
+    generated: dict[str, float] = {}
+    try:
+        await prepare_database(runtime)
+        generator = seasondata.SeasonGenerator(engine, runtime.clock)
+        for size in sorted(profile.sizes):
+            started = time.perf_counter()
+            await asyncio.to_thread(generator.grow_to, size)
+            generated[str(size)] = time.perf_counter() - started
+            timings[str(size)] = await seasondata.time_status(
+                build, runtime.sessions, runtime.clock, repeats=profile.status_repeats
+            )
+            log(f"      {size:>7,} openings + seekers: {timings[str(size)]:.1f} ms", quiet=quiet)
+    finally:
+        engine.dispose()
+        await runtime.close()
+    other = "status_ms_placeholder" if STATUS_BUILDER else "status_ms"
+    return {
+        label: timings,
+        other: None if STATUS_BUILDER else {size: None for size in timings},
+        "season_generate_s": generated,
+        "season_hires": generator.hires,
+        "season_meetings": generator.meetings,
+    }
+
+
+async def fanout_phase(profile: Profile, quiet: bool) -> dict[str, Any]:
+    sender = FAN_OUT or fanout.paced_fan_out
+    log(
+        f"[5/5] reminder fan-out: {profile.fanout_count} messages to {profile.fanout_chats} "
+        f"chats under Telegram's limits{'' if FAN_OUT else ' (placeholder sender)'}",
+        quiet=quiet,
+    )
+    found = await fanout.measure_fanout(
+        sender, token=TOKEN, count=profile.fanout_count, chats=profile.fanout_chats,
+        api_delay=profile.api_delay,
+    )
+    figures = {
+        "s": found.seconds,
+        "peak_per_second": found.peak_per_second,
+        "peak_per_chat_per_second": found.peak_per_chat_per_second,
+        "429": found.status_429,
+        "delivered": found.delivered,
+    }
+    if FAN_OUT:
+        return {"fanout_s": found.seconds, "fanout_429": found.status_429,
+                "fanout": figures, "fanout_placeholder": None}
+    return {"fanout_s": None, "fanout_429": None, "fanout_placeholder": figures}
+
+
+# --- output ------------------------------------------------------------------------------------
+def num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def goal(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "MISSED")
+
+
+def table(r: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str, str]] = []
+    rows.append(("echo bot (PTB alone), updates/s", num(r["echo_ups"]), "", ""))
+    rows.append(("ITDA form steps/s (each a DB write)", num(r["itda_ups"]), "", ""))
+    ratio = r["ratio"]
+    rows.append(("ratio ITDA / echo", num(ratio, 2), ">= 0.5", goal(ratio >= 0.5)))
+    rows.append(
+        (f"realistic: kept of {num(r['offered_ups'], 0)} updates/s offered",
+         num(r["kept_ups"]), "= offered", goal(r["kept_ups"] >= 0.97 * r["offered_ups"]))
+    )
+    rows.append(("realistic: errors (all phases)", num(r["errors"]), "0", goal(r["errors"] == 0)))
+    rows.append(("bot's added latency p50, ms", num(r["p50_ms"]), "", ""))
+    p99 = r["p99_ms"]
+    rows.append(("bot's added latency p99, ms", num(p99), "<= 50",
+                 goal(None if p99 is None else p99 <= 50)))
+    ack = r["callback_ack_p99_ms"]
+    rows.append(("button ack (answerCallbackQuery) p99, ms", num(ack), "<= 200",
+                 goal(None if ack is None else ack <= 200)))
+    for key, label in (("status_ms", "/status"), ("status_ms_placeholder", "/status PLACEHOLDER")):
+        for size, ms in (r.get(key) or {}).items():
+            if ms is None:
+                rows.append((f"{label} at {int(size):,}, ms", "not yet", "< 100", ""))
+            else:
+                rows.append((f"{label} at {int(size):,}, ms", num(ms), "< 100",
+                             goal(ms < STATUS_GOAL_MS)))
+    placeholder = r.get("fanout_placeholder")
+    figures = placeholder or r.get("fanout") or {}
+    label = "fan-out PLACEHOLDER" if placeholder else "fan-out"
+    if figures:
+        rows.append((f"{label}: {r['fanout_messages']} messages, s", num(figures["s"]), "", ""))
+        rows.append((f"{label}: peak per second / per chat",
+                     f"{figures['peak_per_second']} / {figures['peak_per_chat_per_second']}",
+                     "<= 30 / 3", ""))
+        rows.append((f"{label}: 429s", num(figures["429"]), "0", goal(figures["429"] == 0)))
+    rows.append(("bot peak memory (VmHWM), MB", num(r["rss_mb"]), "< 200",
+                 goal(r["rss_mb"] < 200)))
+    rows.append(("CPU % of a core, bench / bot: echo",
+                 f"{num(r['echo_bench_cpu_pct'], 0)} / {num(r['echo_bot_cpu_pct'], 0)}", "", ""))
+    rows.append(("CPU % of a core, bench / bot: ITDA zero delay",
+                 f"{num(r['itda_bench_cpu_pct'], 0)} / {num(r['itda_bot_cpu_pct'], 0)}", "", ""))
+    rows.append(("CPU % of a core, bench / bot: realistic",
+                 f"{num(r['realistic_bench_cpu_pct'], 0)} / "
+                 f"{num(r['realistic_bot_cpu_pct'], 0)}", "", ""))
+    rows.append(("machine load average before / after",
+                 f"{num(r['load_before'], 2)} / {num(r['load_after'], 2)}",
+                 f"< {r['cpus']}", ""))
+    width = max(len(row[0]) for row in rows)
+    lines = [f"{'measure':<{width}}  {'value':>12}  {'goal':>9}  ", "-" * (width + 32)]
+    lines += [f"{a:<{width}}  {b:>12}  {c:>9}  {d}" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+def rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    return value
+
+
+async def run(
+    profile: Profile, *, quiet: bool, profile_dir: Path | None = None
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="itda-bench-") as tmp:
+        workdir = Path(tmp)
+        result: dict[str, Any] = {"mode": profile.name, "load_before": load_average()}
+        phases: dict[str, float] = {}
+        for name, phase in (
+            ("echo", echo_phase(profile, workdir, quiet, profile_dir)),
+            ("itda", itda_phases(profile, workdir, quiet, profile_dir)),
+            ("status", status_phase(profile, workdir, quiet)),
+            ("fanout", fanout_phase(profile, quiet)),
+        ):
+            began = time.perf_counter()
+            result.update(await phase)
+            phases[name] = time.perf_counter() - began
+        result["phase_seconds"] = phases
+    result["ratio"] = result["itda_ups"] / result["echo_ups"] if result["echo_ups"] else None
+    result["fanout_messages"] = profile.fanout_count
+    result["realistic_seconds"] = profile.realistic_seconds
+    result["api_delay_ms"] = profile.api_delay * 1000
+    result["bench_seconds"] = time.perf_counter() - started
+    result["load_after"] = load_average()
+    result["cpus"] = os.cpu_count()
+    return result
+
+
+def profile_for(args: argparse.Namespace) -> Profile:
+    profile = SMOKE if args.smoke else QUICK if args.quick else FULL
+    if args.sizes:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+        if not sizes or min(sizes) <= 0:
+            raise SystemExit("bench: --sizes expects positive whole numbers like 1000,10000")
+        profile = Profile(**{**profile.__dict__, "sizes": sizes})
+    return profile
+
+
+def execute(args: argparse.Namespace) -> int:
+    profile = profile_for(args)
+    result = asyncio.run(run(profile, quiet=args.json_only, profile_dir=args.profile))
+    if not args.json_only:
+        print(table(result))
+    line = {key: rounded(result.get(key)) for key in JSON_KEYS}
+    line.update({k: rounded(v) for k, v in result.items() if k not in line})
+    print(json.dumps(line, ensure_ascii=False, sort_keys=False), flush=True)
+    return 0
