@@ -27,6 +27,12 @@ EXPECTED = {
     "COUNCIL_FILE": "the path of the council data file (TOML)",
     "INVITE_DAYS": "a whole number of days between 1 and 90",
     "DEFAULT_LANGUAGE": "ko or en",
+    "REQUEST_TIMEOUT": "seconds to wait for a Bot API answer, between 1 and 120",
+    "RETENTION_MONTHS": "months after the programme year before seekers' data is destroyed",
+    "WEBHOOK_URL": "the public https:// URL Telegram posts updates to",
+    "WEBHOOK_SECRET": "1-256 characters A-Z a-z 0-9 _ - (Telegram's secret token)",
+    "WEBHOOK_LISTEN": "the address the webhook server listens on, like 127.0.0.1",
+    "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
 }
 
 
@@ -48,6 +54,13 @@ class Settings(BaseSettings):
     council_file: Path = Field(default=DEFAULT_COUNCIL_FILE, alias="COUNCIL_FILE")
     invite_days: int = Field(default=7, ge=1, le=90, alias="INVITE_DAYS")
     default_language: str = Field(default="ko", pattern="^(ko|en)$", alias="DEFAULT_LANGUAGE")
+    # Operations (retention, Telegram timeouts, webhook deployment).
+    request_timeout: float = Field(default=15.0, ge=1, le=120, alias="REQUEST_TIMEOUT")
+    retention_months: int = Field(default=12, ge=0, le=120, alias="RETENTION_MONTHS")
+    webhook_url: str | None = Field(default=None, pattern=r"^https://\S+$", alias="WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,0 +1,62 @@
+"""Updates of one chat in order, different chats at the same time.
+
+python-telegram-bot handles updates one after another by default, so one slow user (or one slow
+Bot API call) stalls everybody. `PerChatUpdateProcessor` lets up to `max_concurrent_updates`
+updates run together but holds a lock per chat and per user: two messages of one person, or two
+messages in one group, are handled in the order they arrived (forms depend on it), while other
+chats go ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+def lock_keys(update: object) -> list[tuple[str, int]]:
+    """The chat and the user an update belongs to, in a fixed order (no deadlocks)."""
+    if not isinstance(update, Update):
+        return []
+    keys = set()
+    if update.effective_chat is not None:
+        keys.add(("chat", update.effective_chat.id))
+    if update.effective_user is not None:
+        keys.add(("user", update.effective_user.id))
+    return sorted(keys)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._users: dict[tuple[str, int], int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        keys = lock_keys(update)
+        registered: list[tuple[str, int]] = []
+        acquired: list[tuple[str, int]] = []
+        try:
+            for key in keys:
+                lock = self._locks.setdefault(key, asyncio.Lock())
+                self._users[key] = self._users.get(key, 0) + 1
+                registered.append(key)
+                await lock.acquire()
+                acquired.append(key)
+            await coroutine
+        finally:
+            for key in reversed(acquired):
+                self._locks[key].release()
+            for key in registered:
+                self._users[key] -= 1
+                if self._users[key] == 0:
+                    del self._users[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
