@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import Conflict
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
 from bot.runtime import Runtime
@@ -42,6 +43,23 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         finally:
             if self.persistence is not None and self.running:
                 await self.update_persistence()
+
+    async def process_error(
+        self, update: object | None, error: Exception, *args: Any, **kwargs: Any
+    ) -> bool:
+        if update is None and isinstance(error, Conflict):
+            # Telegram says another process polls with this token: two bots would answer
+            # every message twice. Stop with a clear message (exit status 3, see the CLI).
+            problem = (
+                "Telegram reports another bot polling with this token (409 Conflict); "
+                "stop the other instance first"
+            )
+            if "refusal" not in self.runtime.extras:
+                log.error(problem)
+                self.runtime.extras["refusal"] = problem
+                self.stop_running()
+            return True
+        return await super().process_error(update, error, *args, **kwargs)
 
     async def _first_delivery(self, update: Update) -> bool:
         async with self.runtime.session() as session:

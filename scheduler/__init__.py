@@ -10,3 +10,6 @@ def install_jobs(app: Application) -> None:  # type: ignore[type-arg]
     """Register the recurring jobs. Feature modules add theirs here."""
     if app.job_queue is None:
         return
+    from scheduler import housekeeping
+
+    housekeeping.install(app)
