@@ -137,7 +137,7 @@ class ItdaBot(ExtBot[None]):
             try:
                 return await super()._do_post(endpoint, data, **timeouts)
             except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
+                wait = _seconds(exc._retry_after)  # noqa: SLF001 - a timedelta, no warning
                 floods += 1
                 if floods > policy.flood_attempts or wait > policy.flood_cap:
                     raise
