@@ -111,7 +111,10 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
 
 
 async def explain(update: Update, context: ItdaContext, error: DomainError) -> None:
-    """Show a rule's refusal in the user's language."""
+    """Show a rule's refusal in the user's language (refusals of permission are logged)."""
+    if error.key.startswith("auth."):
+        user = update.effective_user
+        log.info("refused %s for user %s", error.key, user.id if user else "?")
     await answer(update)
     await say(update, context, context.tr(error.key, **error.values))
 
