@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -99,10 +100,18 @@ async def say(
     return await context.bot.send_message(chat.id, text, reply_markup=markup)
 
 
+_answered: OrderedDict[str, None] = OrderedDict()  # recent callback query ids already answered
+
+
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the pressed button first, so the phone stops its spinner."""
+    """Answer the pressed button first, so the phone stops its spinner (once per query)."""
     query = update.callback_query
     if query is not None:
+        if query.id in _answered:
+            return
+        _answered[query.id] = None
+        while len(_answered) > 1000:
+            _answered.popitem(last=False)
         try:
             await query.answer(text, show_alert=alert)
         except BadRequest:

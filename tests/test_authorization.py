@@ -5,6 +5,7 @@ table are covered automatically."""
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -102,12 +103,17 @@ async def test_command_matrix(
     assert not problems, "\n".join(problems)
 
 
-def forged_press(api: FakeBotAPI, user_id: int, message: dict[str, Any], data: str) -> None:
-    """A callback query with any data (as an old or tampered button would send)."""
+_forged = itertools.count(1)
+
+
+def forged_press(api: FakeBotAPI, user_id: int, message: dict[str, Any], data: str) -> str:
+    """A callback query with any data (as an old or tampered button would send); its id."""
+    query_id = f"forged-{next(_forged)}"
+    api._open_callbacks.add(query_id)  # noqa: SLF001 - Telegram knows the query; the fake must
     api.send_update(
         {
             "callback_query": {
-                "id": f"forged-{user_id}-{data}",
+                "id": query_id,
                 "from": api.users[user_id],
                 "message": message,
                 "chat_instance": "1",
@@ -115,6 +121,7 @@ def forged_press(api: FakeBotAPI, user_id: int, message: dict[str, Any], data: s
             }
         }
     )
+    return query_id
 
 
 async def test_lead_buttons_refused_for_staff_and_strangers(
