@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -16,6 +17,10 @@ from models import updates as updates_db
 from models.tables import Agency, Member
 
 log = logging.getLogger(__name__)
+
+# The callback queries answered while handling the current update (each update runs in its own
+# task, so this is per update): a button is answered once even if a handler and a helper both try.
+ANSWERED_QUERIES: ContextVar[set[str] | None] = ContextVar("answered_queries", default=None)
 
 
 class ItdaApplication(Application):  # type: ignore[type-arg]
@@ -33,6 +38,7 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         self.runtime = runtime
 
     async def process_update(self, update: object) -> None:
+        ANSWERED_QUERIES.set(set())
         if isinstance(update, Update):
             if not await self._first_delivery(update):
                 log.info("update %s was already processed; skipped", update.update_id)

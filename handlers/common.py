@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -13,7 +12,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.context import ItdaContext
+from bot.context import ANSWERED_QUERIES, ItdaContext
 from services import commands as command_table
 from services.errors import DomainError
 from services.membership import Actor
@@ -100,18 +99,15 @@ async def say(
     return await context.bot.send_message(chat.id, text, reply_markup=markup)
 
 
-_answered: OrderedDict[str, None] = OrderedDict()  # recent callback query ids already answered
-
-
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the pressed button first, so the phone stops its spinner (once per query)."""
     query = update.callback_query
     if query is not None:
-        if query.id in _answered:
-            return
-        _answered[query.id] = None
-        while len(_answered) > 1000:
-            _answered.popitem(last=False)
+        answered = ANSWERED_QUERIES.get()
+        if answered is not None:
+            if query.id in answered:
+                return
+            answered.add(query.id)
         try:
             await query.answer(text, show_alert=alert)
         except BadRequest:

@@ -122,12 +122,12 @@ async def test_timeouts_retry_only_what_is_safe(
         assert "English" in done["text"]
         # The spinner was answered on the retry (answering twice is harmless).
         await api.wait_for(lambda c: c.method == "answerCallbackQuery" and c.response is not None
-                           and c.response.get("ok") is True)
+                           and c.response.get("ok") is True, timeout=10)
         # A send that timed out is not repeated: it may have arrived (and here it did).
         api.fail("sendMessage", error="timeout", chat_id=SAEIL)
         api.send_text(SAEIL, "/whoami")
         await api.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == SAEIL
-                           and c.response is not None and "Agency" in str(c.response), timeout=5)
+                           and c.response is not None and "Agency" in str(c.response), timeout=10)
         await asyncio.sleep(0.5)
         answers = [m for m in api.sent_to(SAEIL) if "Agency:" in m["text"]]
         assert len(answers) == 1
