@@ -62,13 +62,14 @@ async def stop_node(node: Node) -> None:
     await node.app.runtime.close()
 
 
-async def saved(node: Node, name: str, state: int) -> None:
-    """Wait until the node has written the conversation state (right after its reply)."""
+async def saved(node: Node, name: str, state: int | None) -> None:
+    """Wait until the node has written the conversation state (right after its reply);
+    None: until the conversation is over (no row)."""
     for _ in range(100):
         async with node.app.runtime.session() as s:
             rows = (await s.exec(select(ConversationState).where(
                 ConversationState.name == name))).all()
-        if any(json.loads(r.state) == state for r in rows):
+        if any(json.loads(r.state) == state for r in rows) or (state is None and not rows):
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"state {state} of {name} never saved")
@@ -122,6 +123,7 @@ async def test_two_processes_serve_alternate_steps_of_one_form(
     done = await api.next_message(ADMIN)
     assert "t.me/itda_test_bot?start=" in done["text"], done["text"]
     # The form is over for both processes: a cancel on either finds nothing open.
+    await saved(first, "invite", None)
     assert await second.post(api.send_text(ADMIN, "/cancel")) == 200
     nothing = await api.next_message(ADMIN)
     assert "취소할 입력이 없어요" in nothing["text"]
