@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.updates import update_processor
+from bot.updates import PerChatUpdateProcessor
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,7 +42,7 @@ def build() -> Application:  # type: ignore[type-arg]
         .token(os.environ["BOT_TOKEN"])
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .concurrent_updates(update_processor())
+        .concurrent_updates(PerChatUpdateProcessor(64))
         .request(HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15))
         .get_updates_request(HTTPXRequest(read_timeout=40))
         .build()

@@ -18,16 +18,38 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram import Update
+    from telegram.ext import Application
 
-    from bot.app import build_application
+    from bot.app import build_application, on_startup
+    from bot.instance import EXIT_ALREADY_RUNNING, InstanceLock
     from bot.logs import setup_logging
     from bot.runtime import create_runtime
 
     token = settings.token()
     setup_logging(token)
-    asyncio.run(_prepare(settings))
-    app = build_application(create_runtime(settings), token=token)
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    lock = InstanceLock(settings.effective_database_url, token)
+    refusal = lock.acquire_file()
+    if refusal is None:
+        asyncio.run(_prepare(settings))
+        runtime = create_runtime(settings)
+        app = build_application(runtime, token=token)
+
+        async def startup(application: Application) -> None:  # type: ignore[type-arg]
+            problem = await lock.acquire_database(runtime.engine)
+            if problem is not None:
+                runtime.extras["refusal"] = problem
+                application.stop_running()
+                return
+            await on_startup(application)
+
+        app.post_init = startup
+        # Stops on SIGTERM/SIGINT: finishes the updates in hand and saves the state first.
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        refusal = runtime.extras.get("refusal")  # type: ignore[assignment]
+    asyncio.run(lock.release())
+    if refusal:
+        print(f"itda: {refusal}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
     return 0
 
 
@@ -106,9 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ops(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from bot.ops import register
+
+    register(sub)
+
+
 # Feature modules register further subcommands (export, reminders, audit, ...) here.
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     add_export,
+    _ops,
 ]
 
 

@@ -29,6 +29,12 @@ EXPECTED = {
     "DEFAULT_LANGUAGE": "ko or en",
     "ITDA_SECRET_KEY": "a random secret of 16+ characters (or unset: kept in the data folder)",
     "REMINDER_INTERVAL": "seconds between two reminder passes (0 turns the job off), like 30",
+    "REQUEST_TIMEOUT": "seconds to wait for a Bot API answer, between 1 and 120",
+    "RETENTION_MONTHS": "months after the programme year before seekers' data is destroyed",
+    "WEBHOOK_URL": "the public https:// URL Telegram posts updates to",
+    "WEBHOOK_SECRET": "1-256 characters A-Z a-z 0-9 _ - (Telegram's secret token)",
+    "WEBHOOK_LISTEN": "the address the webhook server listens on, like 127.0.0.1",
+    "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
 }
 
 
@@ -53,6 +59,13 @@ class Settings(BaseSettings):
     # Encrypts seekers' personal data; unset, a key is generated into ITDA_DATA_DIR/secret.key.
     itda_secret_key: SecretStr | None = Field(default=None, alias="ITDA_SECRET_KEY")
     reminder_interval: float = Field(default=30.0, ge=0, le=3600, alias="REMINDER_INTERVAL")
+    # Operations (retention, Telegram timeouts, webhook deployment).
+    request_timeout: float = Field(default=15.0, ge=1, le=120, alias="REQUEST_TIMEOUT")
+    retention_months: int = Field(default=12, ge=0, le=120, alias="RETENTION_MONTHS")
+    webhook_url: str | None = Field(default=None, pattern=r"^https://\S+$", alias="WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

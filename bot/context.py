@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.error import Conflict
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
 from bot.runtime import Runtime
 from locales import Translator
+from models import updates as updates_db
 from models.tables import Agency, Member
+
+log = logging.getLogger(__name__)
+
+# The callback queries answered while handling the current update (each update runs in its own
+# task, so this is per update): a button is answered once even if a handler and a helper both try.
+ANSWERED_QUERIES: ContextVar[set[str] | None] = ContextVar("answered_queries", default=None)
 
 
 class ItdaApplication(Application):  # type: ignore[type-arg]
     """python-telegram-bot's Application with ITDA's runtime attached.
 
-    After each update the persistence is written at once (not on a timer), so a completed form
-    step survives a crash or restart.
+    Before each update: its update_id is recorded in the database and a repeated one is skipped
+    (Telegram redelivers after a crash or a slow webhook answer), and the chat's conversation
+    states are read from the database (another process sharing the database may have moved the
+    form on). After each update the persistence is written at once (not on a timer), so a
+    completed form step survives a crash or restart.
     """
 
     def __init__(self, *, runtime: Runtime, **kwargs: Any) -> None:
@@ -24,11 +38,66 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         self.runtime = runtime
 
     async def process_update(self, update: object) -> None:
+        ANSWERED_QUERIES.set(set())
+        if isinstance(update, Update):
+            if not await self._first_delivery(update):
+                log.info("update %s was already processed; skipped", update.update_id)
+                return
+            await self._refresh_conversations(update)
         try:
             await super().process_update(update)
         finally:
             if self.persistence is not None and self.running:
                 await self.update_persistence()
+
+    async def process_error(
+        self, update: object | None, error: Exception, *args: Any, **kwargs: Any
+    ) -> bool:
+        if update is None and isinstance(error, Conflict):
+            # Telegram says another process polls with this token: two bots would answer
+            # every message twice. Stop with a clear message (exit status 3, see the CLI).
+            problem = (
+                "Telegram reports another bot polling with this token (409 Conflict); "
+                "stop the other instance first"
+            )
+            if "refusal" not in self.runtime.extras:
+                log.error(problem)
+                self.runtime.extras["refusal"] = problem
+                self.stop_running()
+            return True
+        return await super().process_error(update, error, *args, **kwargs)
+
+    async def _first_delivery(self, update: Update) -> bool:
+        async with self.runtime.session() as session:
+            return await updates_db.claim_update(
+                session=session, update_id=update.update_id, at=self.runtime.clock.now()
+            )
+
+    async def _refresh_conversations(self, update: Update) -> None:
+        """Load this update's conversation states from the database into the handlers."""
+        persistence = self.persistence
+        loader = getattr(persistence, "load_conversations", None)
+        if loader is None:
+            return
+        handlers: list[tuple[ConversationHandler, Any]] = []  # type: ignore[type-arg]
+        for handler in itertools.chain.from_iterable(self.handlers.values()):
+            if not (isinstance(handler, ConversationHandler) and handler.persistent):
+                continue
+            try:
+                key = handler._get_key(update)  # noqa: SLF001 - PTB offers no public way
+            except RuntimeError:
+                continue  # the update has no chat or user this conversation is keyed on
+            handlers.append((handler, key))
+        if not handlers:
+            return
+        stored = await loader([(h.name, key) for h, key in handlers])
+        for handler, key in handlers:
+            states = handler._conversations  # noqa: SLF001 - the handler's own state dict
+            state = stored.get((handler.name, key), ConversationHandler.END)
+            if state != ConversationHandler.END:
+                states.update_no_track({key: state})
+            else:
+                states.data.pop(key, None)  # type: ignore[attr-defined]
 
 
 class ItdaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

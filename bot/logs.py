@@ -23,6 +23,25 @@ class RedactTokenFilter(logging.Filter):
         return True
 
 
+# Libraries that log whole updates, Bot API parameters or SQL parameters (names, phone numbers)
+# at DEBUG: they never go below these levels, whatever the root level is.
+LIBRARY_LEVELS = {
+    "telegram": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "asyncpg": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "hpack": logging.WARNING,
+}
+
+
+def quiet_libraries() -> None:
+    for name, floor in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(floor)
+
+
 def setup_logging(token: str | None = None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -30,5 +49,4 @@ def setup_logging(token: str | None = None, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    quiet_libraries()

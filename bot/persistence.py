@@ -4,7 +4,9 @@ Conversation states and user/chat data are written after every update (see
 `ItdaApplication.process_update`), so a restart or a crash loses no completed step. PTB hands over
 the data of every user and chat an update touched, changed or not; what is unchanged since it was
 loaded or last saved is not written again (most updates change nothing there, and each write is a
-transaction: see docs/PERFORMANCE.md).
+transaction: see docs/PERFORMANCE.md). Conversation states and data are also read back from the
+database before every update (`refresh_*`, `load_conversations`), so
+several processes sharing one database (webhook mode) can serve alternate updates of one form.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -122,11 +125,37 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def drop_user_data(self, user_id: int) -> None:
         await self._drop_data(USER, user_id)
 
+    async def _refresh(self, kind: str, owner_id: int, data: dict[str, Any]) -> None:
+        async with session_scope(self._factory) as session:
+            row = await session.get(BotData, (kind, owner_id))
+        data.clear()
+        if row is not None:
+            data.update(row.data)
+            self._stored[(kind, owner_id)] = _canonical(row.data)
+        else:
+            self._stored.pop((kind, owner_id), None)
+
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
-        return None
+        """The database is the source of truth: another process may have served this user."""
+        await self._refresh(USER, user_id, user_data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
-        return None
+        await self._refresh(CHAT, chat_id, chat_data)
+
+    async def load_conversations(
+        self, wanted: list[tuple[str, ConversationKey]]
+    ) -> dict[tuple[str, ConversationKey], object]:
+        """The stored states of some (conversation name, key) pairs; missing pairs are absent."""
+        if not wanted:
+            return {}
+        texts = {(name, json.dumps(list(key))): (name, key) for name, key in wanted}
+        clauses = [
+            (col(ConversationState.name) == name) & (col(ConversationState.key) == key_text)
+            for name, key_text in texts
+        ]
+        async with session_scope(self._factory) as session:
+            rows = (await session.exec(select(ConversationState).where(or_(*clauses)))).all()
+        return {texts[(r.name, r.key)]: json.loads(r.state) for r in rows}
 
     async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
         return None

@@ -1,10 +1,10 @@
-"""Update concurrency: different people are served at the same time, one person in order.
+"""Updates of one chat in order, different chats at the same time.
 
-python-telegram-bot processes updates one after the other by default, so with Telegram's
-round trip of a few hundred milliseconds per Bot API call one slow reply holds up everybody
-(see docs/PERFORMANCE.md). `PerUserUpdateProcessor` runs updates concurrently but keeps the
-updates of one user (or, without a user, one chat) strictly in arrival order, so a form never
-sees its second step before its first one has finished and saved its state.
+python-telegram-bot handles updates one after another by default, so one slow user (or one slow
+Bot API call) stalls everybody. `PerChatUpdateProcessor` lets up to `max_concurrent_updates`
+updates run together but holds a lock per chat and per user: two messages of one person, or two
+messages in one group, are handled in the order they arrived (forms depend on it), while other
+chats go ahead.
 """
 
 from __future__ import annotations
@@ -16,48 +16,47 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT_UPDATES = 256
+
+def lock_keys(update: object) -> list[tuple[str, int]]:
+    """The chat and the user an update belongs to, in a fixed order (no deadlocks)."""
+    if not isinstance(update, Update):
+        return []
+    keys = set()
+    if update.effective_chat is not None:
+        keys.add(("chat", update.effective_chat.id))
+    if update.effective_user is not None:
+        keys.add(("user", update.effective_user.id))
+    return sorted(keys)
 
 
-def _key(update: object) -> object:
-    if isinstance(update, Update):
-        if update.effective_user is not None:
-            return ("user", update.effective_user.id)
-        if update.effective_chat is not None:
-            return ("chat", update.effective_chat.id)
-    return None
-
-
-class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across users, sequential per user (FIFO: asyncio locks wake in order)."""
-
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._users: dict[tuple[str, int], int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _key(update)
-        if key is None:
-            await coroutine
-            return
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
+        keys = lock_keys(update)
+        registered: list[tuple[str, int]] = []
+        acquired: list[tuple[str, int]] = []
         try:
-            async with lock:
-                await coroutine
+            for key in keys:
+                lock = self._locks.setdefault(key, asyncio.Lock())
+                self._users[key] = self._users.get(key, 0) + 1
+                registered.append(key)
+                await lock.acquire()
+                acquired.append(key)
+            await coroutine
         finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+            for key in reversed(acquired):
+                self._locks[key].release()
+            for key in registered:
+                self._users[key] -= 1
+                if self._users[key] == 0:
+                    del self._users[key], self._locks[key]
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         return None
-
-
-def update_processor() -> PerUserUpdateProcessor:
-    return PerUserUpdateProcessor()

@@ -14,6 +14,7 @@ from bot.context import ItdaContext
 from handlers.common import END, answer, chat_kind, keyboard, requires, role_of, say
 from locales import LANGUAGES, normalize_language
 from models import council as council_db
+from models import delivery as delivery_db
 from models import members as members_db
 from services import commands as command_table
 from services import membership
@@ -54,6 +55,10 @@ async def gate(update: Update, context: ItdaContext) -> None:
                 language=normalize_language(user.language_code),
             )
             member = admin or member
+        if member is not None and member.blocked_at is not None:
+            # They write to the bot again, so they unblocked it.
+            await delivery_db.mark_reachable(session=session, telegram_id=user.id)
+            member.blocked_at = None
         agency = None
         if member is not None and member.agency_id is not None:
             agency = await council_db.get_agency(session=session, agency_id=member.agency_id)
@@ -83,7 +88,12 @@ async def gate(update: Update, context: ItdaContext) -> None:
         return
     await answer(update)
     key = "auth.deactivated" if member is not None else "auth.not_member"
-    log.info("stranger %s refused (%s)", user.id, "inactive" if member else "unknown")
+    log.info(
+        "refused %s for stranger %s (%s)",
+        f"/{command}" if command else ("button" if query else "text"),
+        user.id,
+        "inactive" if member else "unknown",
+    )
     await say(update, context, context.tr(key))
     raise ApplicationHandlerStop
 
@@ -152,6 +162,7 @@ async def set_language(update: Update, context: ItdaContext) -> None:
         await menus.set_member_menu(context.bot, member, context.agency)
 
 
+@requires("cancel")
 async def cancel_outside(update: Update, context: ItdaContext) -> int:
     """/cancel when no form is open."""
     await say(update, context, context.tr("cancel.nothing"))

@@ -12,7 +12,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.context import ItdaContext
+from bot.context import ANSWERED_QUERIES, ItdaContext
 from services import commands as command_table
 from services.errors import DomainError
 from services.membership import Actor
@@ -23,7 +23,8 @@ Callback = Callable[[Update, ItdaContext], Coroutine[Any, Any, Any]]
 Button = tuple[str, str]  # (label, callback data)
 
 END = ConversationHandler.END
-MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data, in UTF-8 bytes
+MAX_LABEL = 64  # longer button labels are cut (phones show about 30 characters anyway)
 
 
 def actor(update: Update, context: ItdaContext) -> Actor:
@@ -47,9 +48,26 @@ def chat_kind(update: Update) -> str:
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """Inline buttons; callback data over 64 UTF-8 bytes is a programming error (ValueError)."""
+    for row in rows:
+        for _, data in row:
+            if len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+                raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes")
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(label[:MAX_LABEL], callback_data=data) for label, data in row]
+            for row in rows
+        ]
     )
+
+
+def callback_data(*parts: object) -> str:
+    """`feature:action:id` cut to fit 64 UTF-8 bytes (never in the middle of a character)."""
+    text = ":".join(str(p) for p in parts)
+    raw = text.encode("utf-8")
+    if len(raw) <= MAX_CALLBACK_BYTES:
+        return text
+    return raw[:MAX_CALLBACK_BYTES].decode("utf-8", errors="ignore")
 
 
 def in_rows(buttons: Sequence[Button], per_row: int = 2) -> list[list[Button]]:
@@ -64,8 +82,9 @@ async def say(
     *,
     edit: bool = False,
 ) -> Message | None:
-    """Answer in the chat of the update; with `edit`, replace the pressed button's message."""
-    text = text[:MAX_TEXT]
+    """Answer in the chat of the update; with `edit`, replace the pressed button's message.
+
+    Texts longer than Telegram's 4,096 characters are split by the bot (`bot.delivery`)."""
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:
@@ -81,9 +100,14 @@ async def say(
 
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the pressed button first, so the phone stops its spinner."""
+    """Answer the pressed button first, so the phone stops its spinner (once per query)."""
     query = update.callback_query
     if query is not None:
+        answered = ANSWERED_QUERIES.get()
+        if answered is not None:
+            if query.id in answered:
+                return
+            answered.add(query.id)
         try:
             await query.answer(text, show_alert=alert)
         except BadRequest:
@@ -92,7 +116,10 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
 
 
 async def explain(update: Update, context: ItdaContext, error: DomainError) -> None:
-    """Show a rule's refusal in the user's language."""
+    """Show a rule's refusal in the user's language (refusals of permission are logged)."""
+    if error.key.startswith("auth."):
+        user = update.effective_user
+        log.info("refused %s for user %s", error.key, user.id if user else "?")
     await answer(update)
     await say(update, context, context.tr(error.key, **error.values))
 

@@ -168,7 +168,7 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[CommandHandler("invite", start_invite)],
         states={
-            CHOOSE_AGENCY: [CallbackQueryHandler(agency_chosen, pattern=r"^inv:ag:\d+$")],
+            CHOOSE_AGENCY: [CallbackQueryHandler(agency_chosen, pattern=r"^inv:ag:\d{1,9}$")],
             CHOOSE_ROLE: [CallbackQueryHandler(role_chosen, pattern=r"^inv:role:\w+$")],
         },
         fallbacks=[
@@ -183,5 +183,5 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 HANDLERS = [
     CommandHandler("invites", list_invites),
-    CallbackQueryHandler(revoke, pattern=r"^inv:rv:\d+$"),
+    CallbackQueryHandler(revoke, pattern=r"^inv:rv:\d{1,9}$"),
 ]

@@ -143,8 +143,8 @@ async def keep(update: Update, context: ItdaContext) -> None:
 
 HANDLERS = [
     CommandHandler("members", members_menu),
-    CallbackQueryHandler(show_agency, pattern=r"^mem:ag:\d+$"),
-    CallbackQueryHandler(confirm_deactivate, pattern=r"^mem:off:\d+$"),
-    CallbackQueryHandler(deactivate, pattern=r"^mem:offok:\d+$"),
+    CallbackQueryHandler(show_agency, pattern=r"^mem:ag:\d{1,9}$"),
+    CallbackQueryHandler(confirm_deactivate, pattern=r"^mem:off:\d{1,9}$"),
+    CallbackQueryHandler(deactivate, pattern=r"^mem:offok:\d{1,9}$"),
     CallbackQueryHandler(keep, pattern=r"^mem:keep$"),
 ]

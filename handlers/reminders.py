@@ -11,7 +11,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ItdaContext
-from handlers.common import MAX_TEXT, answer, requires, say
+from bot.delivery import MAX_MESSAGE as MAX_TEXT
+from handlers.common import answer, requires, say
 from locales import Translator
 from models.tables import ReminderLog
 from services import reminder_outbox

@@ -82,3 +82,9 @@ def verify_chain(entries: Sequence[AuditLog]) -> int | None:
             return entry.id
         prev = entry.hash
     return None
+
+
+async def audit_until(*, session: AsyncSession, before: datetime) -> Sequence[AuditLog]:
+    """Every entry older than `before`, oldest first (the chain is checked from its start)."""
+    stmt = select(AuditLog).where(col(AuditLog.at) < before).order_by(col(AuditLog.id))
+    return (await session.exec(stmt)).all()

@@ -13,3 +13,7 @@ def install_jobs(app: Application) -> None:  # type: ignore[type-arg]
     from scheduler import reminders
 
     reminders.install(app)
+
+    from scheduler import housekeeping
+
+    housekeeping.install(app)

@@ -33,6 +33,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery import flood_errors_raised
 from bot.runtime import Runtime
 from locales import Translator
 from models import reminders as outbox_db
@@ -226,7 +227,8 @@ async def _deliver(
                                    error=f"render: {type(exc).__name__}")
         return
     try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
+        with flood_errors_raised():  # this sender paces itself: a 429 delays only its chat
+            await bot.send_message(chat_id, text, reply_markup=markup)
     except RetryAfter as exc:
         wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -1,13 +1,28 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FrozenClock
 from bot.fakeapi import FakeBotAPI
-from tests.harness import SEOUL_START, TOKEN, BotHarness, make_settings
+from tests.harness import (
+    PG_MODE,
+    SEOUL_START,
+    TOKEN,
+    BotHarness,
+    drop_test_databases,
+    make_settings,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_databases() -> Iterator[None]:
+    """In PostgreSQL mode, drop the databases a test created (after its other fixtures)."""
+    yield
+    if PG_MODE:
+        drop_test_databases()
 
 
 @pytest.fixture

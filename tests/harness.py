@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,16 +23,69 @@ TOKEN = "123456:TEST-TOKEN"
 SEOUL_START = datetime.fromisoformat("2026-09-01T10:00:00+09:00")
 
 
+# `ITDA_TEST_DATABASE=postgres` runs the suite on PostgreSQL: every `make_settings` gets a fresh
+# database on ITDA_TEST_PG_HOST (127.0.0.1:5432, user postgres, trust), dropped after the test.
+PG_MODE = os.environ.get("ITDA_TEST_DATABASE", "sqlite").lower() in ("postgres", "postgresql")
+PG_SERVER = os.environ.get("ITDA_TEST_PG_HOST", "postgres@127.0.0.1:5432")
+CREATED_DATABASES: list[str] = []
+
+
+def _in_thread(coro_factory: Any) -> None:
+    """Run a coroutine on a loop of its own (callers may be inside a running loop)."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro_factory())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _admin_sql(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(f"postgresql://{PG_SERVER}/postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    _in_thread(run)
+
+
+def postgres_database() -> str:
+    name = f"itda_test_{uuid.uuid4().hex[:16]}"
+    _admin_sql(f'CREATE DATABASE "{name}"')
+    CREATED_DATABASES.append(name)
+    return f"postgresql+asyncpg://{PG_SERVER}/{name}"
+
+
+def drop_test_databases() -> None:
+    while CREATED_DATABASES:
+        name = CREATED_DATABASES.pop()
+        _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "_env_file": None,
         "BOT_TOKEN": TOKEN,
         "ITDA_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'itda.db'}",
         # The reminders job is off in tests unless a test turns it on; tests call
         # scheduler.reminders.send_due with the frozen clock instead.
         "REMINDER_INTERVAL": "0",
     }
+    if "DATABASE_URL" not in overrides:
+        values["DATABASE_URL"] = (
+            postgres_database() if PG_MODE else f"sqlite+aiosqlite:///{tmp_path / 'itda.db'}"
+        )
     values.update(overrides)
     return load_settings(**values)
 
