@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.harness import make_settings, put_target
 
 def seed(tmp_path: Path, *, cutoff_day: int | None = None) -> None:
     async def go() -> None:
-        runtime = create_runtime(make_settings(tmp_path))
+        runtime = create_runtime(make_settings(tmp_path, DATABASE_URL=os.environ["DATABASE_URL"]))
         await prepare_database(runtime)
         async with runtime.session() as s:
             chamber = await council_db.get_agency_by_code(session=s, code="chungnam-north-chamber")
@@ -45,7 +46,8 @@ def seed(tmp_path: Path, *, cutoff_day: int | None = None) -> None:
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ITDA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'itda.db'}")
+    # The same database the seeding uses (SQLite, or PostgreSQL when the suite runs there).
+    monkeypatch.setenv("DATABASE_URL", make_settings(tmp_path).effective_database_url)
     return tmp_path
 
 
