@@ -44,19 +44,20 @@ MAX_CALLBACK_BYTES = 64
 NOT_SENT_TIMEOUTS = (httpx.ConnectTimeout, httpx.PoolTimeout, aiohttp.ConnectionTimeoutError)
 NOT_SENT_ERRORS = (httpx.ConnectError, aiohttp.ClientConnectorError)
 
-# Whether a 429 is waited out inside the call (the default) or raised to a caller that paces
-# itself, like the reminder sender, which serves other chats meanwhile.
-_WAIT_OUT_FLOODS: ContextVar[bool] = ContextVar("itda_wait_out_floods", default=True)
+# Whether 429s and 5xx answers are retried inside the call (the default) or raised at once to a
+# caller with its own retry plan, like the reminder sender, which serves other chats meanwhile
+# and retries a failed reminder later with its own backoff.
+_RETRY_IN_PLACE: ContextVar[bool] = ContextVar("itda_retry_in_place", default=True)
 
 
 @contextmanager
-def flood_errors_raised() -> Iterator[None]:
-    """Within this block, a 429 is raised as RetryAfter at once instead of waited out."""
-    token = _WAIT_OUT_FLOODS.set(False)
+def caller_retries() -> Iterator[None]:
+    """Within this block a 429 (RetryAfter) or a 5xx (NetworkError) is raised at once."""
+    token = _RETRY_IN_PLACE.set(False)
     try:
         yield
     finally:
-        _WAIT_OUT_FLOODS.reset(token)
+        _RETRY_IN_PLACE.reset(token)
 
 
 # Methods that change nothing when repeated: safe to retry after a timeout or a broken answer.
@@ -161,7 +162,7 @@ class ItdaBot(ExtBot[None]):
             try:
                 return await super()._do_post(endpoint, data, **timeouts)
             except RetryAfter as exc:
-                if not _WAIT_OUT_FLOODS.get():
+                if not _RETRY_IN_PLACE.get():
                     raise
                 wait = _seconds(exc._retry_after)  # noqa: SLF001 - a timedelta, no warning
                 floods += 1
@@ -194,6 +195,8 @@ class ItdaBot(ExtBot[None]):
                     delays, count = policy.connect_delays, connects
                     connects += 1
                 elif cause is None and type(exc) is NetworkError:  # a 5xx answer
+                    if not _RETRY_IN_PLACE.get():
+                        raise
                     delays, count = policy.server_delays, servers
                     servers += 1
                 elif _idempotent(endpoint):  # the answer was lost; repeating is harmless

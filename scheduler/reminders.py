@@ -33,7 +33,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.delivery import flood_errors_raised
+from bot.delivery import caller_retries
 from bot.runtime import Runtime
 from locales import Translator
 from models import reminders as outbox_db
@@ -227,7 +227,7 @@ async def _deliver(
                                    error=f"render: {type(exc).__name__}")
         return
     try:
-        with flood_errors_raised():  # this sender paces itself: a 429 delays only its chat
+        with caller_retries():  # this sender paces and retries itself: a 429 delays one chat
             await bot.send_message(chat_id, text, reply_markup=markup)
     except RetryAfter as exc:
         wait = exc.retry_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,7 @@ from models.tables import Agency, AgencyKind, Invite, Member, Role
 from services.errors import DomainError, NotAllowed
 from services.text import person_name
 
+INVITE_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 INVITE_CODE_BYTES = 12  # 16 URL-safe characters: well inside Telegram's 64-character start limit
 COORDINATOR_KINDS = frozenset({AgencyKind.PROVINCE, AgencyKind.EMPLOYMENT_OFFICE})
 
@@ -141,6 +143,8 @@ async def create_invite(
 
 async def open_invite(*, session: AsyncSession, clock: Clock, code: str) -> tuple[Invite, Agency]:
     """The invite behind a deep link, if it can still be used; otherwise say why not."""
+    if not INVITE_CODE_RE.fullmatch(code):  # not one of ours (and never sent to the database)
+        raise DomainError("invite.unknown")
     invite = await invites_db.get_invite_by_code(session=session, code=code)
     if invite is None:
         raise DomainError("invite.unknown")

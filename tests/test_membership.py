@@ -196,3 +196,11 @@ def test_audit_chain_detects_tampering() -> None:
     assert audit_db.verify_chain([a, b]) is None
     a.action = "changed"
     assert audit_db.verify_chain([a, b]) == 1
+
+
+async def test_odd_invite_codes_are_unknown_without_a_query(runtime: Runtime) -> None:
+    for code in ["gq\x00\x04", "", "a" * 65, "코드", "x y", "'; DROP TABLE invite; --"]:
+        with pytest.raises(DomainError) as err:
+            async with runtime.session() as s:
+                await membership.open_invite(session=s, clock=runtime.clock, code=code)
+        assert err.value.key == "invite.unknown"
