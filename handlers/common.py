@@ -164,3 +164,15 @@ def refusal_key(
     if chat not in spec.chats and allowed_somewhere:
         return "auth.private_only" if command_table.PRIVATE in spec.chats else "auth.group_only"
     return "auth.not_allowed"
+
+
+def from_button(entry: Callback) -> Callback:
+    """A command's entry point reached by a button (e.g. in a reminder): stop the spinner first."""
+
+    @functools.wraps(entry)
+    async def wrapper(update: Update, context: ItdaContext) -> Any:
+        await answer(update)
+        context.args = []
+        return await entry(update, context)
+
+    return wrapper

@@ -7,11 +7,11 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ItdaContext
 from handlers import forms
-from handlers.common import END, actor, explain, keyboard, requires, say
+from handlers.common import END, actor, explain, from_button, keyboard, requires, say
 from handlers.render import opening_line
 from locales import Translator
 from services import openings
@@ -89,5 +89,11 @@ async def start(update: Update, context: ItdaContext) -> int:
 
 
 def build_conversation():  # type: ignore[no-untyped-def]
-    return forms.conversation(FLOW, entry_points=[CommandHandler("opening", start)])
+    return forms.conversation(
+        FLOW,
+        entry_points=[
+            CommandHandler("opening", start),
+            CallbackQueryHandler(from_button(start), pattern=r"^op:new$"),  # reminder button
+        ],
+    )
 

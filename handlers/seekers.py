@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import ItdaContext
 from handlers import forms
-from handlers.common import END, actor, answer, explain, keyboard, requires, say
+from handlers.common import END, actor, answer, explain, from_button, keyboard, requires, say
 from services import seekers
 from services.access import require_seeker_author
 from services.errors import DomainError
@@ -99,7 +99,10 @@ async def consent_expected(update: Update, context: ItdaContext) -> int:
 def build_conversation():  # type: ignore[no-untyped-def]
     return forms.conversation(
         FLOW,
-        entry_points=[CommandHandler("seeker", start)],
+        entry_points=[
+            CommandHandler("seeker", start),
+            CallbackQueryHandler(from_button(start), pattern=r"^sk:new$"),  # reminder button
+        ],
         extra_states={
             CONSENT: [
                 CallbackQueryHandler(agreed, pattern=r"^sk:agree$"),

@@ -30,9 +30,13 @@ BUTTON_LABEL = {
 }
 
 
+# The entry buttons of the features' own forms: a tap opens the form right away.
+OPEN_DATA = {"opening": "op:new", "seeker": "sk:new", "report": "rep:open"}
+
+
 def open_data(command: str) -> str:
-    """Callback data of a button that leads to a feature's command."""
-    return f"rem:open:{command}"
+    """Callback data of a button that opens a feature's form."""
+    return OPEN_DATA[command]
 
 
 def day_label(tr: Translator, day: date) -> str:

@@ -117,7 +117,7 @@ async def test_discovery_nudge_is_sent_once_with_a_register_button(
         assert again.sent == 0
     assert sends(api)[CHAMBER_A] == 1
     reply = await harness.press(CHAMBER_A, nudge, "구인 등록하기")
-    assert "/opening" in reply["text"]
+    assert "새 구인을 등록할게요" in reply["text"]  # the button opens the form itself
     states = Counter(r.state for r in await rows(harness))
     assert states == {"sent": 3}
 
@@ -475,3 +475,17 @@ async def test_a_row_that_cannot_be_rendered_fails_without_stopping_the_others(
     assert report.failed == 1 and report.sent == 3
     [broken] = [r for r in await rows(harness) if r.occurrence == "broken"]
     assert broken.state == "failed" and broken.last_error.startswith("render")
+
+
+async def test_a_nudge_button_opens_the_form(harness: BotHarness, api: FakeBotAPI) -> None:
+    await setup_council(harness)
+    report = await pass_at(harness, "2026-08-21T10:00")
+    assert report.sent >= 2
+    nudge = next(m for m in api.sent_to(CHAMBER_A) if api.buttons(m))
+    opened = await harness.press(CHAMBER_A, nudge, "등록")
+    assert "/cancel" in opened["text"]  # the opening form's introduction
+    first = await harness.expect(CHAMBER_A)
+    assert "[1/17]" in first["text"]
+    seeker_nudge = next(m for m in api.sent_to(SAEIL) if api.buttons(m))
+    consent = await harness.press(SAEIL, seeker_nudge, "등록")
+    assert "제15조" in consent["text"]
