@@ -175,9 +175,9 @@ async def test_every_validation_error_reprompts(harness: BotHarness) -> None:
 
 async def test_cancel_at_each_step_stores_nothing(harness: BotHarness) -> None:
     await people(harness)
-    # The opening form: at its first question, after typed text, at a choice, at the optional
-    # step, at the last question, at the summary, in the edit menu and while editing a field.
-    for i in (0, 1, 2, 5, 6, 15, 16, 17):
+    # The opening form: at every one of its 17 questions and at the summary, by button or by
+    # /cancel; then in the edit menu.
+    for i in range(len(EMPLOYER_OPENING) + 1):
         msg = await walk(harness, EMPLOYER, await start_opening(harness, EMPLOYER),
                          EMPLOYER_OPENING[:i])
         done = await (harness.press(EMPLOYER, msg, "취소") if i % 2
