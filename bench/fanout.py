@@ -1,13 +1,11 @@
 """Reminder fan-out against Telegram's flood limits, enforced by the fake server.
 
-`measure_fanout` sends ``count`` messages through a ``fan_out(bot, chat_ids, text)`` callable to
-a fake Bot API with ``enforce_limits=True`` (30 messages per rolling second overall, 3 per
-second to one private chat) and the realistic 250 ms per call, and reports the seconds it took,
-the peak rates the server observed and the 429s it had to answer.
-
-`paced_fan_out` is a PLACEHOLDER for the reminders outbox sender of issue #6
-(``send_due(app_or_bot, runtime, *, now)``); the benchmark labels its result
-``fanout_placeholder``.
+`measure_fanout` starts a fake Bot API with ``enforce_limits=True`` (30 messages per rolling
+second overall, 3 per second to one private chat) and the realistic 250 ms per call, and runs
+a fan-out on it: ITDA's own reminder sender (`real_fan_out`: one outbox row per message, due
+now, then `scheduler.reminders.send_due` with the bot the application builds, until nothing is
+pending). It reports the seconds the sending took, the peak rates the server observed and the
+429s it had to answer.
 """
 
 from __future__ import annotations
@@ -16,17 +14,14 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-
-from telegram import Bot
-from telegram.error import RetryAfter
-from telegram.request import HTTPXRequest
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.fakeapi import FakeBotAPI
 
-FanOut = Callable[[Bot, Sequence[int], str], Awaitable[None]]
-
-GLOBAL_RATE = 25.0  # messages per second, under Telegram's ~30
-PER_CHAT_GAP = 1.1  # seconds between two messages to the same chat
+# ``fan_out(workdir, api_url, token, chat_ids)``: prepares what it needs, sends one message per
+# entry of `chat_ids`, returns the seconds the sending itself took.
+FanOut = Callable[[Path, str, str, Sequence[int]], Awaitable[float]]
 
 
 @dataclass
@@ -39,48 +34,76 @@ class FanoutResult:
     delivered: int
 
 
-async def paced_fan_out(bot: Bot, chat_ids: Sequence[int], text: str) -> None:
-    """PLACEHOLDER sender: start sends at GLOBAL_RATE, one chat at most every PER_CHAT_GAP
-    seconds, many requests in flight (each takes a round trip), retry after a 429."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    last_for_chat: dict[int, float] = {}
-    tasks = []
-
-    async def send(chat_id: int) -> None:
-        for _ in range(5):
-            try:
-                await bot.send_message(chat_id, text)
-                return
-            except RetryAfter as exc:
-                delay = exc.retry_after
-                await asyncio.sleep(delay if isinstance(delay, int | float) else 1.0)
-
-    next_slot = start
-    for chat_id in chat_ids:
-        at = max(next_slot, last_for_chat.get(chat_id, -1e9) + PER_CHAT_GAP)
-        last_for_chat[chat_id] = at
-        next_slot = at + 1.0 / GLOBAL_RATE
-        delay = at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(chat_id)))
-    await asyncio.gather(*tasks)
-
-
 def fanout_chats(count: int, chats: int) -> list[int]:
     """`count` recipients over `chats` private chats, round robin (each chat gets several)."""
     return [1_000_000 + (i % chats) for i in range(count)]
 
 
+def send_moment(now: datetime) -> datetime:
+    """Today at 10:00 Seoul time: outside the quiet hours whenever the benchmark runs."""
+    return now.replace(hour=10, minute=0, second=0, microsecond=0)
+
+
+async def real_fan_out(
+    workdir: Path, api_url: str, token: str, chat_ids: Sequence[int]
+) -> float:
+    """ITDA's reminder sender: report nudges in the outbox, `send_due` until none is pending."""
+    from bot.app import build_bot
+    from bot.config import load_settings
+    from bot.runtime import create_runtime, prepare_database
+    from models import reminders as outbox_db
+    from models.tables import ReminderLog
+    from scheduler.reminders import send_due
+    from services import reminders as planner
+
+    settings = load_settings(
+        _env_file=None, BOT_TOKEN=token, TELEGRAM_API_URL=api_url,
+        ITDA_DATA_DIR=str(workdir / "fanout"),
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'fanout.db'}",
+    )
+    runtime = create_runtime(settings)
+    try:
+        await prepare_database(runtime)
+        now = send_moment(runtime.clock.now())
+        deadline = (now + timedelta(days=3)).date().isoformat()
+        month = f"{now.year:04d}-{now.month:02d}"
+        rows = [
+            ReminderLog(
+                key=f"bench:{n}", kind=planner.REPORT_NUDGE, chat_id=chat_id,
+                occurrence=f"bench-{n}", due_at=now,
+                payload={"month": month, "deadline": deadline, "agency": "새일센터"},
+            )
+            for n, chat_id in enumerate(chat_ids)
+        ]
+        async with runtime.session() as session:
+            await outbox_db.add_rows(session=session, rows=rows)
+        bot = build_bot(runtime)
+        async with bot:
+            started = time.perf_counter()
+            passes = 0
+            while True:
+                passes += 1
+                await send_due(bot, runtime, now=now, plan=False)
+                async with runtime.session() as session:
+                    left = (await outbox_db.count_by_state(session=session)).get(
+                        outbox_db.PENDING, 0
+                    )
+                if not left or passes >= 20:
+                    break
+            seconds = time.perf_counter() - started
+        return seconds
+    finally:
+        await runtime.close()
+
+
 async def measure_fanout(
     fan_out: FanOut,
     *,
+    workdir: Path,
     token: str,
     count: int = 1000,
     chats: int = 500,
     api_delay: float = 0.25,
-    text: str = "bench reminder",
 ) -> FanoutResult:
     """Run `fan_out` once on a fresh fake server with Telegram's limits enforced."""
     api = FakeBotAPI(token, api_delay=api_delay, enforce_limits=True)
@@ -89,16 +112,8 @@ async def measure_fanout(
         recipients = fanout_chats(count, chats)
         for chat_id in sorted(set(recipients)):
             api.add_user(chat_id, f"staff{chat_id}")
-        bot = Bot(
-            token,
-            base_url=f"{api.url}/bot",
-            base_file_url=f"{api.url}/file/bot",
-            request=HTTPXRequest(connection_pool_size=128, read_timeout=30, write_timeout=30),
-        )
-        async with bot:
-            started = time.perf_counter()
-            await fan_out(bot, recipients, text)
-            seconds = time.perf_counter() - started
+        seconds = await fan_out(workdir, api.url, token, recipients)
+        await asyncio.sleep(0)
         delivered = sum(len(api.sent_to(chat_id)) for chat_id in set(recipients))
         return FanoutResult(
             messages=count,

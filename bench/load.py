@@ -19,7 +19,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench.scenarios import JSON, Press, Scenario, ScenarioFactory, SimUser, Step, Text
+from bench.scenarios import (
+    JSON,
+    Press,
+    Scenario,
+    ScenarioFactory,
+    SimUser,
+    Step,
+    Text,
+    is_notification,
+)
 from bot.fakeapi import FakeBotAPI
 from bot.fakeapi.server import Call
 
@@ -77,6 +86,8 @@ class Driver:
             return
         if call.chat_id is None:
             return
+        if call.method == "sendMessage" and is_notification(call.params):
+            return  # told about another member's record: not a reply to this user's update
         pending = self._pending.get(call.chat_id)
         if pending is None:
             return

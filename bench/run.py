@@ -1,10 +1,8 @@
 """The benchmark: `uv run python -m bench` or `uv run itda bench`. See docs/PERFORMANCE.md.
 
-Plug-in points for the features that are not on this branch yet (each a one-line change):
-
-* openings and seekers form steps (issue #3): `bench.scenarios.FORM_SCENARIOS`;
-* the real /status builder (issue #5): `STATUS_BUILDER` below;
-* the real reminder sender (issue #6): `FAN_OUT` below.
+What it times is the project's own code: the openings and seekers forms
+(`bench.scenarios.FORM_SCENARIOS`), the /status overview (`STATUS_BUILDER`) and the reminder
+sender (`FAN_OUT`).
 """
 
 from __future__ import annotations
@@ -24,15 +22,29 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bench import fanout, load, scenarios, seasondata
 from bench.scenarios import SimUser
+from bot.clock import Clock
 from bot.config import Settings, load_settings
 from bot.fakeapi import FakeBotAPI
 
-# The real /status builder, ``async (session, clock) -> str`` (issue #5), once it is merged.
-STATUS_BUILDER: seasondata.StatusBuilder | None = None
-# The real reminder sender, ``async (bot, chat_ids, text) -> None`` (issue #6), once merged.
-FAN_OUT: fanout.FanOut | None = None
+
+async def council_status(session: AsyncSession, clock: Clock) -> str:
+    """/status as the council's group sees it: every agency, the six steps, this month's
+    reports (`handlers.status` sends exactly this text)."""
+    from locales import Translator
+    from services import status
+
+    view = await status.build_status(session=session, today=clock.today())
+    return status.render_overview(view, Translator("ko"))
+
+
+# The /status text builder, ``async (session, clock) -> str``.
+STATUS_BUILDER: seasondata.StatusBuilder = council_status
+# The reminder fan-out: ITDA's outbox sender (`scheduler.reminders.send_due`).
+FAN_OUT: fanout.FanOut = fanout.real_fan_out
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-TOKEN"
@@ -261,7 +273,8 @@ def itda_settings(workdir: Path, api_url: str = "http://127.0.0.1:1") -> Setting
 async def prepare_itda_db(
     workdir: Path, staff: Sequence[SimUser], leads: Sequence[SimUser]
 ) -> None:
-    """A fresh database with the council, the leads as members and one invite per staff."""
+    """A fresh database with the council, the leads as members and one invite per staff, to
+    employer associations and 새일센터 in turn (the agencies whose forms the staff walk)."""
     from bot.runtime import create_runtime, prepare_database
     from models import council as council_db
     from models.tables import Invite, Member
@@ -280,10 +293,12 @@ async def prepare_itda_db(
                            agency_id=province.id, role="coordinator", joined_at=now)
                 )
                 lead.joined = True
-            for user in staff:
+            for n, user in enumerate(staff):
                 user.invite_code = f"bench-{user.user_id}"
+                user.agency_kind = scenarios.STAFF_KINDS[n % len(scenarios.STAFF_KINDS)]
+                agency = rng.choice([a for a in agencies if a.kind == user.agency_kind])
                 session.add(
-                    Invite(code=user.invite_code, agency_id=rng.choice(agencies).id or 0,
+                    Invite(code=user.invite_code, agency_id=agency.id or 0,
                            role="staff", created_at=now, expires_at=now + timedelta(days=7))
                 )
     finally:
@@ -392,9 +407,7 @@ async def status_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
 
     from bot.runtime import create_runtime, prepare_database
 
-    build = STATUS_BUILDER or seasondata.status_placeholder
-    label = "status_ms" if STATUS_BUILDER else "status_ms_placeholder"
-    log(f"[4/5] /status on generated season data ({label})", quiet=quiet)
+    log("[4/5] /status on generated season data", quiet=quiet)
     settings = load_settings(
         _env_file=None, ITDA_DATA_DIR=str(workdir / "season"),
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'season.db'}",
@@ -411,44 +424,39 @@ async def status_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
             await asyncio.to_thread(generator.grow_to, size)
             generated[str(size)] = time.perf_counter() - started
             timings[str(size)] = await seasondata.time_status(
-                build, runtime.sessions, runtime.clock, repeats=profile.status_repeats
+                STATUS_BUILDER, runtime.sessions, runtime.clock, repeats=profile.status_repeats
             )
             log(f"      {size:>7,} openings + seekers: {timings[str(size)]:.1f} ms", quiet=quiet)
     finally:
         engine.dispose()
         await runtime.close()
-    other = "status_ms_placeholder" if STATUS_BUILDER else "status_ms"
     return {
-        label: timings,
-        other: None if STATUS_BUILDER else {size: None for size in timings},
+        "status_ms": timings,
         "season_generate_s": generated,
         "season_hires": generator.hires,
         "season_meetings": generator.meetings,
     }
 
 
-async def fanout_phase(profile: Profile, quiet: bool) -> dict[str, Any]:
-    sender = FAN_OUT or fanout.paced_fan_out
+async def fanout_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
     log(
         f"[5/5] reminder fan-out: {profile.fanout_count} messages to {profile.fanout_chats} "
-        f"chats under Telegram's limits{'' if FAN_OUT else ' (placeholder sender)'}",
+        f"chats under Telegram's limits",
         quiet=quiet,
     )
     found = await fanout.measure_fanout(
-        sender, token=TOKEN, count=profile.fanout_count, chats=profile.fanout_chats,
-        api_delay=profile.api_delay,
+        FAN_OUT, workdir=workdir, token=TOKEN, count=profile.fanout_count,
+        chats=profile.fanout_chats, api_delay=profile.api_delay,
     )
-    figures = {
-        "s": found.seconds,
-        "peak_per_second": found.peak_per_second,
-        "peak_per_chat_per_second": found.peak_per_chat_per_second,
-        "429": found.status_429,
-        "delivered": found.delivered,
+    return {
+        "fanout_s": found.seconds,
+        "fanout_429": found.status_429,
+        "fanout": {
+            "peak_per_second": found.peak_per_second,
+            "peak_per_chat_per_second": found.peak_per_chat_per_second,
+            "delivered": found.delivered,
+        },
     }
-    if FAN_OUT:
-        return {"fanout_s": found.seconds, "fanout_429": found.status_429,
-                "fanout": figures, "fanout_placeholder": None}
-    return {"fanout_s": None, "fanout_429": None, "fanout_placeholder": figures}
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -482,22 +490,17 @@ def table(r: dict[str, Any]) -> str:
     ack = r["callback_ack_p99_ms"]
     rows.append(("button ack (answerCallbackQuery) p99, ms", num(ack), "<= 200",
                  goal(None if ack is None else ack <= 200)))
-    for key, label in (("status_ms", "/status"), ("status_ms_placeholder", "/status PLACEHOLDER")):
-        for size, ms in (r.get(key) or {}).items():
-            if ms is None:
-                rows.append((f"{label} at {int(size):,}, ms", "not yet", "< 100", ""))
-            else:
-                rows.append((f"{label} at {int(size):,}, ms", num(ms), "< 100",
-                             goal(ms < STATUS_GOAL_MS)))
-    placeholder = r.get("fanout_placeholder")
-    figures = placeholder or r.get("fanout") or {}
-    label = "fan-out PLACEHOLDER" if placeholder else "fan-out"
-    if figures:
-        rows.append((f"{label}: {r['fanout_messages']} messages, s", num(figures["s"]), "", ""))
-        rows.append((f"{label}: peak per second / per chat",
-                     f"{figures['peak_per_second']} / {figures['peak_per_chat_per_second']}",
-                     "<= 30 / 3", ""))
-        rows.append((f"{label}: 429s", num(figures["429"]), "0", goal(figures["429"] == 0)))
+    for size, ms in (r.get("status_ms") or {}).items():
+        rows.append((f"/status at {int(size):,} openings + seekers, ms", num(ms), "< 100",
+                     goal(ms < STATUS_GOAL_MS)))
+    fan = r["fanout"]
+    rows.append((f"fan-out: {r['fanout_messages']:,} reminders, s", num(r["fanout_s"]), "", ""))
+    rows.append(("fan-out: delivered", num(fan["delivered"]), num(r["fanout_messages"]),
+                 goal(fan["delivered"] == r["fanout_messages"])))
+    rows.append(("fan-out: peak per second / per chat",
+                 f"{fan['peak_per_second']} / {fan['peak_per_chat_per_second']}",
+                 "<= 30 / 3", ""))
+    rows.append(("fan-out: 429s", num(r["fanout_429"]), "0", goal(r["fanout_429"] == 0)))
     rows.append(("bot peak memory (VmHWM), MB", num(r["rss_mb"]), "< 200",
                  goal(r["rss_mb"] < 200)))
     rows.append(("CPU % of a core, bench / bot: echo",
@@ -536,7 +539,7 @@ async def run(
             ("echo", echo_phase(profile, workdir, quiet, profile_dir)),
             ("itda", itda_phases(profile, workdir, quiet, profile_dir)),
             ("status", status_phase(profile, workdir, quiet)),
-            ("fanout", fanout_phase(profile, quiet)),
+            ("fanout", fanout_phase(profile, workdir, quiet)),
         ):
             began = time.perf_counter()
             result.update(await phase)

@@ -7,9 +7,7 @@ about a quarter of the seekers hired and a meeting day per 시군 and month. Ins
 Core ``executemany`` batches on a synchronous connection: 100,000 openings and 100,000 seekers
 take seconds, not minutes.
 
-`time_status` times a ``build_status_text(session, clock)`` callable on such a database;
-`status_placeholder` is the bench's own aggregate over these tables, used until the real /status
-builder (issue #5) is on this branch.
+`time_status` times a ``build_status_text(session, clock)`` callable on such a database.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
@@ -265,51 +263,3 @@ async def time_status(
         if not text:
             raise RuntimeError("the /status builder returned an empty message")
     return statistics.median(samples[1:])  # the first run warms the connection pool
-
-
-async def status_placeholder(session: AsyncSession, clock: Clock) -> str:
-    """PLACEHOLDER for issue #5's /status: the council's figures by agency, in one message.
-
-    Counts openings and seekers by agency and status, hires this month and this season, and
-    the meetings still to come: the aggregates /status needs, so the timing is indicative.
-    """
-    now = clock.now()
-    month_start = date(now.year, now.month, 1)
-    lines: dict[int, dict[str, int]] = {}
-
-    def add(agency_id: int, key: str, count: int) -> None:
-        lines.setdefault(agency_id, {})[key] = lines.get(agency_id, {}).get(key, 0) + count
-
-    opening_rows = await session.execute(
-        select(JobOpening.agency_id, JobOpening.status, func.count())
-        .where(JobOpening.deleted_at.is_(None))  # type: ignore[union-attr]
-        .group_by(JobOpening.agency_id, JobOpening.status)
-    )
-    for agency_id, status, count in opening_rows.all():
-        add(agency_id, f"opening_{status}", count)
-    seeker_rows = await session.execute(
-        select(JobSeeker.agency_id, JobSeeker.status, func.count())
-        .where(JobSeeker.deleted_at.is_(None))  # type: ignore[union-attr]
-        .group_by(JobSeeker.agency_id, JobSeeker.status)
-    )
-    for agency_id, status, count in seeker_rows.all():
-        add(agency_id, f"seeker_{status}", count)
-    hire_rows = await session.execute(
-        select(Hire.agency_id, func.count(), func.sum(Hire.hired_on >= month_start))
-        .where(Hire.deleted_at.is_(None))  # type: ignore[union-attr]
-        .group_by(Hire.agency_id)
-    )
-    for agency_id, total, this_month in hire_rows.all():
-        add(agency_id, "hires", total)
-        add(agency_id, "hires_month", int(this_month or 0))
-    upcoming = (
-        await session.execute(
-            select(func.count()).where(Meeting.starts_at >= now, Meeting.status == "scheduled")
-        )
-    ).scalar_one()
-    names = dict((await session.execute(select(Agency.id, Agency.short_name))).all())
-    text = [f"status {now:%Y-%m-%d %H:%M} upcoming meetings {upcoming}"]
-    for agency_id in sorted(lines):
-        figures = " ".join(f"{k}={v}" for k, v in sorted(lines[agency_id].items()))
-        text.append(f"{names.get(agency_id, agency_id)}: {figures}")
-    return "\n".join(text)

@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
+from bot.persistence import forget_prefetched
 from bot.runtime import Runtime
 from locales import Translator
 from models import updates as updates_db
@@ -39,14 +40,13 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         ANSWERED_QUERIES.set(set())
-        if isinstance(update, Update):
-            if not await self._first_delivery(update):
-                log.info("update %s was already processed; skipped", update.update_id)
-                return
-            await self._refresh_conversations(update)
+        if isinstance(update, Update) and not await self._prepare(update):
+            log.info("update %s was already processed; skipped", update.update_id)
+            return
         try:
             await super().process_update(update)
         finally:
+            forget_prefetched()
             if self.persistence is not None and self.running:
                 await self.update_persistence()
 
@@ -67,18 +67,36 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
             return True
         return await super().process_error(update, error, *args, **kwargs)
 
-    async def _first_delivery(self, update: Update) -> bool:
+    async def _prepare(self, update: Update) -> bool:
+        """One transaction: record the update id (False if it was processed before), then read
+        this update's conversation states and the user's and chat's data."""
+        handlers = self._conversations_of(update)
+        prefetch = getattr(self.persistence, "prefetch", None)
         async with self.runtime.session() as session:
-            return await updates_db.claim_update(
+            if not await updates_db.claim_update(
                 session=session, update_id=update.update_id, at=self.runtime.clock.now()
+            ):
+                return False
+            if prefetch is None:
+                return True
+            user_id, chat_id = effective_ids(update)
+            stored = await prefetch(
+                session=session, wanted=[(h.name, key) for h, key in handlers],
+                user_id=user_id, chat_id=chat_id,
             )
+        for handler, key in handlers:
+            states = handler._conversations  # noqa: SLF001 - the handler's own state dict
+            state = stored.get((handler.name, key), ConversationHandler.END)
+            if state != ConversationHandler.END:
+                states.update_no_track({key: state})
+            else:
+                states.data.pop(key, None)  # type: ignore[attr-defined]
+        return True
 
-    async def _refresh_conversations(self, update: Update) -> None:
-        """Load this update's conversation states from the database into the handlers."""
-        persistence = self.persistence
-        loader = getattr(persistence, "load_conversations", None)
-        if loader is None:
-            return
+    def _conversations_of(
+        self, update: Update
+    ) -> list[tuple[ConversationHandler, Any]]:  # type: ignore[type-arg]
+        """The persistent conversations this update belongs to, with its key in each."""
         handlers: list[tuple[ConversationHandler, Any]] = []  # type: ignore[type-arg]
         for handler in itertools.chain.from_iterable(self.handlers.values()):
             if not (isinstance(handler, ConversationHandler) and handler.persistent):
@@ -88,16 +106,7 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
             except RuntimeError:
                 continue  # the update has no chat or user this conversation is keyed on
             handlers.append((handler, key))
-        if not handlers:
-            return
-        stored = await loader([(h.name, key) for h, key in handlers])
-        for handler, key in handlers:
-            states = handler._conversations  # noqa: SLF001 - the handler's own state dict
-            state = stored.get((handler.name, key), ConversationHandler.END)
-            if state != ConversationHandler.END:
-                states.update_no_track({key: state})
-            else:
-                states.data.pop(key, None)  # type: ignore[attr-defined]
+        return handlers
 
 
 class ItdaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -107,6 +107,8 @@ class JobOpening(SQLModel, table=True):
     __table_args__ = (
         Index("ix_opening_agency_status", "agency_id", "status"),
         Index("ix_opening_region_status", "region_code", "status"),
+        # /status counts live openings by agency over the season from this index alone.
+        Index("ix_opening_live_agency_created", "deleted_at", "agency_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -142,6 +144,8 @@ class JobSeeker(SQLModel, table=True):
     __table_args__ = (
         Index("ix_seeker_agency_status", "agency_id", "status"),
         Index("ix_seeker_region_status", "region_code", "status"),
+        # /status counts live seekers by agency over the season from this index alone.
+        Index("ix_seeker_live_agency_created", "deleted_at", "agency_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -216,7 +220,11 @@ class Attendance(SQLModel, table=True):
 
 
 class Hire(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("seeker_id", "opening_id"),)
+    __table_args__ = (
+        UniqueConstraint("seeker_id", "opening_id"),
+        # /status counts live hires by agency over the season from this index alone.
+        Index("ix_hire_live_agency_hired", "deleted_at", "agency_id", "hired_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="jobseeker.id", index=True)

@@ -49,6 +49,9 @@ PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
 GROUP_INTERVAL = 3.0  # seconds between two messages to one group (20 per minute)
 MAX_WAIT = 10.0  # wait at most this long for a paced or rate-limited chat in one pass
 MAX_PASS = 120.0  # one pass sends for at most this long; the next pass goes on
+# Requests awaiting their answer at once. Telegram answers in about 250 ms from Korea: one at a
+# time would cap the sender at 4 messages a second, far below GLOBAL_RATE (docs/PERFORMANCE.md).
+MAX_IN_FLIGHT = 32
 SENDER_KEY = "reminder_sender"
 JOB_NAME = "reminders"
 
@@ -175,43 +178,114 @@ async def send_due(
             return report
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_PASS
-        while loop.time() < deadline:
-            await sender.pacer.take_global()
-            async with runtime.session() as session:
-                row = await outbox_db.claim_next(
-                    session=session, now=now, worker=sender.worker,
-                    exclude_chats=sender.pacer.busy_chats(),
+        flight = _InFlight()
+        try:
+            while loop.time() < deadline:
+                flight.raise_failure()
+                if len(flight) >= MAX_IN_FLIGHT:
+                    await flight.wait_one()
+                    continue
+                await sender.pacer.take_global()
+                # Claiming and starting the delivery are shielded together: a cancellation
+                # never leaves a row claimed and not sent.
+                claiming = asyncio.ensure_future(
+                    _claim_and_start(bot, runtime, sender, flight, now, report)
                 )
-            if row is None:
-                busy = sender.pacer.busy_chats()
-                async with runtime.session() as session:
-                    waiting = await outbox_db.claimable_chats(session=session, now=now,
-                                                              chats=busy)
-                if not waiting:
-                    break
-                delay = min(sender.pacer.wait_for(c) for c in waiting)
-                if delay > max_wait:
-                    break
-                await asyncio.sleep(delay)
-                continue
-            # The request and its bookkeeping are shielded: a cancellation waits for them.
-            task = asyncio.ensure_future(_deliver(bot, runtime, sender, row, now, report))
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                await asyncio.wait({task})
-                raise
+                try:
+                    row = await asyncio.shield(claiming)
+                except asyncio.CancelledError:
+                    await asyncio.wait({claiming})
+                    raise
+                if row is None:
+                    if len(flight):  # an answer may free a chat (or block one): wait for it
+                        await flight.wait_one()
+                        continue
+                    busy = sender.pacer.busy_chats()
+                    async with runtime.session() as session:
+                        waiting = await outbox_db.claimable_chats(session=session, now=now,
+                                                                  chats=busy)
+                    if not waiting:
+                        break
+                    delay = min(sender.pacer.wait_for(c) for c in waiting)
+                    if delay > max_wait:
+                        break
+                    await asyncio.sleep(delay)
+                    continue
+        finally:
+            # Each request and its bookkeeping finish even when the pass is cancelled.
+            await flight.wait_all()
+        flight.raise_failure()
     return report
+
+
+class _InFlight:
+    """Deliveries under way: never two to one chat at once; none abandoned when cancelled."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[asyncio.Task[None], int] = {}
+        self._failures: list[BaseException] = []
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def chats(self) -> list[int]:
+        return list(self._tasks.values())
+
+    def start(self, chat_id: int, delivery: Any) -> None:
+        task = asyncio.ensure_future(delivery)
+        self._tasks[task] = chat_id
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            self._failures.append(task.exception())  # type: ignore[arg-type]
+
+    async def wait_one(self) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def wait_all(self) -> None:
+        """Wait for every delivery, even through a cancellation (then raised afterwards):
+        the outbox must record each answer Telegram gave."""
+        cancelled = False
+        while self._tasks:
+            try:
+                await asyncio.wait(set(self._tasks))
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+
+    def raise_failure(self) -> None:
+        if self._failures:
+            raise self._failures[0]
+
+
+async def _claim_and_start(
+    bot: Bot, runtime: Runtime, sender: Sender, flight: _InFlight, now: datetime,
+    report: SendReport,
+) -> ReminderLog | None:
+    """Claim the next row for a chat that may be written to now, and start its delivery."""
+    async with runtime.session() as session:
+        row = await outbox_db.claim_next(
+            session=session, now=now, worker=sender.worker,
+            exclude_chats=sender.pacer.busy_chats() + flight.chats(),
+        )
+        lang = await _language(session, runtime, row.chat_id) if row is not None else ""
+    if row is not None:
+        # Nothing awaits between the claim's commit and the request but the task's start.
+        flight.start(row.chat_id, _deliver(bot, runtime, sender, row, now, report, lang))
+    return row
 
 
 async def _deliver(
     bot: Bot, runtime: Runtime, sender: Sender, row: ReminderLog, now: datetime,
-    report: SendReport,
+    report: SendReport, lang: str,
 ) -> None:
-    """Send one claimed row and record the outcome."""
+    """Send one claimed row (in the recipient's language `lang`) and record the outcome."""
     row_id, chat_id = row.id or 0, row.chat_id
     try:
-        lang = await _language(runtime, chat_id)
         text, buttons = render(row, Translator(lang))
         markup = (
             InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]
@@ -273,11 +347,10 @@ async def _deliver(
     report.chats.append(chat_id)
 
 
-async def _language(runtime: Runtime, chat_id: int) -> str:
+async def _language(session: Any, runtime: Runtime, chat_id: int) -> str:
     if chat_id < 0:
         return runtime.settings.default_language
-    async with runtime.session() as session:
-        member = await outbox_db.member_by_chat(session=session, chat_id=chat_id)
+    member = await outbox_db.member_by_chat(session=session, chat_id=chat_id)
     return member.language if member is not None else runtime.settings.default_language
 
 

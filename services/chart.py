@@ -1,4 +1,5 @@
-"""The progress chart for /status chart and the monthly summary: a PNG drawn with matplotlib.
+"""The progress chart for /status chart and the monthly summary: a PNG drawn with matplotlib
+(imported on the first chart only).
 
 Korean labels are drawn with NanumGothic from the `koreanize-matplotlib` package, a dependency of
 the project, so the chart never depends on fonts installed on the machine. The package is only
@@ -13,15 +14,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-
-from models.stats import METRICS  # noqa: E402
-from services.targets import AgencyProgress  # noqa: E402
+from models.stats import METRICS
+from services.targets import AgencyProgress
 
 Tr = Callable[..., str]
 COLOURS = {"openings": "#4C78A8", "seekers": "#F58518", "meeting_days": "#54A24B",
@@ -40,7 +34,16 @@ def korean_font_path() -> Path:
 
 
 def progress_chart(rows: list[AgencyProgress], tr: Tr, *, title: str) -> bytes:
-    """A horizontal bar chart: per agency with targets, the share of each target reached."""
+    """A horizontal bar chart: per agency with targets, the share of each target reached.
+
+    matplotlib (with numpy, about 50 MB) is imported on the first chart, not when the bot
+    starts: most bot processes never draw one (docs/PERFORMANCE.md, memory)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
     font = FontProperties(fname=str(korean_font_path()), size=9)
     title_font = FontProperties(fname=str(korean_font_path()), size=12)
     shown = [r for r in rows if r.targets][:30]

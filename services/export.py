@@ -17,9 +17,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import SEOUL, Clock
@@ -264,7 +261,13 @@ FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "int": "#,##0",
 
 
 def to_xlsx(data: ExportData, tr: Tr) -> bytes:
-    """The workbook: Korean headers, typed cells, fitted widths, frozen header rows."""
+    """The workbook: Korean headers, typed cells, fitted widths, frozen header rows.
+
+    openpyxl (which imports numpy) is imported on the first export, not when the bot starts."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     bold = Font(bold=True)

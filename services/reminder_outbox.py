@@ -12,17 +12,19 @@ States: pending -> sending -> sent / failed / expired.
 
 About a crash in the middle of a send (why a row is never sent twice and, in practice, never
 lost): Telegram's sendMessage has no idempotency key, so after a crash nobody can tell whether a
-row left in `sending` reached Telegram. Rows are claimed one at a time just before their HTTP
-request and marked sent just after the answer, so at most one row per process is ever in that
-state, and a cooperative stop (task cancellation, SIGTERM) waits for the request in flight to be
-answered and recorded (see `scheduler.reminders`). Only a hard kill (kill -9, power loss) can
-leave a row in `sending`; when its lease has run out it is marked **sent, unconfirmed** rather
-than sent again: its request had already been handed to Telegram (the claim is committed
-microseconds before the request is written) so resending would almost surely double it, while
-marking it sent risks losing only a message whose process died between those two instructions.
-Unconfirmed rows are shown to the coordinators in /reminders so a person can check. We chose
-"never doubled" for this one ambiguous row because a double nudge to public servants erodes
-trust in every later one, and the coordinators see the rare unconfirmed case.
+row left in `sending` reached Telegram. Each row is claimed just before its HTTP request and
+marked sent just after the answer, so only the requests awaiting their answer are ever in that
+state (at most `scheduler.reminders.MAX_IN_FLIGHT` per process, about 7 at Telegram's pace and
+250 ms a round trip), and a cooperative stop (task cancellation, SIGTERM) waits for the
+requests in flight to be answered and recorded (see `scheduler.reminders`). Only a hard kill
+(kill -9, power loss) can leave rows in `sending`; when their lease has run out they are marked
+**sent, unconfirmed** rather than sent again: their requests had already been handed to
+Telegram (a claim is committed microseconds before its request is written) so resending would
+almost surely double them, while marking them sent risks losing only a message whose process
+died between those two instructions. Unconfirmed rows are shown to the coordinators in
+/reminders so a person can check. We chose "never doubled" for these ambiguous rows because a
+double nudge to public servants erodes trust in every later one, and the coordinators see the
+rare unconfirmed case.
 """
 
 from __future__ import annotations

@@ -420,13 +420,20 @@ async def test_kill_9_mid_fan_out_then_restart_none_lost_none_doubled(
     harness: BotHarness, api: FakeBotAPI, tmp_path: Path
 ) -> None:
     """A real bot process (tests.reminder_worker) is killed with SIGKILL in the middle of a
-    fan-out; the restarted bot sends the rest. The row whose request was in flight is settled
-    as sent (unconfirmed) after the lease instead of being sent again."""
+    fan-out; the restarted bot sends the rest. The rows whose requests were in flight are settled
+    as sent (unconfirmed) after the lease instead of being sent again.
+
+    The kill lands while "Telegram" stalls and the sender waits with its in-flight window full
+    (MAX_IN_FLIGHT requests awaiting their answers, rows still pending): every claimed row's
+    request has been written. (A kill in the microseconds between a claim and its request
+    would lose that one row by design: see services.reminder_outbox.)"""
     import os
     import signal
     import sys
 
-    await setup_council(harness, extra_chamber=30)
+    from scheduler.reminders import MAX_IN_FLIGHT
+
+    await setup_council(harness, extra_chamber=MAX_IN_FLIGHT + 20)
     api.api_delay = 0.05  # requests spend most of their time "at Telegram"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ITDA_"))}
     env.update({
@@ -444,22 +451,24 @@ async def test_kill_9_mid_fan_out_then_restart_none_lost_none_doubled(
         await api.wait_for(
             lambda c: sum(1 for x in api.calls if x.method == "sendMessage") >= 8, timeout=60
         )
-        await asyncio.sleep(0.02)  # somewhere inside the next request
+        api.api_delay = 2.0  # "Telegram" stalls: the sender fills its in-flight window
+        await asyncio.sleep(MAX_IN_FLIGHT / 28 + 0.5)  # at 28 claims a second, then it waits
     finally:
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    await asyncio.sleep(api.api_delay * 2)  # the request in flight is answered by "Telegram"
+    await asyncio.sleep(api.api_delay + 0.3)  # the requests in flight are answered
+    total = MAX_IN_FLIGHT + 23
     before = Counter(r.state for r in await rows(harness))
-    assert before["sent"] >= 7 and before["pending"] > 0
+    assert before["sent"] >= 7 and before["sending"] > 0 and before["pending"] > 0
     api.api_delay = 0
     await harness.restart()
     await pass_at(harness, "2026-08-21T10:00")
     await pass_at(harness, "2026-08-21T10:03")  # after the lease
     states = Counter(r.state for r in await rows(harness))
-    assert states == {"sent": 33}
+    assert states == {"sent": total}
     delivered = Counter(c.chat_id for c in api.calls if c.method == "sendMessage")
-    assert len(delivered) == 33 and set(delivered.values()) == {1}
+    assert len(delivered) == total and set(delivered.values()) == {1}
 
 
 async def test_a_row_that_cannot_be_rendered_fails_without_stopping_the_others(
