@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from models import audit as audit_db
 from models import council as council_db
+from models import receipts as receipts_db
 from models import seekers as seekers_db
 from models.tables import JobSeeker
 from services import privacy
@@ -125,9 +126,18 @@ async def create_seeker(
     cipher: Cipher,
     draft: dict[str, Any],
     consent_at: datetime,
+    token: str | None = None,
 ) -> JobSeeker:
-    """Save a confirmed draft (name and phone already encrypted in it) as one seeker."""
+    """Save a confirmed draft (name and phone already encrypted in it) as one seeker.
+
+    `token` is the draft's: a 저장 repeated after a crash returns the seeker it created (and is
+    not refused as a duplicate of itself)."""
     member, agency = await require_seeker_author(session=session, actor=actor)
+    if token:
+        done = await receipts_db.get_receipt(session=session, token=token, kind="seeker")
+        saved = await seekers_db.get_seeker(session=session, seeker_id=done) if done else None
+        if saved is not None:
+            return saved
     missing = [s.key for s in SEEKER_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
     if missing:
         raise DomainError("records.incomplete")
@@ -157,6 +167,10 @@ async def create_seeker(
         created_at=now,
     )
     await seekers_db.add_seeker(session=session, seeker=seeker)
+    if token:
+        assert seeker.id is not None
+        await receipts_db.add_receipt(session=session, token=token, kind="seeker",
+                                      record_id=seeker.id, at=now)
     await audit_db.append_audit(
         session=session, at=now, action="seeker.create", actor_telegram_id=actor.telegram_id,
         actor_member_id=member.id, entity="seeker", entity_id=seeker.id,
