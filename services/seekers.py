@@ -224,8 +224,11 @@ async def seeker_cards(
             viewer_agency_kind=agency.kind if agency else None,
             viewer_role=member.role,
         )
-        name, phone = cipher.decrypt(seeker.name), cipher.decrypt(seeker.phone)
-        if not seen.contacts:
+        name, phone = privacy.clear_contacts(seeker, cipher)
+        if seeker.purged_at is not None:  # destroyed: the pseudonym, nothing to mask or audit
+            seen = privacy.Visibility(owner=seen.owner, contacts=False, internal=False)
+            phone = "-"
+        elif not seen.contacts:
             name, phone = privacy.mask_name(name), privacy.mask_phone(phone)
         cards.append(
             SeekerCard(
@@ -258,13 +261,16 @@ def draft_values(seeker: JobSeeker) -> dict[str, Any]:
     return values
 
 
-async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int) -> JobSeeker:
+async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
+                 purged_ok: bool = False) -> JobSeeker:
     seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
     if seeker is None:
         raise DomainError("records.not_found")
     member = actor.member
     if member is None or not member.active or member.agency_id != seeker.agency_id:
         raise NotAllowed("records.not_yours")
+    if seeker.purged_at is not None and not purged_ok:
+        raise DomainError("seeker.purged")  # kept for statistics only: no new personal data
     return seeker
 
 
@@ -327,7 +333,7 @@ async def delete_seeker(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int
 ) -> JobSeeker:
     """Soft delete. The phone key is retired so the person may be registered again later."""
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
+    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id, purged_ok=True)
     now = clock.now()
     seeker.deleted_at = seeker.updated_at = now
     seeker.phone_key = f"deleted:{seeker.id}:{seeker.phone_key}"[:128]
@@ -362,7 +368,7 @@ async def search_seekers(
         needle = keyword.lower()
         found = [
             s for s in found
-            if needle in cipher.decrypt(s.name).lower()
+            if needle in privacy.clear_contacts(s, cipher)[0].lower()
             or needle in s.desired_jobs.lower()
             or needle in s.note.lower()
         ]
