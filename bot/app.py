@@ -75,6 +75,12 @@ async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
     from scheduler import install_jobs
 
     install_jobs(app)
+    from handlers.forms import resume_open_forms
+
+    try:  # a form screen written just before a crash is shown again (see handlers.forms)
+        await resume_open_forms(app)
+    except Exception as exc:  # noqa: BLE001 - resuming is a courtesy; the bot still serves
+        log.warning("could not resume open forms: %s", type(exc).__name__)
 
 
 async def on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
@@ -87,7 +93,9 @@ async def start_polling(app: ItdaApplication, *, poll_timeout: int = 10) -> None
     await on_startup(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False
+    )
 
 
 async def stop_polling(app: ItdaApplication) -> None:

@@ -5,23 +5,36 @@ The draft lives in ``context.user_data[flow.name]`` (persisted after every updat
 typed is lost on a restart; the database is written once, by ``flow.save``, after 저장. Buttons
 carry the index of the field they answer, so a double tap on an old question is ignored instead
 of answering the next one.
+
+Crashes: the draft and the form's state are written *before* each question goes out
+(`checkpoint`), so the bot never holds less than the user has seen; a question that was written
+but may not have reached the user (``draft["sent"]`` still False) is asked again when the bot
+starts (`resume_open_forms`), so a user who re-sends an answer after a crash answers the right
+question. The draft carries a token: the record's 저장 is idempotent (services keep a receipt).
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext import ConversationHandler as _CH
 
 from bot.context import ItdaContext
 from handlers.common import END, answer, explain, in_rows, keyboard, say
 from handlers.render import field_lines
+from locales import Translator
+from models import members as members_db
 from services.errors import DomainError
 from services.forms import REGIONS, Also, FieldSpec, ParseEnv
+
+log = logging.getLogger(__name__)
 
 ASK, SUMMARY, PICK = range(3)
 
@@ -39,6 +52,12 @@ class FormFlow:
     save: Save
     check: Check | None = None  # extra async check of a parsed value (e.g. duplicates)
     warnings: Warnings | None = None  # rule findings shown on the summary
+    # A screen before the first question (e.g. the seekers' consent): draft["stage"] names it,
+    # and `resume` shows it again after a crash; (text, markup, state).
+    resume: Callable[[Any, dict[str, Any]], tuple[str, InlineKeyboardMarkup, object]] | None = None
+
+
+FLOWS: dict[str, FormFlow] = {}  # every form built with `conversation`, by name (for resuming)
 
 
 def draft_of(context: ItdaContext, flow: FormFlow) -> dict[str, Any] | None:
@@ -47,10 +66,41 @@ def draft_of(context: ItdaContext, flow: FormFlow) -> dict[str, Any] | None:
 
 
 def new_draft(context: ItdaContext, flow: FormFlow, **meta: Any) -> dict[str, Any]:
+    """A fresh draft; its token makes the final 저장 idempotent."""
     assert context.user_data is not None
-    draft = {"v": {}, "i": 0, "edit": False, "meta": meta}
+    draft = {"v": {}, "i": 0, "edit": False, "meta": {"token": uuid.uuid4().hex, **meta}}
     context.user_data[flow.name] = draft
     return draft
+
+
+def token_of(draft: dict[str, Any]) -> str | None:
+    token = draft.get("meta", {}).get("token")
+    return token if isinstance(token, str) else None
+
+
+async def checkpoint(update: Update, context: ItdaContext, name: str, state: object) -> None:
+    """Write the user's data and the conversation's next state now, before the reply goes out
+    (after the update the persistence writes them too; unchanged data is not written twice)."""
+    persistence = context.application.persistence
+    user, chat = update.effective_user, update.effective_chat
+    if persistence is None or user is None or chat is None:
+        return
+    if context.user_data is not None:
+        await persistence.update_user_data(user.id, context.user_data)
+    await persistence.update_conversation(name, (chat.id, user.id), state)
+
+
+async def show(update: Update, context: ItdaContext, flow: FormFlow, state: object, text: str,
+               markup: InlineKeyboardMarkup | None, *, edit: bool = False) -> object:
+    """Checkpoint, then send a screen of the form; the draft notes that it went out."""
+    draft = draft_of(context, flow)
+    if draft is not None:
+        draft["sent"] = False
+    await checkpoint(update, context, flow.name, state)
+    await say(update, context, text, markup, edit=edit)
+    if draft is not None:
+        draft["sent"] = True
+    return state
 
 
 def _choices(context: ItdaContext, spec: FieldSpec) -> list[tuple[str, str]]:
@@ -64,6 +114,13 @@ def _choices(context: ItdaContext, spec: FieldSpec) -> list[tuple[str, str]]:
 async def ask(update: Update, context: ItdaContext, flow: FormFlow, *, error: str = "",
               edit: bool = False) -> int:
     """Ask the draft's current field (with the error of the last answer, if any)."""
+    text, markup = question(context, flow, error=error)
+    await show(update, context, flow, ASK, text, markup, edit=edit)
+    return ASK
+
+
+def question(context: Any, flow: FormFlow, *, error: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """The current field's question and buttons (`context` needs tr, runtime, user_data)."""
     draft = draft_of(context, flow)
     assert draft is not None
     index = draft["i"]
@@ -85,8 +142,7 @@ async def ask(update: Update, context: ItdaContext, flow: FormFlow, *, error: st
     text = f"{step} {context.tr(spec.prompt_key)}"
     if error:
         text = f"{error}\n\n{text}"
-    await say(update, context, text, keyboard(rows), edit=edit)
-    return ASK
+    return text, keyboard(rows)
 
 
 async def _store(update: Update, context: ItdaContext, flow: FormFlow, value: Any) -> int:
@@ -146,8 +202,10 @@ async def choice_answer(update: Update, context: ItdaContext, flow: FormFlow) ->
     if draft is None:
         await say(update, context, context.tr("stale.text"))
         return END
-    if int(parts[2]) != draft["i"]:
+    if int(parts[2]) < draft["i"]:
         return None  # a double tap or an older question's button: stay where we are
+    if int(parts[2]) != draft["i"]:  # not a question this form asked: show the current one
+        return await ask(update, context, flow)
     spec = flow.fields[draft["i"]]
     if parts[1] == "skip":
         return await _store(update, context, flow, spec.empty)
@@ -163,6 +221,15 @@ async def summary(update: Update, context: ItdaContext, flow: FormFlow) -> int:
     draft = draft_of(context, flow)
     assert draft is not None
     draft["edit"], draft["summary"] = False, True
+    text, markup = summary_view(context, flow)
+    await show(update, context, flow, SUMMARY, text, markup,
+               edit=update.callback_query is not None)
+    return SUMMARY
+
+
+def summary_view(context: Any, flow: FormFlow) -> tuple[str, InlineKeyboardMarkup]:
+    draft = draft_of(context, flow)
+    assert draft is not None
     values = draft["v"]
     lines = [context.tr(flow.summary_key), *field_lines(context, flow.fields, values)]
     findings = flow.warnings(context, values) if flow.warnings else []
@@ -175,8 +242,7 @@ async def summary(update: Update, context: ItdaContext, flow: FormFlow) -> int:
         [(context.tr(save_label), f"{p}:save"), (context.tr("records.btn_edit"), f"{p}:edit")],
         [(context.tr("common.btn_cancel"), f"{p}:x")],
     ])
-    await say(update, context, "\n".join(lines), markup, edit=update.callback_query is not None)
-    return SUMMARY
+    return "\n".join(lines), markup
 
 
 async def back_to_summary(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -196,7 +262,8 @@ async def pick_field(update: Update, context: ItdaContext, flow: FormFlow) -> in
     p = flow.prefix
     buttons = [(context.tr(s.label_key), f"{p}:f:{n}") for n, s in enumerate(flow.fields)]
     rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"{p}:sum")]]
-    await say(update, context, context.tr("records.pick_field"), keyboard(rows), edit=True)
+    await show(update, context, flow, PICK, context.tr("records.pick_field"), keyboard(rows),
+               edit=True)
     return PICK
 
 
@@ -289,6 +356,7 @@ def conversation(
         ],
     }
     states.update(extra_states or {})
+    FLOWS[flow.name] = flow
     return _CH(
         entry_points=entry_points,
         states=states,
@@ -300,3 +368,66 @@ def conversation(
         persistent=True,
         allow_reentry=True,
     )
+
+
+# --- after a crash -------------------------------------------------------------------------------
+@dataclass
+class _Screen:
+    """What `question`/`summary_view` need from a context, outside any update."""
+
+    runtime: Any
+    lang: str
+    user_data: dict[str, Any]
+
+    @property
+    def tr(self) -> Translator:
+        return Translator(self.lang)
+
+
+async def resume_open_forms(app: Application) -> int:  # type: ignore[type-arg]
+    """Show again every form screen that was written but may not have been sent (the bot died
+    in between), so the user's next answer goes to the question they see. Returns how many."""
+    persistence = app.persistence
+    runtime = app.runtime  # type: ignore[attr-defined]
+    if persistence is None:
+        return 0
+    user_data = await persistence.get_user_data()
+    shown = 0
+    for name, flow in FLOWS.items():
+        for key, state in (await persistence.get_conversations(name)).items():
+            chat_id, user_id = key[0], key[-1]
+            data = user_data.get(user_id) or {}
+            draft = data.get(name)
+            if not isinstance(draft, dict) or draft.get("sent") is not False:
+                continue
+            try:
+                shown += await _resume_one(app, runtime, flow, chat_id, user_id, data, state)
+            except (TelegramError, DomainError, KeyError, ValueError) as exc:
+                log.warning("form %s of user %s not resumed: %s", name, user_id,
+                            type(exc).__name__)
+    if shown:
+        log.info("resumed %d open form(s) after a restart", shown)
+    return shown
+
+
+async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: int,  # type: ignore[type-arg]
+                      user_id: int, data: dict[str, Any], state: object) -> int:
+    async with runtime.session() as session:
+        member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user_id)
+    lang = member.language if member and member.language else runtime.settings.default_language
+    screen = _Screen(runtime=runtime, lang=lang, user_data=data)
+    draft = data[flow.name]
+    if draft.get("stage") and flow.resume is not None:
+        text, markup, state = flow.resume(screen, draft)
+    elif draft.get("summary"):
+        (text, markup), state = summary_view(screen, flow), SUMMARY
+    else:
+        draft["edit"] = bool(draft.get("edit"))
+        (text, markup), state = question(screen, flow), ASK
+    text = f"{screen.tr('records.resumed')}\n\n{text}"
+    await app.bot.send_message(chat_id, text, reply_markup=markup)
+    draft["sent"] = True
+    assert app.persistence is not None
+    await app.persistence.update_user_data(user_id, data)
+    await app.persistence.update_conversation(flow.name, (chat_id, user_id), state)
+    return 1

@@ -37,6 +37,7 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
         opening = await openings.create_opening(
             session=session, clock=runtime.clock, actor=actor(update, context),
             draft=draft["v"], minimum_wage=runtime.council.minimum_wage,
+            token=forms.token_of(draft),
         )
         recipients = await openings.notification_recipients(session=session, opening=opening)
     key = "opening.saved_flagged" if opening.rule_flags else "opening.saved"

@@ -38,6 +38,7 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
             session=session, clock=runtime.clock, actor=actor(update, context),
             cipher=runtime.cipher, draft=draft["v"],
             consent_at=datetime.fromisoformat(draft["meta"]["consent_at"]),
+            token=forms.token_of(draft),
         )
     log.info("seeker %s registered", seeker.id)
     await say(update, context, context.tr("seeker.saved", id=seeker.id), edit=True)
@@ -51,6 +52,7 @@ FLOW = forms.FormFlow(
     summary_key="seeker.summary",
     save=_save,
     check=_check,
+    resume=lambda context, draft: consent_screen(context, draft),
 )
 
 
@@ -63,21 +65,34 @@ async def start(update: Update, context: ItdaContext) -> int:
     except DomainError as error:
         await explain(update, context, error)
         return END
-    if context.user_data is not None:
-        context.user_data.pop(FLOW.name, None)
+    forms.new_draft(context, FLOW)["stage"] = "consent"  # nothing asked before the consent
+    text, markup, _ = consent_screen(context, {})
+    await forms.show(update, context, FLOW, CONSENT, text, markup)
+    return CONSENT
+
+
+def consent_screen(context: Any, draft: dict[str, Any]) -> tuple[str, Any, object]:
+    """The four items of 제15조 with 동의 / 거부 (also shown again after a crash)."""
     lines = [context.tr("seeker.consent.title")]
     lines += [context.tr(key) for key in seekers.CONSENT_ITEMS]
     lines.append(context.tr("seeker.consent.question"))
     markup = keyboard([[(context.tr("seeker.consent.btn_agree"), "sk:agree"),
                         (context.tr("seeker.consent.btn_refuse"), "sk:refuse")]])
-    await say(update, context, "\n\n".join(lines), markup)
-    return CONSENT
+    return "\n\n".join(lines), markup, CONSENT
 
 
 async def agreed(update: Update, context: ItdaContext) -> int:
     """동의: the consent time is kept in the draft and stored with the record."""
     await answer(update)
-    forms.new_draft(context, FLOW, consent_at=context.runtime.clock.now().isoformat())
+    draft = forms.draft_of(context, FLOW)
+    if draft is None or draft.get("stage") != "consent":  # a second tap: the form is open
+        if draft is not None:
+            return await forms.ask(update, context, FLOW)
+        await say(update, context, context.tr("stale.text"))
+        return END
+    draft.pop("stage")
+    draft["meta"]["consent_at"] = context.runtime.clock.now().isoformat()
+    await forms.checkpoint(update, context, FLOW.name, forms.ASK)
     await say(update, context, context.tr("seeker.consent.agreed"), edit=True)
     return await forms.ask(update, context, FLOW)
 

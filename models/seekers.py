@@ -47,9 +47,13 @@ async def list_seekers(
     agency_id: int | None = None,
     region_codes: list[str] | None = None,
     status: str | None = None,
+    purged: bool = True,
 ) -> Sequence[JobSeeker]:
-    """Seekers, newest first, filtered by registering centre, 시군 and status."""
+    """Seekers, newest first, filtered by registering centre, 시군 and status; `purged=False`
+    leaves out those whose personal data was destroyed (kept for statistics only)."""
     stmt = _live()
+    if not purged:
+        stmt = stmt.where(col(JobSeeker.purged_at).is_(None))
     if agency_id is not None:
         stmt = stmt.where(JobSeeker.agency_id == agency_id)
     if region_codes is not None:

@@ -334,3 +334,14 @@ class BotData(SQLModel, table=True):
 class ProcessedUpdate(SQLModel, table=True):
     update_id: int = Field(primary_key=True, sa_type=BigInteger)
     at: datetime | None = _dt(nullable=False, index=True)
+
+
+class SaveReceipt(SQLModel, table=True):
+    """A form's draft token and the record its 저장 created, written in the record's transaction:
+    a 저장 repeated after a crash (the first reply never reached the user) finds the record
+    instead of creating a second one."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=30)
+    record_id: int
+    created_at: datetime | None = _dt(nullable=False, index=True)

@@ -7,17 +7,22 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from models import receipts as receipts_db
 from models import updates as updates_db
 from services import retention
 
 log = logging.getLogger(__name__)
 
 UPDATE_IDS_KEPT = timedelta(hours=24)  # Telegram redelivers within hours, never after a day
+RECEIPTS_KEPT = timedelta(days=7)  # a 저장 repeated after a crash comes within minutes
 
 
 async def forget_old_updates(runtime) -> int:  # type: ignore[no-untyped-def]
     """Drop update ids older than a day (kept at least 24 hours)."""
     async with runtime.session() as session:
+        await receipts_db.purge_receipts(
+            session=session, before=runtime.clock.now() - RECEIPTS_KEPT
+        )
         return await updates_db.purge_updates(
             session=session, before=runtime.clock.now() - UPDATE_IDS_KEPT
         )

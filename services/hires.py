@@ -40,6 +40,8 @@ async def record_hire(
     opening = await openings_db.get_opening(session=session, opening_id=opening_id)
     if seeker is None or opening is None:
         raise DomainError("records.not_found")
+    if seeker.purged_at is not None:
+        raise DomainError("seeker.purged")
     own = agency is not None and agency.id in (seeker.agency_id, opening.agency_id)
     if not (actor.is_lead or own):
         raise NotAllowed("hire.not_allowed")

@@ -6,8 +6,15 @@ string constants in code" still holds for everything shown to users.
 
 from __future__ import annotations
 
-# Money: 1만 2천원, 1.2만원, 월 180만원, 시급 12,000원
+# Money: 1만 2천원, 1.2만원, 월 180만원, 시급 12,000원, 만이천원, 2백만원
 MONEY_UNITS = {"만": 10_000, "천": 1_000, "백": 100}
+# Numbers in words and units: 삼만, 만이천, 이십, 1억 (see validation.korean_number)
+SINO_DIGITS = {"영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7,
+               "팔": 8, "구": 9}
+SMALL_UNITS = {"십": 10, "백": 100, "천": 1_000}
+BIG_UNITS = {"만": 10_000, "억": 100_000_000}
+# Counts in a report or a target: 5명, 3건, 2곳
+COUNT_WORDS = ("개소", "명", "건", "개", "회", "곳", "번")
 WON = ("원",)
 MONTHLY_WORDS = ("월급", "월")
 HOURLY_WORDS = ("시급", "시간당")

@@ -74,7 +74,7 @@ async def seekers_for(
         s
         for status in (seekers_db.SEEKING, seekers_db.MATCHED)
         for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
-                                                status=status)
+                                                status=status, purged=False)
     ]
     by_id = {s.id: s for s in seekers}
     ranked = rank_seekers(opening_profile(opening), [seeker_profile(s) for s in seekers],

@@ -31,7 +31,7 @@ from models.tables import (
     Meeting,
     Member,
 )
-from services import hires
+from services import hires, privacy
 from services.crypto import Cipher, cipher_of
 from services.errors import DomainError, NotAllowed
 from services.membership import Actor, require_lead
@@ -180,8 +180,8 @@ def seeker_label(seeker: JobSeeker, cipher: Cipher) -> str:
 
     Names and phones are encrypted at rest (services.crypto); this is the one place meetings
     decrypt them, and only for the host centre's own screens."""
-    name = cipher.decrypt(seeker.name)
-    digits = re.sub(r"\D", "", cipher.decrypt(seeker.phone) if seeker.phone else "")
+    name, phone = privacy.clear_contacts(seeker, cipher)  # a purged seeker: the pseudonym
+    digits = re.sub(r"\D", "", phone)
     return f"{name} ({digits[-4:]})" if digits else name
 
 
@@ -692,7 +692,9 @@ async def seeker_choices(
     }
     taken = sum(1 for r in rows if r.seeker_id is not None and not r.waitlisted)
     choices = [
-        SeekerChoice(s.id, seeker_label(s, cipher_of(session)), states.get(s.id)) for s in seekers if s.id is not None
+        SeekerChoice(s.id, seeker_label(s, cipher_of(session)), states.get(s.id))
+        for s in seekers
+        if s.id is not None
     ]
     return meeting, choices, taken
 
@@ -726,6 +728,7 @@ async def toggle_seeker(
         seeker is None
         or seeker.agency_id != member.agency_id
         or seeker.deleted_at is not None
+        or seeker.purged_at is not None
         or seeker.status not in meetings_db.ACTIVE_SEEKER_STATUSES
     ):
         raise DomainError("meetingday.seeker_not_eligible")

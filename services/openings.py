@@ -14,6 +14,7 @@ from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
 from models import openings as openings_db
+from models import receipts as receipts_db
 from models.tables import AgencyKind, JobOpening, Member
 from services import validation as v
 from services.access import may_manage, require_opening_author
@@ -141,9 +142,17 @@ async def create_opening(
     actor: Actor,
     draft: dict[str, Any],
     minimum_wage: dict[int, int],
+    token: str | None = None,
 ) -> JobOpening:
-    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule)."""
+    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule).
+
+    `token` is the draft's: a 저장 repeated after a crash returns the opening it created."""
     member, agency = await require_opening_author(session=session, actor=actor)
+    if token:
+        done = await receipts_db.get_receipt(session=session, token=token, kind="opening")
+        saved = await openings_db.get_opening(session=session, opening_id=done) if done else None
+        if saved is not None:
+            return saved
     missing = [s.key for s in OPENING_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
     if missing:
         raise DomainError("records.incomplete")
@@ -159,6 +168,10 @@ async def create_opening(
         r.code for r in rule_violations(draft, year=now.year, minimum_wage=minimum_wage)
     ]
     await openings_db.add_opening(session=session, opening=opening)
+    if token:
+        assert opening.id is not None
+        await receipts_db.add_receipt(session=session, token=token, kind="opening",
+                                      record_id=opening.id, at=now)
     await audit_db.append_audit(
         session=session, at=now, action="opening.create", actor_telegram_id=actor.telegram_id,
         actor_member_id=member.id, entity="opening", entity_id=opening.id,

@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.tables import AgencyKind, JobSeeker, Role
+from services.crypto import Cipher
+
+
+def clear_contacts(seeker: JobSeeker, cipher: Cipher) -> tuple[str, str]:
+    """A seeker's name and phone number in clear. After the retention purge there is nothing to
+    decrypt: the name is the pseudonym the purge wrote and the phone number is gone ("")."""
+    if seeker.purged_at is not None:
+        return seeker.name, ""
+    return cipher.decrypt(seeker.name), cipher.decrypt(seeker.phone) if seeker.phone else ""
 
 
 def mask_name(name: str) -> str:

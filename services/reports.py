@@ -26,6 +26,7 @@ from models.tables import Agency, Member, MonthlyReport
 from services.errors import DomainError, NotAllowed
 from services.membership import Actor
 from services.text import clean_text
+from services.validation import count_value
 
 MAX_FIGURE = 500  # per 시군 and month: more is a typing error, not a result
 MAX_REASON = 200
@@ -49,6 +50,15 @@ def month_deadline(month: str) -> date:
     """The last day of the month: the plan's reporting deadline."""
     year, mon = (int(p) for p in month.split("-"))
     return date(year, mon, monthrange(year, mon)[1])
+
+
+def check_month(month: str, *, today: date) -> None:
+    """A 'YYYY-MM' from a button: a real month, not in the future."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month)
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise DomainError("report.bad_month", text=month[:20])
+    if month > month_of(today):
+        raise DomainError("report.future_month", month=month)
 
 
 def parse_month(text: str, *, today: date, earliest: str) -> str:
@@ -138,11 +148,15 @@ async def open_report(*, session: AsyncSession, agency_id: int, month: str) -> R
 
 def parse_figure(text: str) -> int:
     """A figure typed on a phone; negative or absurd numbers are refused with the reason."""
-    cleaned = text.strip().replace(",", "").replace(" ", "")
-    match = re.fullmatch(r"(-?\d{1,7})\D{0,1}", cleaned)
-    if match is None:
+    cleaned = clean_text(text, max_length=40).replace(" ", "")
+    negative = cleaned.startswith("-")
+    try:  # '5', '5명', '1만' (an absurd figure, not 1), '１２'
+        number = count_value(cleaned.removeprefix("-"))
+    except ValueError:
+        raise DomainError("report.bad_figure") from None
+    if number != int(number):
         raise DomainError("report.bad_figure")
-    value = int(match.group(1))
+    value = -int(number) if negative else int(number)
     if value < 0:
         raise DomainError("report.negative_figure", value=value)
     if value > MAX_FIGURE:

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from models import audit as audit_db
 from models import council as council_db
+from models import receipts as receipts_db
 from models import seekers as seekers_db
 from models.tables import JobSeeker
 from services import privacy
@@ -125,9 +126,18 @@ async def create_seeker(
     cipher: Cipher,
     draft: dict[str, Any],
     consent_at: datetime,
+    token: str | None = None,
 ) -> JobSeeker:
-    """Save a confirmed draft (name and phone already encrypted in it) as one seeker."""
+    """Save a confirmed draft (name and phone already encrypted in it) as one seeker.
+
+    `token` is the draft's: a 저장 repeated after a crash returns the seeker it created (and is
+    not refused as a duplicate of itself)."""
     member, agency = await require_seeker_author(session=session, actor=actor)
+    if token:
+        done = await receipts_db.get_receipt(session=session, token=token, kind="seeker")
+        saved = await seekers_db.get_seeker(session=session, seeker_id=done) if done else None
+        if saved is not None:
+            return saved
     missing = [s.key for s in SEEKER_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
     if missing:
         raise DomainError("records.incomplete")
@@ -157,6 +167,10 @@ async def create_seeker(
         created_at=now,
     )
     await seekers_db.add_seeker(session=session, seeker=seeker)
+    if token:
+        assert seeker.id is not None
+        await receipts_db.add_receipt(session=session, token=token, kind="seeker",
+                                      record_id=seeker.id, at=now)
     await audit_db.append_audit(
         session=session, at=now, action="seeker.create", actor_telegram_id=actor.telegram_id,
         actor_member_id=member.id, entity="seeker", entity_id=seeker.id,
@@ -210,8 +224,11 @@ async def seeker_cards(
             viewer_agency_kind=agency.kind if agency else None,
             viewer_role=member.role,
         )
-        name, phone = cipher.decrypt(seeker.name), cipher.decrypt(seeker.phone)
-        if not seen.contacts:
+        name, phone = privacy.clear_contacts(seeker, cipher)
+        if seeker.purged_at is not None:  # destroyed: the pseudonym, nothing to mask or audit
+            seen = privacy.Visibility(owner=seen.owner, contacts=False, internal=False)
+            phone = "-"
+        elif not seen.contacts:
             name, phone = privacy.mask_name(name), privacy.mask_phone(phone)
         cards.append(
             SeekerCard(
@@ -244,13 +261,16 @@ def draft_values(seeker: JobSeeker) -> dict[str, Any]:
     return values
 
 
-async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int) -> JobSeeker:
+async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
+                 purged_ok: bool = False) -> JobSeeker:
     seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
     if seeker is None:
         raise DomainError("records.not_found")
     member = actor.member
     if member is None or not member.active or member.agency_id != seeker.agency_id:
         raise NotAllowed("records.not_yours")
+    if seeker.purged_at is not None and not purged_ok:
+        raise DomainError("seeker.purged")  # kept for statistics only: no new personal data
     return seeker
 
 
@@ -313,7 +333,7 @@ async def delete_seeker(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int
 ) -> JobSeeker:
     """Soft delete. The phone key is retired so the person may be registered again later."""
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
+    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id, purged_ok=True)
     now = clock.now()
     seeker.deleted_at = seeker.updated_at = now
     seeker.phone_key = f"deleted:{seeker.id}:{seeker.phone_key}"[:128]
@@ -348,7 +368,7 @@ async def search_seekers(
         needle = keyword.lower()
         found = [
             s for s in found
-            if needle in cipher.decrypt(s.name).lower()
+            if needle in privacy.clear_contacts(s, cipher)[0].lower()
             or needle in s.desired_jobs.lower()
             or needle in s.note.lower()
         ]

@@ -7,7 +7,6 @@ changed by coordinators from the bot (audited).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,8 @@ from models.stats import METRICS
 from models.tables import Agency, Target
 from services.errors import DomainError
 from services.membership import Actor, require_lead
+from services.text import clean_text
+from services.validation import count_value
 
 MAX_TARGET = 10_000
 
@@ -130,11 +131,14 @@ async def progress(*, session: AsyncSession, year: int) -> list[AgencyProgress]:
 
 
 def parse_target_value(text: str) -> int:
-    match = re.fullmatch(r"(\d{1,6})\D?", text.strip().replace(",", "").replace(" ", ""))
-    if match is None:
+    """'120', '1,200', '120명', '1천' (and '1만' is 10,000, not 1)."""
+    try:
+        number = count_value(clean_text(text, max_length=40))
+    except (ValueError, DomainError):
+        raise DomainError("target.bad_value", limit=MAX_TARGET) from None
+    if number != int(number):
         raise DomainError("target.bad_value", limit=MAX_TARGET)
-    digits = match.group(1)
-    value = int(digits)
+    value = int(number)
     if value > MAX_TARGET:
         raise DomainError("target.bad_value", limit=MAX_TARGET)
     return value

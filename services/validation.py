@@ -129,7 +129,47 @@ class Money:
     period: str | None  # "hourly" | "monthly" | None when the text did not say
 
 
-_AMOUNT_PART = re.compile(r"(\d+(?:\.\d+)?)(" + "|".join(ko.MONEY_UNITS) + r")?")
+_NUMBER_TOKEN = re.compile(
+    r"(\d+(?:\.\d+)?)|([" + "".join(ko.SINO_DIGITS) + "])|([" + "".join(ko.SMALL_UNITS)
+    + "])|([" + "".join(ko.BIG_UNITS) + "])"
+)
+
+
+def korean_number(text: str) -> float:
+    """A number as people type it: '12,000', '１２０００', '1만 2천', '1.2만', '만이천', '삼만',
+    '2백만', '이십'. Spaces and commas are ignored; ValueError when it is not one number."""
+    compact = re.sub(r"[\s,]", "", text)
+    if not compact:
+        raise ValueError(text)
+    total, section, number = 0.0, 0.0, None
+    last_small = last_big = math.inf
+    position = 0
+    while position < len(compact):
+        m = _NUMBER_TOKEN.match(compact, position)
+        if m is None:
+            raise ValueError(text)
+        position = m.end()
+        if m[1] is not None or m[2] is not None:
+            if number is not None:  # "1이", two numbers in a row
+                raise ValueError(text)
+            number = float(m[1]) if m[1] is not None else float(ko.SINO_DIGITS[m[2]])
+        elif m[3] is not None:
+            unit = ko.SMALL_UNITS[m[3]]
+            if unit >= last_small:  # "천천", "백천"
+                raise ValueError(text)
+            section += (1 if number is None else number) * unit
+            number, last_small = None, unit
+        else:
+            unit = ko.BIG_UNITS[m[4]]
+            if unit >= last_big:  # "1만만"
+                raise ValueError(text)
+            section += number or 0
+            total += (section or 1) * unit
+            section, number, last_small, last_big = 0.0, None, math.inf, unit
+    total += section + (number or 0)
+    if not math.isfinite(total):
+        raise ValueError(text)
+    return total
 
 
 def parse_money(text: str | None, *, low: int = 1, high: int = 100_000_000) -> Money:
@@ -148,21 +188,10 @@ def parse_money(text: str | None, *, low: int = 1, high: int = 100_000_000) -> M
                 break
     for won in ko.WON:
         compact = compact.removesuffix(won)
-    if not compact:
-        raise DomainError("valid.money")
-    total = 0.0
-    position = 0
-    last_unit = math.inf
-    while position < len(compact):
-        m = _AMOUNT_PART.match(compact, position)
-        if not m or m.end() == position:
-            raise DomainError("valid.money")
-        unit = ko.MONEY_UNITS.get(m[2] or "", 1)
-        if unit >= last_unit:  # "2천1만" is not an amount
-            raise DomainError("valid.money")
-        last_unit = unit
-        total += float(m[1]) * unit
-        position = m.end()
+    try:
+        total = korean_number(compact)
+    except ValueError:
+        raise DomainError("valid.money") from None
     amount = round(total)
     if abs(total - amount) > 1e-6 or not low <= amount <= high:
         raise DomainError("valid.money")
@@ -243,11 +272,21 @@ def parse_weekly_hours(text: str | None) -> float:
     return hours
 
 
+def count_value(text: str, words: tuple[str, ...] = ko.COUNT_WORDS) -> float:
+    """A count with an optional counting word: '5명', '3건', '1만', '이십'; ValueError if none."""
+    compact = re.sub(r"[\s,]", "", text)
+    for word in sorted(words, key=len, reverse=True):
+        if compact.endswith(word):
+            compact = compact[: -len(word)]
+            break
+    return korean_number(compact)
+
+
 def parse_count(text: str | None, *, low: int = 1, high: int = 999) -> int:
-    """'3', '3명' → a whole number within bounds."""
+    """'3', '3명', '세' is not; '삼' is → a whole number within bounds."""
     raw = clean_text(text, max_length=MAX_INPUT)
     try:
-        value = _number(raw, (), (ko.PEOPLE_MARK,))
+        value = count_value(raw, (ko.PEOPLE_MARK,))
     except ValueError:
         raise DomainError("valid.count", low=low, high=high) from None
     if value != int(value) or not low <= value <= high:

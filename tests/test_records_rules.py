@@ -71,13 +71,17 @@ def test_dates_refused() -> None:
     ("1.2만원", 12_000, None), ("1만2000", 12_000, None), ("월 180만원", 1_800_000, "monthly"),
     ("월급 1,800,000원", 1_800_000, "monthly"), ("시급 10,320원", 10_320, "hourly"),
     ("1만 3천5백원", 13_500, None),
+    # Every way people write amounts: full-width digits, number words, units without a digit.
+    ("１２０００", 12_000, None), ("만이천원", 12_000, None), ("삼만원", 30_000, None),
+    ("만원", 10_000, None), ("천오백원", 1_500, None), ("월 2백만원", 2_000_000, "monthly"),
+    ("월 1,850,000", 1_850_000, "monthly"), ("시급 만 이천 원", 12_000, "hourly"),
 ])
 def test_money(typed: str, amount: int, period: str | None) -> None:
     assert v.parse_money(typed) == v.Money(amount, period)
 
 
-@pytest.mark.parametrize("typed", ["", "만원", "2천1만", "12,000달러", "-5000", "1.23456원",
-                                   "<b>1000</b>"])
+@pytest.mark.parametrize("typed", ["", "원", "1만만", "2천3천", "1이", "1.2.3만", "12,000달러",
+                                   "-5000", "1.23456원", "<b>1000</b>", "열두시", "1e5"])
 def test_money_refused(typed: str) -> None:
     assert err(v.parse_money, typed).key == "valid.money"
 
@@ -102,7 +106,7 @@ def test_weekly_hours_counts_years_birth() -> None:
     assert v.parse_weekly_hours("22.5") == 22.5
     assert err(v.parse_weekly_hours, "60").key == "valid.weekly_hours"
     assert err(v.parse_weekly_hours, "스무").key == "valid.weekly_hours"
-    assert v.parse_count("3명") == 3
+    assert v.parse_count("3명") == 3 and v.parse_count("삼") == 3 and v.parse_count("１２") == 12
     assert err(v.parse_count, "0").key == "valid.count"
     assert err(v.parse_count, "1.5").key == "valid.count"
     assert v.parse_years("6개월") == 0.5 and v.parse_years("1.5년") == 1.5

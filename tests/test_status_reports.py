@@ -27,8 +27,8 @@ from models.tables import (
     Member,
     Target,
 )
-from services.crypto import cipher_of
 from services import chart, export, programme, reports, status, targets
+from services.crypto import cipher_of
 from services.errors import DomainError, NotAllowed
 from services.membership import Actor
 from tests.harness import make_settings
@@ -83,7 +83,8 @@ async def seed_records(rt: Runtime) -> dict[str, int]:
                                    deleted_at=at("2026-08-21")))
         s.add_all(openings)
         seekers = [
-            JobSeeker(agency_id=cheonan, name=cipher_of(s).encrypt(n), phone=cipher_of(s).encrypt(p),
+            JobSeeker(agency_id=cheonan, name=cipher_of(s).encrypt(n),
+                      phone=cipher_of(s).encrypt(p),
                       phone_key=f"k{i}", birth_year=1985,
                       region_code="cheonan", created_at=at(f"2026-08-{5 + i:02d}"))
             for i, (n, p) in enumerate(zip(SEEKER_NAMES, SEEKER_PHONES, strict=True))
@@ -207,6 +208,8 @@ async def test_progress_against_targets_laggards_first(
     with pytest.raises(DomainError):
         targets.parse_target_value("-3")
     assert targets.parse_target_value("1,200") == 1200
+    assert targets.parse_target_value("1천") == 1000  # '1만' was once read as 1
+    assert targets.parse_target_value("120명") == 120
 
 
 async def test_status_text_aggregates_only(runtime: Runtime) -> None:
@@ -307,7 +310,8 @@ async def test_report_prefill_correction_and_submission(
     assert draft.figures == {"cheonan": {"openings": 0, "seekers": 3, "meeting_days": 1,
                                          "interviews": 3, "hires": 1}}
     for bad, key in (("-2", "report.negative_figure"), ("5000", "report.absurd_figure"),
-                     ("많이", "report.bad_figure")):
+                     ("많이", "report.bad_figure"), ("1만", "report.absurd_figure"),
+                     ("2.5", "report.bad_figure")):
         with pytest.raises(DomainError) as err:
             reports.parse_figure(bad)
         assert err.value.key == key
