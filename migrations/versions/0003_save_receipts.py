@@ -1,7 +1,7 @@
 """save receipts
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 16:27:18.114791
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import models.types
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
