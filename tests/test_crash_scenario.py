@@ -26,13 +26,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlmodel import select
+
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.fakeapi import FakeBotAPI
 from bot.runtime import create_runtime, prepare_database
 from models import council as council_db
-from models.tables import AgencyKind, Member
+from models import members as members_db
+from models.tables import AgencyKind, BotData, JobOpening, Member
 from services import meetings as meetings_svc
+from services import openings as openings_svc
 from services.crypto import Cipher, load_secret
 from services.membership import Actor
 from tests.harness import TOKEN
@@ -430,3 +435,50 @@ async def test_many_users_while_the_bot_is_killed_at_random(
     assert "Traceback" not in bot.output, bot.output[-3000:]
     took = time.monotonic() - began
     assert took < 100, f"the crash scenario took {took:.0f} s"
+
+
+# --- the two mechanisms the scenario relies on, step by step (in-process, deterministic) ------
+async def test_save_repeated_after_a_crash_confirms_the_same_record(harness: Any) -> None:
+    """The process saved the opening, then died before its reply: the user taps 저장 again
+    (the form is still at the summary) and gets the same opening, not a second one."""
+    from handlers.openings import FLOW
+    from tests.records_helpers import EMPLOYER_OPENING, start_opening, walk
+
+    await harness.add_member(41, "상의담당", "chungnam-north-chamber")
+    summary = await walk(harness, 41, await start_opening(harness, 41), EMPLOYER_OPENING)
+    runtime = harness.runtime
+    async with runtime.session() as s:  # what the dead process had committed
+        member = await members_db.get_member_by_telegram_id(session=s, telegram_id=41)
+        draft = (await s.get(BotData, ("user", 41))).data[FLOW.name]
+        first = await openings_svc.create_opening(
+            session=s, clock=harness.clock, actor=Actor(41, member), draft=draft["v"],
+            minimum_wage=runtime.council.minimum_wage, token=draft["meta"]["token"])
+    saved = await harness.press(41, summary, "저장")
+    assert f"#{first.id}" in saved["text"]
+    async with runtime.session() as s:
+        assert len((await s.exec(select(JobOpening))).all()) == 1
+
+
+async def test_a_question_written_but_not_sent_is_asked_at_start(harness: Any) -> None:
+    """The process wrote the next question's state, then died before sending it: at start the
+    user is shown that question, and their answer goes to it."""
+    from tests.records_helpers import EMPLOYER_OPENING, start_opening, walk
+
+    await harness.add_member(42, "상의담당", "chungnam-north-chamber")
+    await walk(harness, 42, await start_opening(harness, 42), EMPLOYER_OPENING[:3])
+    await harness.stop()
+    async with harness.runtime.session() as s:  # as if killed between the write and the send
+        row = await s.get(BotData, ("user", 42))
+        data = dict(row.data)
+        data["opening"] = {**data["opening"], "sent": False}
+        row.data = data
+        s.add(row)
+    harness.api.drain(42)
+    await harness.start()
+    resumed = await harness.expect(42)
+    assert "다시 시작" in resumed["text"] and "[4/17]" in resumed["text"]
+    nxt = await harness.send(42, EMPLOYER_OPENING[3])
+    assert "[5/17]" in nxt["text"]
+    await harness.restart()  # nothing is shown twice: the screen went out
+    with pytest.raises(TimeoutError):
+        await harness.expect(42, timeout=0.5)
