@@ -70,7 +70,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"wrote {path}")
             return 0
         except DomainError as error:
-            print(f"itda export: {tr(error.key, **error.values)}", file=sys.stderr)
+            print(f"itda export: {tr(error.key, **error.shown)}", file=sys.stderr)
             return 2
         finally:
             await runtime.close()

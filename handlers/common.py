@@ -121,7 +121,7 @@ async def explain(update: Update, context: ItdaContext, error: DomainError) -> N
         user = update.effective_user
         log.info("refused %s for user %s", error.key, user.id if user else "?")
     await answer(update)
-    await say(update, context, context.tr(error.key, **error.values))
+    await say(update, context, context.tr(error.key, **error.shown))
 
 
 def requires(name: str) -> Callable[[Callback], Callback]:

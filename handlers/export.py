@@ -10,9 +10,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ItdaContext
-from handlers.common import answer, explain, keyboard, requires, say
+from handlers.common import answer, chat_kind, explain, keyboard, requires, say
 from services import export, programme, reports
-from services.errors import DomainError
+from services.commands import PRIVATE
+from services.errors import DomainError, NotAllowed
 from services.membership import Actor
 
 
@@ -63,13 +64,20 @@ async def button(update: Update, context: ItdaContext) -> None:
     if not Actor(query.from_user.id, context.member).is_lead:
         await explain(update, context, DomainError("auth.leads_only"))
         return
+    if chat_kind(update) != PRIVATE:  # seekers' data (even masked) never goes to a group
+        await explain(update, context, NotAllowed("auth.private_only", command="export"))
+        return
     if query.data == "exp:open":
         context.args = []
         await start_export(update, context)
         return
     _, kind, start, end = query.data.split(":")
-    first = date(int(start[:4]), int(start[4:6]), int(start[6:]))
-    last = date(int(end[:4]), int(end[4:6]), int(end[6:]))
+    try:
+        first = date(int(start[:4]), int(start[4:6]), int(start[6:]))
+        last = date(int(end[:4]), int(end[4:6]), int(end[6:]))
+    except ValueError:  # an old or forged button naming no real day
+        await explain(update, context, DomainError("export.bad_period"))
+        return
     await _send(update, context, first, last, csv=kind == "c")
 
 

@@ -180,7 +180,7 @@ async def text_answer(update: Update, context: ItdaContext, flow: FormFlow) -> i
         if flow.check is not None:
             await flow.check(update, context, spec, value)
     except DomainError as error:
-        return await ask(update, context, flow, error=context.tr(error.key, **error.values))
+        return await ask(update, context, flow, error=context.tr(error.key, **error.shown))
     return await _store(update, context, flow, value)
 
 

@@ -50,6 +50,12 @@ def _may(context: ItdaContext, update: Update, name: str) -> bool:
                                  chat=chat_kind(update))
 
 
+def _may_hire(update: Update, context: ItdaContext, seeker_agency_id: int) -> bool:
+    """A hire is recorded by the seeker's own centre (or a coordinator/admin)."""
+    own = context.member is not None and context.member.agency_id == seeker_agency_id
+    return own or actor(update, context).is_lead
+
+
 def _is_saeil(context: ItdaContext) -> bool:
     return context.agency is not None and context.agency.kind == AgencyKind.SAEIL_CENTER
 
@@ -66,7 +72,7 @@ async def match_command(update: Update, context: ItdaContext) -> None:
     async with runtime.session() as session:
         if _is_saeil(context):
             rows = await seekers_db.list_seekers(session=session, agency_id=agency_id,
-                                                 status=seekers_db.SEEKING)
+                                                 status=seekers_db.SEEKING, purged=False)
             cards = await seeker_cards(session=session, clock=runtime.clock,
                                        actor=actor(update, context), cipher=runtime.cipher,
                                        seekers=list(rows[:LIST_LIMIT]), purpose="match_list")
@@ -170,7 +176,7 @@ async def hire_command(update: Update, context: ItdaContext) -> int:
         rows = [
             s for status in (seekers_db.MATCHED, seekers_db.SEEKING)
             for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
-                                                   status=status)
+                                                   status=status, purged=False)
         ][:LIST_LIMIT]
         cards = await seeker_cards(session=session, clock=runtime.clock,
                                    actor=actor(update, context), cipher=runtime.cipher,
@@ -193,7 +199,7 @@ async def seeker_picked(update: Update, context: ItdaContext) -> int:
     runtime = context.runtime
     async with runtime.session() as session:
         seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
-        if seeker is None:
+        if seeker is None or not _may_hire(update, context, seeker.agency_id):
             await explain(update, context, DomainError("records.not_found"))
             return END
         ranked = await matchmaking.openings_for(session=session, council=runtime.council,
@@ -230,6 +236,11 @@ async def from_match(update: Update, context: ItdaContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
     _, _, seeker_id, opening_id = query.data.split(":")
+    async with context.runtime.session() as session:
+        seeker = await seekers_db.get_seeker(session=session, seeker_id=int(seeker_id))
+    if seeker is None or not _may_hire(update, context, seeker.agency_id):
+        await explain(update, context, DomainError("records.not_found"))
+        return END
     context.user_data[HIRE] = {"seeker": int(seeker_id), "opening": int(opening_id)}
     return await _ask_date(update, context, edit=False)
 
@@ -253,7 +264,7 @@ async def date_typed(update: Update, context: ItdaContext) -> int:
         hired_on = v.parse_date(update.message.text, today=context.runtime.clock.today(),
                                 allow_future=False)
     except DomainError as error:
-        return await _ask_date(update, context, error=context.tr(error.key, **error.values),
+        return await _ask_date(update, context, error=context.tr(error.key, **error.shown),
                                edit=False)
     draft["date"] = hired_on.isoformat()
     return await _confirm(update, context)
@@ -337,12 +348,12 @@ def build_hire_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[
             CommandHandler("hire", hire_command),
-            CallbackQueryHandler(from_match, pattern=r"^hire:so:\d+:\d+$"),
+            CallbackQueryHandler(from_match, pattern=r"^hire:so:\d{1,9}:\d{1,9}$"),
         ],
         states={
-            PICK_SEEKER: [CallbackQueryHandler(seeker_picked, pattern=r"^hr:s:\d+$"),
+            PICK_SEEKER: [CallbackQueryHandler(seeker_picked, pattern=r"^hr:s:\d{1,9}$"),
                           MessageHandler(~filters.COMMAND, use_buttons)],
-            PICK_OPENING: [CallbackQueryHandler(opening_picked, pattern=r"^hr:o:\d+$"),
+            PICK_OPENING: [CallbackQueryHandler(opening_picked, pattern=r"^hr:o:\d{1,9}$"),
                            MessageHandler(~filters.COMMAND, use_buttons)],
             HIRE_DATE: [MessageHandler(text, date_typed),
                         CallbackQueryHandler(date_today, pattern=r"^hr:today$")],
@@ -361,5 +372,5 @@ def build_hire_conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 HANDLERS = [
     CommandHandler("match", match_command),
-    CallbackQueryHandler(match_button, pattern=r"^match:[os]:\d+$"),
+    CallbackQueryHandler(match_button, pattern=r"^match:[os]:\d{1,9}$"),
 ]

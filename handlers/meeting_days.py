@@ -212,7 +212,7 @@ async def day_save(update: Update, context: ItdaContext) -> int:
     except DomainError as error:
         if error.key in ("meetingday.overlap", "meetings.when_past", "meetings.when_too_far"):
             context.user_data[DAY_DRAFT] = draft
-            await ask_date(update, context, "md", lead=context.tr(error.key, **error.values))
+            await ask_date(update, context, "md", lead=context.tr(error.key, **error.shown))
             return D_DATE
         await explain(update, context, error)
         return END
@@ -243,7 +243,7 @@ def build_day_conversation() -> ConversationHandler:  # type: ignore[type-arg]
             D_TIME: time_handlers("md", day_time),
             D_VENUE: [MessageHandler(text, day_venue)],
             D_CAPACITY: [
-                CallbackQueryHandler(day_capacity, pattern=r"^md:cp:\d+$"),
+                CallbackQueryHandler(day_capacity, pattern=r"^md:cp:\d{1,9}$"),
                 MessageHandler(text, day_capacity),
             ],
             D_CONTACT: [MessageHandler(text, day_contact)],
@@ -321,10 +321,10 @@ async def capacity_given(update: Update, context: ItdaContext) -> int:
 
 def build_capacity_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(start_capacity, pattern=r"^mday:cap:\d+$")],
+        entry_points=[CallbackQueryHandler(start_capacity, pattern=r"^mday:cap:\d{1,9}$")],
         states={
             CAP_TEXT: [
-                CallbackQueryHandler(capacity_given, pattern=r"^mc2:cp:\d+$"),
+                CallbackQueryHandler(capacity_given, pattern=r"^mc2:cp:\d{1,9}$"),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, capacity_given),
             ],
         },
@@ -687,17 +687,17 @@ async def close_day(update: Update, context: ItdaContext) -> None:
 
 
 HANDLERS = [
-    CallbackQueryHandler(companies, pattern=r"^mday:co:\d+$"),
-    CallbackQueryHandler(toggle_company, pattern=r"^mday:to:\d+:\d+$"),
-    CallbackQueryHandler(seekers, pattern=r"^mday:se:\d+$"),
-    CallbackQueryHandler(toggle_seeker, pattern=r"^mday:ts:\d+:\d+$"),
-    CallbackQueryHandler(checklist, pattern=r"^mday:ck:\d+$"),
-    CallbackQueryHandler(toggle_presence, pattern=r"^mday:ap:\d+$"),
-    CallbackQueryHandler(results, pattern=r"^mday:rs:\d+$"),
-    CallbackQueryHandler(seeker_result, pattern=r"^mday:sk:\d+$"),
-    CallbackQueryHandler(pick_company, pattern=r"^mday:r[ihp]:\d+$"),
-    CallbackQueryHandler(company_result, pattern=r"^mday:r[ihp]c:\d+:\d+$"),
-    CallbackQueryHandler(not_hired, pattern=r"^mday:rn:\d+$"),
-    CallbackQueryHandler(confirm_close, pattern=r"^mday:close:\d+$"),
-    CallbackQueryHandler(close_day, pattern=r"^mday:closeok:\d+$"),
+    CallbackQueryHandler(companies, pattern=r"^mday:co:\d{1,9}$"),
+    CallbackQueryHandler(toggle_company, pattern=r"^mday:to:\d{1,9}:\d{1,9}$"),
+    CallbackQueryHandler(seekers, pattern=r"^mday:se:\d{1,9}$"),
+    CallbackQueryHandler(toggle_seeker, pattern=r"^mday:ts:\d{1,9}:\d{1,9}$"),
+    CallbackQueryHandler(checklist, pattern=r"^mday:ck:\d{1,9}$"),
+    CallbackQueryHandler(toggle_presence, pattern=r"^mday:ap:\d{1,9}$"),
+    CallbackQueryHandler(results, pattern=r"^mday:rs:\d{1,9}$"),
+    CallbackQueryHandler(seeker_result, pattern=r"^mday:sk:\d{1,9}$"),
+    CallbackQueryHandler(pick_company, pattern=r"^mday:r[ihp]:\d{1,9}$"),
+    CallbackQueryHandler(company_result, pattern=r"^mday:r[ihp]c:\d{1,9}:\d{1,9}$"),
+    CallbackQueryHandler(not_hired, pattern=r"^mday:rn:\d{1,9}$"),
+    CallbackQueryHandler(confirm_close, pattern=r"^mday:close:\d{1,9}$"),
+    CallbackQueryHandler(close_day, pattern=r"^mday:closeok:\d{1,9}$"),
 ]

@@ -84,7 +84,10 @@ async def take_date(update: Update, context: ItdaContext, draft: dict, prefix: s
             await answer(update)
             assert query.data is not None
             raw = query.data.rsplit(":", 1)[1]
-            day, at = date(int(raw[:4]), int(raw[4:6]), int(raw[6:])), None
+            try:  # an old or forged button may name no real day
+                day, at = date(int(raw[:4]), int(raw[4:6]), int(raw[6:])), None
+            except ValueError:
+                raise DomainError("meetings.when_invalid") from None
         else:
             assert update.message is not None
             day, at = svc.parse_when(update.message.text, today=clock.today())
@@ -95,7 +98,7 @@ async def take_date(update: Update, context: ItdaContext, draft: dict, prefix: s
             draft["starts_at"] = start.isoformat()
             return HAVE_START
     except DomainError as error:
-        await ask_date(update, context, prefix, lead=context.tr(error.key, **error.values))
+        await ask_date(update, context, prefix, lead=context.tr(error.key, **error.shown))
         return DATE_AGAIN
     draft["day"] = day.isoformat()
     await ask_time(update, context, prefix, day)
@@ -118,7 +121,7 @@ async def take_time(update: Update, context: ItdaContext, draft: dict, prefix: s
         start = svc.combine(day, at, clock.tz)
         svc.check_start(start, now=clock.now())
     except DomainError as error:
-        await say(update, context, context.tr(error.key, **error.values))
+        await say(update, context, context.tr(error.key, **error.shown))
         await ask_time(update, context, prefix, day)
         return False
     draft["starts_at"] = start.isoformat()
@@ -686,7 +689,7 @@ async def _do_move(update: Update, context: ItdaContext, draft: dict) -> int:
             region = await _region_name(session, notice.meeting)
     except DomainError as error:
         if error.key in ("meetingday.overlap", "meetings.when_past", "meetings.when_too_far"):
-            await ask_date(update, context, "mm", lead=context.tr(error.key, **error.values))
+            await ask_date(update, context, "mm", lead=context.tr(error.key, **error.shown))
             return MOVE_DATE
         context.user_data.pop(MOVE, None)
         await explain(update, context, error)
@@ -710,7 +713,7 @@ async def cancel_form(update: Update, context: ItdaContext) -> int:
 
 def build_move_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(start_move, pattern=r"^mtg:move:\d+$")],
+        entry_points=[CallbackQueryHandler(start_move, pattern=r"^mtg:move:\d{1,9}$")],
         states={
             MOVE_DATE: date_handlers("mm", move_date, move_date),
             MOVE_TIME: time_handlers("mm", move_time),
@@ -784,7 +787,7 @@ async def notes_not_text(update: Update, context: ItdaContext) -> int:
 
 def build_notes_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(start_notes, pattern=r"^mtg:notes:\d+$")],
+        entry_points=[CallbackQueryHandler(start_notes, pattern=r"^mtg:notes:\d{1,9}$")],
         states={
             NOTES_TEXT: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, notes_typed),
@@ -918,6 +921,10 @@ async def council_agency_toggle(update: Update, context: ItdaContext) -> int:
         draft["agencies"] = []
     else:
         agency_id = _id(update)
+        async with context.runtime.session() as session:
+            known = await council_db.get_agency(session=session, agency_id=agency_id)
+        if known is None or not known.active:  # an old or forged button
+            return await stale(update, context)
         chosen = list(draft["agencies"])
         draft["agencies"] = (
             [a for a in chosen if a != agency_id] if agency_id in chosen else chosen + [agency_id]
@@ -978,7 +985,7 @@ async def council_save(update: Update, context: ItdaContext) -> int:
     except DomainError as error:
         if error.key in ("meetings.when_past", "meetings.when_too_far"):
             context.user_data[COUNCIL_DRAFT] = draft
-            await ask_date(update, context, "mc", lead=context.tr(error.key, **error.values))
+            await ask_date(update, context, "mc", lead=context.tr(error.key, **error.shown))
             return C_DATE
         await explain(update, context, error)
         return END
@@ -1019,7 +1026,7 @@ def build_council_conversation() -> ConversationHandler:  # type: ignore[type-ar
             C_PLACE: [MessageHandler(filters.TEXT & ~filters.COMMAND, council_place)],
             C_AGENDA: [MessageHandler(filters.TEXT & ~filters.COMMAND, council_agenda)],
             C_AGENCIES: [
-                CallbackQueryHandler(council_agency_toggle, pattern=r"^mc:(ag:\d+|all|nil)$"),
+                CallbackQueryHandler(council_agency_toggle, pattern=r"^mc:(ag:\d{1,9}|all|nil)$"),
                 CallbackQueryHandler(council_agencies_done, pattern=r"^mc:done$"),
             ],
             C_CONFIRM: [CallbackQueryHandler(council_save, pattern=r"^mc:save$")],
@@ -1037,13 +1044,13 @@ def build_council_conversation() -> ConversationHandler:  # type: ignore[type-ar
 HANDLERS = [
     CommandHandler("meetings", list_meetings),
     CallbackQueryHandler(list_past, pattern=r"^mtg:past$"),
-    CallbackQueryHandler(open_meeting, pattern=r"^mtg:v:\d+$"),
-    CallbackQueryHandler(rsvp, pattern=r"^mtg:r:\d+:(yes|no|maybe)$"),
-    CallbackQueryHandler(checkin, pattern=r"^mtg:ci:\d+$"),
-    CallbackQueryHandler(answers, pattern=r"^mtg:ans:\d+$"),
-    CallbackQueryHandler(attendance, pattern=r"^mtg:att:\d+$"),
-    CallbackQueryHandler(toggle_attendance, pattern=r"^mtg:ap:\d+$"),
-    CallbackQueryHandler(send_ics, pattern=r"^mtg:ics:\d+$"),
-    CallbackQueryHandler(confirm_cancel, pattern=r"^mtg:cx:\d+$"),
-    CallbackQueryHandler(do_cancel, pattern=r"^mtg:cxok:\d+$"),
+    CallbackQueryHandler(open_meeting, pattern=r"^mtg:v:\d{1,9}$"),
+    CallbackQueryHandler(rsvp, pattern=r"^mtg:r:\d{1,9}:(yes|no|maybe)$"),
+    CallbackQueryHandler(checkin, pattern=r"^mtg:ci:\d{1,9}$"),
+    CallbackQueryHandler(answers, pattern=r"^mtg:ans:\d{1,9}$"),
+    CallbackQueryHandler(attendance, pattern=r"^mtg:att:\d{1,9}$"),
+    CallbackQueryHandler(toggle_attendance, pattern=r"^mtg:ap:\d{1,9}$"),
+    CallbackQueryHandler(send_ics, pattern=r"^mtg:ics:\d{1,9}$"),
+    CallbackQueryHandler(confirm_cancel, pattern=r"^mtg:cx:\d{1,9}$"),
+    CallbackQueryHandler(do_cancel, pattern=r"^mtg:cxok:\d{1,9}$"),
 ]

@@ -31,7 +31,11 @@ def _warnings(context: ItdaContext, values: dict[str, Any]) -> list[str]:
 
 
 async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
-    """Save the opening, confirm, and share it with the 새일센터 of its 시군."""
+    """Save the opening, confirm, and share it with the 새일센터 of its 시군.
+
+    The sharing runs in its own task: with Telegram's round trip of about 250 ms, telling a
+    large centre one member at a time takes seconds, and the author's next message must not wait
+    behind it (updates of one chat are handled in order; docs/PERFORMANCE.md)."""
     runtime = context.runtime
     async with runtime.session() as session:
         opening = await openings.create_opening(
@@ -43,26 +47,35 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
     key = "opening.saved_flagged" if opening.rule_flags else "opening.saved"
     text = context.tr(key, id=opening.id, company=escape(opening.company_name))
     await say(update, context, text, edit=True)
-    sent = 0
-    for member in recipients:
-        if context.member is not None and member.id == context.member.id:
-            continue
+    own = context.member.id if context.member is not None else None
+    others = [m for m in recipients if m.id != own]
+    agency = escape(context.agency.short_name if context.agency else "-")
+    messages = []
+    for member in others:
         tr = Translator(member.language)
-        text = tr(
+        body = tr(
             "opening.notify",
-            agency=escape(context.agency.short_name if context.agency else "-"),
+            agency=agency,
             line=opening_line(context, opening, tr),
             hours=escape(opening.work_time or "-"),
         )
         markup = keyboard([[(tr("opening.btn_see_seekers"), f"match:o:{opening.id}")]])
+        messages.append((member, body, markup))
+    context.application.create_task(_share(context, opening.id or 0, messages), update=update)
+    return END
+
+
+async def _share(context: ItdaContext, opening_id: int, messages: list[Any]) -> None:
+    """Tell each member of the serving 새일센터 about the new opening (one failure skips one)."""
+    sent = 0
+    for member, text, markup in messages:
         try:
             await context.bot.send_message(member.telegram_id, text, reply_markup=markup)
             sent += 1
         except TelegramError as exc:
-            log.warning("opening %s not delivered to member %s: %s", opening.id, member.id,
+            log.warning("opening %s not delivered to member %s: %s", opening_id, member.id,
                         type(exc).__name__)
-    log.info("opening %s shared with %d member(s)", opening.id, sent)
-    return END
+    log.info("opening %s shared with %d member(s)", opening_id, sent)
 
 
 FLOW = forms.FormFlow(

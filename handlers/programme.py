@@ -95,6 +95,9 @@ async def ask_date(update: Update, context: ItdaContext) -> int:
 async def _save_step(update: Update, context: ItdaContext, value: object) -> int:
     assert context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT) or {}
+    if "number" not in draft:  # the draft went with another form
+        await say(update, context, context.tr("stale.text"))
+        return END
     runtime = context.runtime
     try:
         async with runtime.session() as session:
@@ -104,7 +107,7 @@ async def _save_step(update: Update, context: ItdaContext, value: object) -> int
                 field=draft.get("field", "completed_on"), value=value,  # type: ignore[arg-type]
             )
     except DomainError as error:
-        await say(update, context, context.tr(error.key, **error.values))
+        await say(update, context, context.tr(error.key, **error.shown))
         return TYPE_DATE if update.message else END
     context.user_data.pop(STEP_DRAFT, None)
     title = context.tr(programme.STEP_TITLE_KEYS[step.number - 1])
@@ -120,7 +123,7 @@ async def got_date(update: Update, context: ItdaContext) -> int:
         value = programme.parse_day(update.message.text or "",
                                     year=context.runtime.clock.today().year)
     except DomainError as error:
-        await say(update, context, context.tr(error.key, **error.values))
+        await say(update, context, context.tr(error.key, **error.shown))
         return TYPE_DATE
     return await _save_step(update, context, value)
 
@@ -224,6 +227,9 @@ async def ask_value(update: Update, context: ItdaContext) -> int:
 async def got_value(update: Update, context: ItdaContext) -> int:
     assert update.message is not None and context.user_data is not None
     draft = context.user_data.get(TARGET_DRAFT) or {}
+    if "agency_id" not in draft or "metric" not in draft:  # the draft went with another form
+        await say(update, context, context.tr("stale.text"))
+        return END
     runtime = context.runtime
     try:
         value = targets.parse_target_value(update.message.text or "")
@@ -234,7 +240,7 @@ async def got_value(update: Update, context: ItdaContext) -> int:
                 metric=draft["metric"], value=value,
             )
     except DomainError as error:
-        await say(update, context, context.tr(error.key, **error.values))
+        await say(update, context, context.tr(error.key, **error.shown))
         return TYPE_VALUE
     context.user_data.pop(TARGET_DRAFT, None)
     await say(update, context, context.tr(
@@ -248,7 +254,7 @@ def build_targets_conversation() -> ConversationHandler:  # type: ignore[type-ar
         entry_points=[CommandHandler("targets", start_targets),
                       CallbackQueryHandler(targets_button, pattern=r"^tgt:open$")],
         states={
-            PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d+$")],
+            PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d{1,9}$")],
             PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],
             TYPE_VALUE: [MessageHandler(text, got_value)],
         },

@@ -332,7 +332,7 @@ async def _apply(update: Update, context: ItdaContext, record_id: int, key: str,
             back = keyboard([[(context.tr("records.btn_back"), f"mine:open:{record_id}")]])
             prompt = context.tr(spec.prompt_key) if spec else ""
             await say(update, context,
-                      context.tr(error.key, **error.values) + "\n\n" + prompt, back)
+                      context.tr(error.key, **error.shown) + "\n\n" + prompt, back)
             return EDIT_VALUE
         await explain(update, context, error)
         return BROWSE
@@ -383,7 +383,7 @@ async def value_typed(update: Update, context: ItdaContext) -> int:
                            ParseEnv(today=runtime.clock.today(), draft=current))
     except DomainError as error:
         back = keyboard([[(context.tr("records.btn_back"), f"mine:open:{editing['id']}")]])
-        await say(update, context, context.tr(error.key, **error.values) + "\n\n"
+        await say(update, context, context.tr(error.key, **error.shown) + "\n\n"
                   + context.tr(spec.prompt_key), back)
         return EDIT_VALUE
     return await _apply(update, context, editing["id"], editing["key"], value)
@@ -465,7 +465,7 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
         entry_points=[CommandHandler("mine", mine)],
         states={
             BROWSE: [
-                CallbackQueryHandler(page, pattern=r"^mine:pg:\d+$"),
+                CallbackQueryHandler(page, pattern=r"^mine:pg:\d{1,9}$"),
                 CallbackQueryHandler(choose_status_filter, pattern=r"^mine:st$"),
                 CallbackQueryHandler(status_filter, pattern=r"^mine:stv:\w+$"),
                 CallbackQueryHandler(choose_region_filter, pattern=r"^mine:rg$"),
@@ -473,14 +473,14 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 CallbackQueryHandler(clear_filters, pattern=r"^mine:clear$"),
                 CallbackQueryHandler(ask_keyword, pattern=r"^mine:q$"),
                 CallbackQueryHandler(back_to_list, pattern=r"^mine:list$"),
-                CallbackQueryHandler(open_record, pattern=r"^mine:open:\d+$"),
-                CallbackQueryHandler(choose_field, pattern=r"^mine:ed:\d+$"),
-                CallbackQueryHandler(field_chosen, pattern=r"^mine:ef:\d+:\w+$"),
-                CallbackQueryHandler(choice_value, pattern=r"^mine:ev:\d+:\w+:(\d+|-)$"),
-                CallbackQueryHandler(choose_status, pattern=r"^mine:ss:\d+$"),
-                CallbackQueryHandler(set_status, pattern=r"^mine:sv:\d+:\w+$"),
-                CallbackQueryHandler(confirm_delete, pattern=r"^mine:del:\d+$"),
-                CallbackQueryHandler(delete, pattern=r"^mine:delok:\d+$"),
+                CallbackQueryHandler(open_record, pattern=r"^mine:open:\d{1,9}$"),
+                CallbackQueryHandler(choose_field, pattern=r"^mine:ed:\d{1,9}$"),
+                CallbackQueryHandler(field_chosen, pattern=r"^mine:ef:\d{1,9}:\w+$"),
+                CallbackQueryHandler(choice_value, pattern=r"^mine:ev:\d{1,9}:\w+:(\d{1,9}|-)$"),
+                CallbackQueryHandler(choose_status, pattern=r"^mine:ss:\d{1,9}$"),
+                CallbackQueryHandler(set_status, pattern=r"^mine:sv:\d{1,9}:\w+$"),
+                CallbackQueryHandler(confirm_delete, pattern=r"^mine:del:\d{1,9}$"),
+                CallbackQueryHandler(delete, pattern=r"^mine:delok:\d{1,9}$"),
             ],
             SEARCH: [
                 MessageHandler(text, keyword_typed),
@@ -488,8 +488,8 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
             ],
             EDIT_VALUE: [
                 MessageHandler(text, value_typed),
-                CallbackQueryHandler(open_record, pattern=r"^mine:open:\d+$"),
-                CallbackQueryHandler(choice_value, pattern=r"^mine:ev:\d+:\w+:-$"),
+                CallbackQueryHandler(open_record, pattern=r"^mine:open:\d{1,9}$"),
+                CallbackQueryHandler(choice_value, pattern=r"^mine:ev:\d{1,9}:\w+:-$"),
             ],
         },
         fallbacks=[CommandHandler("cancel", leave)],

@@ -160,8 +160,12 @@ async def choose_metric(update: Update, context: ItdaContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
     region = query.data.split(":", 2)[2]
-    context.user_data[PENDING] = {"region": region}
     draft = _draft(context)
+    known = {r.code for r in context.runtime.council.regions} | set(draft.figures if draft else ())
+    if draft is None or region not in known:  # an old or forged button: no such 시군
+        await say(update, context, context.tr("stale.text"))
+        return END
+    context.user_data[PENDING] = {"region": region}
     values = draft.figures.get(region, {}) if draft else {}
     buttons = [
         (f"{context.tr(f'status.metric.{m}')} ({values.get(m, 0)})", f"rep:mt:{m}")
@@ -199,7 +203,7 @@ async def got_value(update: Update, context: ItdaContext) -> int:
     try:
         value = reports.parse_figure(update.message.text or "")
     except DomainError as error:
-        await say(update, context, context.tr(error.key, **error.values))
+        await say(update, context, context.tr(error.key, **error.shown))
         return FIX_VALUE
     context.user_data.setdefault(PENDING, {})["value"] = value
     await say(update, context, context.tr("report.ask_reason"))
@@ -221,7 +225,7 @@ async def got_reason(update: Update, context: ItdaContext) -> int:
             else None, now=context.runtime.clock.now(),
         )
     except DomainError as error:
-        await say(update, context, context.tr(error.key, **error.values))
+        await say(update, context, context.tr(error.key, **error.shown))
         return FIX_REASON
     context.user_data.pop(PENDING, None)
     _keep(context, draft)
@@ -286,7 +290,7 @@ async def send(update: Update, context: ItdaContext) -> int:
             )
     except DomainError as error:
         context.user_data.pop(DRAFT, None)
-        await say(update, context, context.tr(error.key, **error.values), edit=True)
+        await say(update, context, context.tr(error.key, **error.shown), edit=True)
         return END
     context.user_data.pop(DRAFT, None)
     key = "report.submitted_late" if report.late else "report.submitted"
@@ -400,6 +404,7 @@ async def nudge(update: Update, context: ItdaContext) -> None:
     assert query is not None and query.data is not None
     month = query.data.split(":", 2)[2]
     try:
+        reports.check_month(month, today=context.runtime.clock.today())
         async with context.runtime.session() as session:
             targets = await reports.nudge_recipients(
                 session=session, clock=context.runtime.clock, actor=_actor(update, context),

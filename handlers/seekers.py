@@ -92,6 +92,7 @@ async def agreed(update: Update, context: ItdaContext) -> int:
         return END
     draft.pop("stage")
     draft["meta"]["consent_at"] = context.runtime.clock.now().isoformat()
+    draft["sent"] = False  # the first question is not out yet: shown again after a crash
     await forms.checkpoint(update, context, FLOW.name, forms.ASK)
     await say(update, context, context.tr("seeker.consent.agreed"), edit=True)
     return await forms.ask(update, context, FLOW)

@@ -89,7 +89,7 @@ async def _suggest(update: Update, context: ItdaContext, error: DomainError) -> 
     names = [n for n in str(error.values.get("suggestions", "")).split(", ") if n and n != "-"]
     buttons = [(name, "st:q:" + name.encode()[:58].decode(errors="ignore")) for name in names]
     markup = keyboard(in_rows(buttons, 2)) if buttons else None
-    await say(update, context, context.tr(error.key, **error.values), markup)
+    await say(update, context, context.tr(error.key, **error.shown), markup)
 
 
 async def _send_own_agency(update: Update, context: ItdaContext) -> None:
@@ -166,5 +166,5 @@ HANDLERS = [
     CallbackQueryHandler(send_chart, pattern=r"^st:chart$"),
     CallbackQueryHandler(narrowed, pattern=r"^st:q:.+$"),
     CallbackQueryHandler(whole_council, pattern=r"^st:all$"),
-    CallbackQueryHandler(agency_by_id, pattern=r"^st:ag:\d+$"),
+    CallbackQueryHandler(agency_by_id, pattern=r"^st:ag:\d{1,9}$"),
 ]

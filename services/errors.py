@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 
@@ -12,6 +13,13 @@ class DomainError(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The values as a message in HTML takes them: text escaped (it may be what the user
+        typed, e.g. the month in '/report <b>'); numbers as they are."""
+        return {k: html.escape(v, quote=False) if isinstance(v, str) else v
+                for k, v in self.values.items()}
 
 
 class NotAllowed(DomainError):

@@ -210,7 +210,7 @@ def parse_day(text: str, *, year: int) -> date:
             return date(year, int(parts[0]), int(parts[1]))
         if len(parts) == 3:
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
+    except (ValueError, OverflowError):  # no such day, or digits beyond any date
         pass
     raise DomainError("programme.bad_date", text=text[:20])
 
