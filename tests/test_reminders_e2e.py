@@ -18,11 +18,11 @@ from bot.clock import FrozenClock
 from bot.fakeapi import FakeBotAPI
 from models import council as council_db
 from models import reminders as outbox_db
-from models.tables import GroupChat, JobOpening, Member, MonthlyReport, ReminderLog, Target
+from models.tables import GroupChat, JobOpening, Member, MonthlyReport, ReminderLog
 from scheduler.reminders import Pacer, send_due, sender_of
 from services import calendar as cal
 from services import reminders as planner
-from tests.harness import BotHarness, make_settings, clear_targets, put_target
+from tests.harness import BotHarness, clear_targets, make_settings, put_target
 
 KST = FrozenClock(datetime(2026, 1, 1)).tz
 ROOT = Path(__file__).resolve().parent.parent
