@@ -276,8 +276,8 @@ async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> 
         await say(update, context, context.tr("stale.text"))
         return END
     index = int(query.data.rsplit(":", 1)[1])
-    if not 0 <= index < len(flow.fields):
-        return PICK
+    if not 0 <= index < len(flow.fields):  # an old or forged button: show the menu again
+        return await pick_field(update, context, flow)
     draft["i"], draft["edit"], draft["summary"] = index, True, False
     return await ask(update, context, flow, edit=True)
 

@@ -6,7 +6,10 @@ Seekers' details appear only on the host centre's screens (services.meetings.day
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -18,7 +21,18 @@ from telegram.ext import (
 )
 
 from bot.context import ItdaContext
-from handlers.common import END, Button, actor, answer, explain, in_rows, keyboard, requires, say
+from handlers.common import (
+    END,
+    Button,
+    actor,
+    answer,
+    chat_kind,
+    explain,
+    in_rows,
+    keyboard,
+    requires,
+    say,
+)
 from handlers.meetings import (
     HAVE_START,
     NEED_TIME,
@@ -35,8 +49,25 @@ from handlers.meetings import (
     when_text,
 )
 from services import meetings as svc
-from services.errors import DomainError
+from services.commands import PRIVATE
+from services.errors import DomainError, NotAllowed
 from services.text import escape
+
+Screen = Callable[[Update, ItdaContext], Awaitable[None]]
+
+
+def _private(func: Screen) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, None]]:
+    """The day's screens name the host centre's seekers: never in a group chat."""
+
+    @functools.wraps(func)
+    async def screen(update: Update, context: ItdaContext) -> None:
+        if chat_kind(update) != PRIVATE:
+            await explain(update, context, NotAllowed("auth.private_only", command="meetings"))
+            return
+        await func(update, context)
+
+    return screen
+
 
 # --- /meeting_day: creating a meeting day ------------------------------------------------------
 D_REGION, D_DATE, D_TIME, D_VENUE, D_CAPACITY, D_CONTACT, D_CONFIRM = range(7)
@@ -687,17 +718,17 @@ async def close_day(update: Update, context: ItdaContext) -> None:
 
 
 HANDLERS = [
-    CallbackQueryHandler(companies, pattern=r"^mday:co:\d{1,9}$"),
-    CallbackQueryHandler(toggle_company, pattern=r"^mday:to:\d{1,9}:\d{1,9}$"),
-    CallbackQueryHandler(seekers, pattern=r"^mday:se:\d{1,9}$"),
-    CallbackQueryHandler(toggle_seeker, pattern=r"^mday:ts:\d{1,9}:\d{1,9}$"),
-    CallbackQueryHandler(checklist, pattern=r"^mday:ck:\d{1,9}$"),
-    CallbackQueryHandler(toggle_presence, pattern=r"^mday:ap:\d{1,9}$"),
-    CallbackQueryHandler(results, pattern=r"^mday:rs:\d{1,9}$"),
-    CallbackQueryHandler(seeker_result, pattern=r"^mday:sk:\d{1,9}$"),
-    CallbackQueryHandler(pick_company, pattern=r"^mday:r[ihp]:\d{1,9}$"),
-    CallbackQueryHandler(company_result, pattern=r"^mday:r[ihp]c:\d{1,9}:\d{1,9}$"),
-    CallbackQueryHandler(not_hired, pattern=r"^mday:rn:\d{1,9}$"),
-    CallbackQueryHandler(confirm_close, pattern=r"^mday:close:\d{1,9}$"),
-    CallbackQueryHandler(close_day, pattern=r"^mday:closeok:\d{1,9}$"),
+    CallbackQueryHandler(_private(companies), pattern=r"^mday:co:\d{1,9}$"),
+    CallbackQueryHandler(_private(toggle_company), pattern=r"^mday:to:\d{1,9}:\d{1,9}$"),
+    CallbackQueryHandler(_private(seekers), pattern=r"^mday:se:\d{1,9}$"),
+    CallbackQueryHandler(_private(toggle_seeker), pattern=r"^mday:ts:\d{1,9}:\d{1,9}$"),
+    CallbackQueryHandler(_private(checklist), pattern=r"^mday:ck:\d{1,9}$"),
+    CallbackQueryHandler(_private(toggle_presence), pattern=r"^mday:ap:\d{1,9}$"),
+    CallbackQueryHandler(_private(results), pattern=r"^mday:rs:\d{1,9}$"),
+    CallbackQueryHandler(_private(seeker_result), pattern=r"^mday:sk:\d{1,9}$"),
+    CallbackQueryHandler(_private(pick_company), pattern=r"^mday:r[ihp]:\d{1,9}$"),
+    CallbackQueryHandler(_private(company_result), pattern=r"^mday:r[ihp]c:\d{1,9}:\d{1,9}$"),
+    CallbackQueryHandler(_private(not_hired), pattern=r"^mday:rn:\d{1,9}$"),
+    CallbackQueryHandler(_private(confirm_close), pattern=r"^mday:close:\d{1,9}$"),
+    CallbackQueryHandler(_private(close_day), pattern=r"^mday:closeok:\d{1,9}$"),
 ]

@@ -288,7 +288,8 @@ async def field_chosen(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None
     _, _, record_id, key = query.data.split(":")
     spec = field_named(_fields(_state(context)["kind"]), key)
-    if spec is None:
+    if spec is None:  # an old or forged button: never silent
+        await say(update, context, context.tr("stale.text"))
         return BROWSE
     back = (context.tr("records.btn_back"), f"mine:open:{record_id}")
     if spec.is_choice:
@@ -347,7 +348,8 @@ async def choice_value(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None
     _, _, record_id, key, index = query.data.split(":")
     spec = field_named(_fields(_state(context)["kind"]), key)
-    if spec is None:
+    if spec is None or (index != "-" and not spec.is_choice):  # an old or forged button
+        await say(update, context, context.tr("stale.text"))
         return BROWSE
     if index == "-":
         return await _apply(update, context, int(record_id), key, spec.empty)
@@ -355,6 +357,7 @@ async def choice_value(update: Update, context: ItdaContext) -> int:
                else [c.value for c in spec.choices])  # type: ignore[union-attr]
     n = int(index)
     if not 0 <= n < len(options):
+        await say(update, context, context.tr("stale.text"))
         return BROWSE
     return await _apply(update, context, int(record_id), key, options[n])
 

@@ -4,11 +4,13 @@ table are covered automatically."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from bot.fakeapi import FakeBotAPI
 from locales import Translator
 from models import council as council_db
+from models import meetings as meetings_db
 from models import members as members_db
 from models.tables import AgencyKind
 from services import commands as command_table
@@ -156,3 +159,184 @@ async def test_lead_buttons_refused_for_staff_and_strangers(
         target = await members_db.get_member_by_telegram_id(session=s, telegram_id=94)
         assert target is not None and target.active, "nobody but a lead deactivates"
     assert "refused auth.leads_only" in caplog.text
+
+
+# --- the features' buttons: records, matching, hires, meetings, reports, export ----------------
+@dataclass(frozen=True)
+class Forged:
+    name: str
+    data: str  # with {o}, {s}, {m}, {d}, {att}, {satt} for the records made by `feature_world`
+    allowed: frozenset[str]  # who may (in a private chat); everyone else is refused
+    opens: str = ""  # a command that opens the screen the button belongs to, first
+    intact: str = ""  # SQL giving a value that must not change unless someone allowed pressed
+    group_ok: bool = False  # the allowed may also use it from a group chat (no seeker data)
+
+
+FEATURE_BUTTONS = [
+    Forged("delete another agency's opening", "mine:delok:{o}",
+           frozenset({"employer-a", "coordinator"}), "/mine",
+           "SELECT deleted_at IS NULL FROM jobopening WHERE id = {o}"),
+    Forged("close another agency's opening", "mine:sv:{o}:closed",
+           frozenset({"employer-a", "coordinator"}), "/mine",
+           "SELECT status FROM jobopening WHERE id = {o}"),
+    Forged("edit another agency's opening", "mine:ev:{o}:small_firm:1",
+           frozenset({"employer-a", "coordinator"}), "/mine",
+           "SELECT small_firm FROM jobopening WHERE id = {o}"),
+    Forged("delete another centre's seeker", "mine:delok:{s}", frozenset({"centre-x"}), "/mine",
+           "SELECT deleted_at IS NULL FROM jobseeker WHERE id = {s}"),
+    Forged("status of another centre's seeker", "mine:sv:{s}:stopped", frozenset({"centre-x"}),
+           "/mine", "SELECT status FROM jobseeker WHERE id = {s}"),
+    Forged("open another centre's seeker", "mine:open:{s}", frozenset({"centre-x"}), "/mine"),
+    Forged("match another centre's seeker", "match:s:{s}",
+           frozenset({"centre-x", "coordinator", "admin"})),
+    Forged("hire another centre's seeker", "hire:so:{s}:{o}",
+           frozenset({"centre-x", "coordinator", "admin"})),
+    Forged("tick attendance", "mtg:ap:{att}", frozenset({"coordinator", "admin"}), "",
+           "SELECT present FROM attendance WHERE id = {att}", group_ok=True),
+    Forged("cancel a council meeting", "mtg:cxok:{m}", frozenset({"coordinator", "admin"}), "",
+           "SELECT status FROM meeting WHERE id = {m}", group_ok=True),
+    Forged("see a meeting day's seekers", "mday:se:{d}", frozenset({"centre-x"})),
+    Forged("uninvite a meeting day's seeker", "mday:ts:{d}:{s}", frozenset({"centre-x"}), "",
+           "SELECT count(*) FROM attendance WHERE meeting_id = {d} AND seeker_id = {s}"),
+    Forged("close a meeting day", "mday:closeok:{d}", frozenset({"centre-x"}), "",
+           "SELECT status FROM meeting WHERE id = {d}"),
+    Forged("nudge the agencies", "rep:nudge:2026-08", frozenset({"coordinator", "admin"}), "",
+           "SELECT count(*) FROM auditlog WHERE action = 'monthly_report.nudge'",
+           group_ok=True),
+    Forged("export the season", "exp:x:20260801:20260831", frozenset({"coordinator", "admin"})),
+    Forged("a report's send without a draft", "rep:send", frozenset()),
+    Forged("a target without the form", "tgt:ag:1", frozenset()),
+]
+REFUSED = {plain(Translator("ko")(key, command=c))
+           for key in (*REFUSAL_KEYS, "records.not_yours", "records.not_found", "stale.text",
+                       "meetingday.host_only", "meetingday.saeil_only", "records.no_agency",
+                       "hire.not_allowed", "seeker.not_allowed", "meetings.unknown")
+           for c in ("match", "hire", "meetings", "export", "mine")}
+SEEKER_NAME, SEEKER_PHONE = "윤서하", "010-3141-5926"
+
+
+async def feature_world(h: BotHarness) -> tuple[dict[str, int], dict[str, int]]:
+    """Two employer associations (A, B), two 새일센터 (X, Y), a coordinator, an admin and a
+    stranger; A's opening, X's seeker, a council meeting and X's meeting day with both."""
+    from models.tables import JobOpening, JobSeeker
+    from services import meetings as meetings_svc
+    from services import openings as openings_svc
+    from services import seekers as seekers_svc
+    from services.membership import Actor
+
+    people = {"stranger": 90, "employer-a": 95, "employer-b": 96, "centre-x": 97,
+              "centre-y": 98, "coordinator": 93, "admin": 1}
+    h.api.add_user(90, "낯선사람")
+    h.api.add_user(1, "관리자")
+    a = await h.add_member(95, "상의담당", "chungnam-north-chamber")
+    await h.add_member(96, "여경협담당", "women-entrepreneurs-chungnam")
+    x = await h.add_member(97, "천안새일", "saeil-cheonan")
+    await h.add_member(98, "아산새일", "saeil-asan")
+    lead = await h.add_member(93, "코디", "chungnam-province", "coordinator")
+    await h.send(1, "/help")  # the admin becomes a member by writing once
+    h.api.add_group(GROUP, "협의회", members=list(people.values()))
+    assert h.runtime is not None
+    runtime, ids = h.runtime, {}
+    draft = {"company_name": "행복제과", "business_number": None, "industry": "제조업",
+             "job_title": "포장", "duties": "제품 포장", "region_code": "cheonan",
+             "employment_type": "regular_part_time", "weekly_hours": 20.0,
+             "work_days": "월~금", "work_time": "10:00-15:00", "wage_type": "hourly",
+             "wage_amount": 13_500, "positions": 3, "small_firm": "no",
+             "subsidy_approved": "yes", "deadline": None, "contact": "041-555-1234"}
+    async with runtime.session() as s:
+        other = await council_db.get_agency_by_code(session=s, code="chungnam-venture")
+        centre = await council_db.get_agency_by_code(session=s, code="saeil-gongju")
+        assert other is not None and other.id is not None and centre and centre.id
+        for _ in range(3):  # other records first: no opening shares the seeker's id
+            s.add(JobOpening(agency_id=other.id, company_name="다른", job_title="-",
+                             region_code="gongju", created_at=h.clock.now()))
+        for n in range(6):
+            s.add(JobSeeker(agency_id=centre.id, name="-", phone="-", phone_key=f"other{n}",
+                            region_code="gongju", created_at=h.clock.now()))
+        opening = await openings_svc.create_opening(
+            session=s, clock=h.clock, actor=Actor(95, a), draft=draft,
+            minimum_wage=runtime.council.minimum_wage)
+        cipher = runtime.cipher
+        seeker = await seekers_svc.create_seeker(
+            session=s, clock=h.clock, actor=Actor(97, x), cipher=cipher, consent_at=h.clock.now(),
+            draft={"name": cipher.encrypt(SEEKER_NAME), "phone": cipher.encrypt(SEEKER_PHONE),
+                   "birth_year": 1984, "region_code": "cheonan", "desired_jobs": "포장",
+                   "desired_hours": 20.0, "time_of_day": "morning", "desired_wage": None,
+                   "interruption_reason": "childcare", "interruption_years": 3.0,
+                   "consent_share": "no", "note": ""})
+        ids["o"], ids["s"] = opening.id, seeker.id
+        agencies = [m.agency_id for m in (a, x)]
+        meeting, _ = await meetings_svc.create_council_meeting(
+            session=s, clock=h.clock, actor=Actor(93, lead), place="도청",
+            starts_at=h.clock.now() + timedelta(days=3), online_link="", agenda="점검",
+            agency_ids=agencies)
+        ids["m"] = meeting.id
+        day = await meetings_svc.create_meeting_day(
+            session=s, clock=h.clock, actor=Actor(97, x), region_code="cheonan",
+            starts_at=h.clock.now() + timedelta(days=5), venue="센터", capacity=20,
+            contact="041-000-0000")
+        ids["d"] = day.id
+        await meetings_svc.toggle_seeker(session=s, clock=h.clock, actor=Actor(97, x),
+                                         meeting_id=day.id, seeker_id=seeker.id)
+        rows = {r.member_id: r.id for r in await meetings_db.rsvps(session=s,
+                                                                   meeting_id=meeting.id)}
+        ids["att"] = rows[a.id]
+    return people, ids
+
+
+async def value(h: BotHarness, sql: str) -> object:
+    from sqlalchemy import text
+
+    assert h.runtime is not None
+    async with h.runtime.session() as s:
+        return (await s.exec(text(sql))).first()  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("case", FEATURE_BUTTONS, ids=lambda c: c.name)
+async def test_feature_buttons_forged_by_everyone_else(
+    harness: BotHarness, api: FakeBotAPI, caplog: pytest.LogCaptureFixture, case: Forged
+) -> None:
+    """Each feature button pressed (forged) by staff of another agency, staff, strangers,
+    coordinators and admins, in private and in the group: who may, may; everyone else gets a
+    refusal in Korean, the record stays as it was, and no seeker's data reaches the group."""
+    caplog.set_level(logging.INFO)
+    people, ids = await feature_world(harness)
+    data = case.data.format(**ids)
+    intact = case.intact.format(**ids)
+    problems: list[str] = []
+    first_allowed = True
+    # The allowed go last: their press may change what the others must not.
+    order = sorted(people, key=lambda label: label in case.allowed)
+    for label in order:
+        user = people[label]
+        for chat_id in (None, GROUP):
+            chat = chat_id if chat_id is not None else user
+            allowed = label in case.allowed and (chat_id is None or case.group_ok)
+            if case.opens and chat_id is None:
+                await harness.send(user, case.opens)
+            anchor = await harness.send(user, "/help", chat_id=chat_id)
+            before = await value(harness, intact) if intact else None
+            api.drain(chat)
+            forged_press(api, user, anchor, data)
+            reply_message = await api.next_message(chat)
+            reply = plain(reply_message.get("text") or reply_message.get("caption") or "")
+            where = f"{case.name}: {label} in {'group' if chat_id else 'private'}"
+            if not allowed and reply not in REFUSED:
+                problems.append(f"{where}: not refused ({reply[:70]})")
+            if not allowed and intact and await value(harness, intact) != before:
+                problems.append(f"{where}: changed the record")
+            if allowed and first_allowed:  # later ones may find the work done already
+                first_allowed = False
+                if reply in REFUSED:
+                    problems.append(f"{where}: refused but allowed ({reply[:70]})")
+            await asyncio.sleep(0.05)  # anything else the press sends arrives now
+            if chat_id is not None:
+                api.drain(chat)
+            if case.opens and chat_id is None:
+                await harness.send(user, "/cancel")
+    group_text = " ".join(
+        m.get("text", "") + m.get("caption", "") + " ".join(t for t, _ in api.buttons(m))
+        for m in api._events.get(GROUP, []))  # noqa: SLF001 - messages and edits, with buttons
+    assert SEEKER_NAME not in group_text and SEEKER_PHONE[-4:] not in group_text
+    assert not [c for c in api.calls if c.method == "sendDocument" and c.chat_id == GROUP]
+    assert not problems, "\n".join(problems)
