@@ -19,6 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
     parser.add_argument("--sizes", help="season sizes for /status, like 1000,10000,100000")
     parser.add_argument(
+        "--phases", metavar="LIST",
+        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout); "
+        "itda includes the realistic phase",
+    )
+    parser.add_argument(
         "--profile", type=Path, metavar="DIR",
         help="record the bots with py-spy (raw collapsed stacks) into DIR",
     )

@@ -21,6 +21,15 @@ from models import delivery as delivery_db
 log = logging.getLogger(__name__)
 
 
+# Updates handled at once (one at a time per chat, bot/updates.py). Most of an update's time is
+# spent waiting for Telegram (about 250 ms a call from Korea, two or three calls a step), so at
+# 100 updates a second some 200 are in flight: 64 places made them queue (docs/PERFORMANCE.md).
+CONCURRENT_UPDATES = 256
+# Keep-alive connections to the Bot API: every update in flight, the reminder sender's window
+# and the new-opening notices may each wait for an answer at the same time.
+API_CONNECTIONS = 384
+
+
 def build_bot(runtime: Runtime, *, token: str | None = None) -> ItdaBot:
     settings = runtime.settings
     timeout = settings.request_timeout
@@ -32,7 +41,7 @@ def build_bot(runtime: Runtime, *, token: str | None = None) -> ItdaBot:
         # aiohttp rather than httpx: httpx's pool took a third of the bot's CPU under load
         # (docs/PERFORMANCE.md).
         request=AiohttpRequest(
-            connection_pool_size=128, read_timeout=timeout, write_timeout=timeout,
+            connection_pool_size=API_CONNECTIONS, read_timeout=timeout, write_timeout=timeout,
             connect_timeout=min(timeout, 5.0),
         ),
         get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=40),
@@ -57,7 +66,7 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
         .bot(build_bot(runtime, token=token))
         .context_types(ContextTypes(context=ItdaContext))
         .persistence(DatabasePersistence(runtime.sessions))
-        .concurrent_updates(PerChatUpdateProcessor(64))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )

@@ -11,9 +11,10 @@ from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
-from bot.persistence import forget_prefetched
+from bot.persistence import batched, forget_prefetched
 from bot.runtime import Runtime
 from locales import Translator
+from models import members as members_db
 from models import updates as updates_db
 from models.tables import Agency, Member
 
@@ -22,6 +23,23 @@ log = logging.getLogger(__name__)
 # The callback queries answered while handling the current update (each update runs in its own
 # task, so this is per update): a button is answered once even if a handler and a helper both try.
 ANSWERED_QUERIES: ContextVar[set[str] | None] = ContextVar("answered_queries", default=None)
+
+
+# The member (and agency) of the update's user as `_prepare` read them, for the gate:
+# (telegram id, member, agency). Per update, like ANSWERED_QUERIES.
+_MEMBER: ContextVar[tuple[int, Member | None, Agency | None] | None] = ContextVar(
+    "itda_prefetched_member", default=None
+)
+
+
+def prefetched_member(telegram_id: int) -> tuple[Member | None, Agency | None] | None:
+    """The member row and agency read for this user at the start of the update (once), or None
+    when they were not read."""
+    found = _MEMBER.get()
+    if found is None or found[0] != telegram_id:
+        return None
+    _MEMBER.set(None)
+    return found[1], found[2]
 
 
 class ItdaApplication(Application):  # type: ignore[type-arg]
@@ -40,6 +58,7 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         ANSWERED_QUERIES.set(set())
+        _MEMBER.set(None)
         if isinstance(update, Update) and not await self._prepare(update):
             log.info("update %s was already processed; skipped", update.update_id)
             return
@@ -48,7 +67,8 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         finally:
             forget_prefetched()
             if self.persistence is not None and self.running:
-                await self.update_persistence()
+                async with batched(self.persistence):
+                    await self.update_persistence()
 
     async def process_error(
         self, update: object | None, error: Exception, *args: Any, **kwargs: Any
@@ -69,7 +89,8 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
 
     async def _prepare(self, update: Update) -> bool:
         """One transaction: record the update id (False if it was processed before), then read
-        this update's conversation states and the user's and chat's data."""
+        this update's conversation states, the user's and chat's data and the user's member
+        row (for the gate)."""
         handlers = self._conversations_of(update)
         prefetch = getattr(self.persistence, "prefetch", None)
         async with self.runtime.session() as session:
@@ -80,6 +101,11 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
             if prefetch is None:
                 return True
             user_id, chat_id = effective_ids(update)
+            if user_id is not None:
+                member, agency = await members_db.member_and_agency(
+                    session=session, telegram_id=user_id
+                )
+                _MEMBER.set((user_id, member, agency))
             stored = await prefetch(
                 session=session, wanted=[(h.name, key) for h, key in handlers],
                 user_id=user_id, chat_id=chat_id,

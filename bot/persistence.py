@@ -11,23 +11,27 @@ update (`prefetch`, called by `ItdaApplication.process_update`): the conversatio
 user's and chat's data together; `refresh_user_data`/`refresh_chat_data` then use what it read
 instead of querying again. A conversation state equal to what the database was just seen to hold
 is not written again (a form's every step re-enters the same state).
+
+Writes made inside `batched()` (the checkpoint of a form step, the flush after an update) go to
+the database together in one transaction when the block ends. The SQL is in models/botstate.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import or_, update
-from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from models import botstate
 from models.db import SessionFactory, session_scope
-from models.tables import BotData, ConversationState
 
 USER, CHAT, BOT = "user", "chat", "bot"
 
@@ -37,9 +41,19 @@ _PREFETCHED: ContextVar[dict[tuple[str, int], dict[str, Any] | None] | None] = C
     "itda_prefetched_data", default=None
 )
 
+# Writes waiting for the end of the current `batched()` block, by what they write:
+# ("data", kind, owner) -> canonical JSON text, None to drop; ("state", name, key) -> state text
+# or None to delete. PTB's flush runs its writes as parallel tasks of the update's task; they
+# share this dict.
+Pending = dict[tuple[str, str, Any], str | None]
+_BATCH: ContextVar[Pending | None] = ContextVar("itda_persistence_batch", default=None)
+
 
 def _canonical(data: object) -> str:
     return json.dumps(data, default=str, sort_keys=True, ensure_ascii=False)
+
+
+_EMPTY = _canonical({})
 
 
 def forget_prefetched() -> None:
@@ -61,83 +75,80 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         # Conversation states (JSON text, None: no row) last read from or written to the database.
         self._states: dict[tuple[str, str], str | None] = {}
 
-    async def _load_data(self, kind: str) -> dict[int, dict[str, Any]]:
+    # --- writing -----------------------------------------------------------------------------
+    @asynccontextmanager
+    async def batched(self) -> AsyncIterator[None]:
+        """Writes inside the block are made together, in one transaction, when it ends (also
+        when it ends with an error: what was handed over is kept). Nested blocks join the
+        outer one."""
+        if _BATCH.get() is not None:
+            yield
+            return
+        pending: Pending = {}
+        token = _BATCH.set(pending)
+        try:
+            yield
+        finally:
+            _BATCH.reset(token)
+            await self._write(pending)
+
+    async def _submit(self, what: tuple[str, str, Any], value: str | None) -> None:
+        batch = _BATCH.get()
+        if batch is not None:
+            batch[what] = value
+        else:
+            await self._write({what: value})
+
+    def _known(self, what: tuple[str, str, Any]) -> str | None:
+        """What the database holds (or will, once the current batch is written)."""
+        batch = _BATCH.get()
+        if batch is not None and what in batch:
+            return batch[what]
+        if what[0] == "data":
+            return self._stored.get((what[1], what[2]), _EMPTY)
+        return self._states.get((what[1], what[2]), "unknown")
+
+    async def _write(self, pending: Pending) -> None:
+        if not pending:
+            return
         async with session_scope(self._factory) as session:
-            rows = (await session.exec(select(BotData).where(BotData.kind == kind))).all()
-        result: dict[int, dict[str, Any]] = defaultdict(dict)
-        for row in rows:
-            result[row.owner_id] = dict(row.data)
-            self._stored[(kind, row.owner_id)] = _canonical(row.data)
-        return result
+            for (what, first, second), value in pending.items():
+                if what == "data" and value is None:
+                    await botstate.drop_data(session=session, kind=first, owner_id=second)
+                elif what == "data":
+                    assert value is not None
+                    await botstate.save_data(
+                        session=session, kind=first, owner_id=second, data=json.loads(value)
+                    )
+                else:
+                    await botstate.save_state(session=session, name=first, key=second,
+                                              state=value)
+        for (what, first, second), value in pending.items():
+            if what == "data" and value is None:
+                self._stored.pop((first, second), None)
+            elif what == "data":
+                assert value is not None
+                self._stored[(first, second)] = value
+            else:
+                self._states[(first, second)] = value
 
     async def _save_data(self, kind: str, owner_id: int, data: dict[str, Any]) -> None:
         text = _canonical(data)
-        if self._stored.get((kind, owner_id), _canonical({})) == text:
+        if self._known(("data", kind, owner_id)) == text:
             return  # unchanged (an owner without a row holds an empty dict)
-        async with session_scope(self._factory) as session:
-            payload = json.loads(text)
-            if (kind, owner_id) in self._stored:  # a row was read this update: update it
-                result = await session.exec(  # type: ignore[call-overload]
-                    update(BotData)
-                    .where(col(BotData.kind) == kind, col(BotData.owner_id) == owner_id)
-                    .values(data=payload)
-                )
-                if result.rowcount == 1:
-                    self._stored[(kind, owner_id)] = text
-                    return
-            row = await session.get(BotData, (kind, owner_id))
-            if row is None:
-                row = BotData(kind=kind, owner_id=owner_id, data=payload)
-            else:
-                row.data = payload
-            session.add(row)
-        self._stored[(kind, owner_id)] = text
+        await self._submit(("data", kind, owner_id), text)
 
     async def _drop_data(self, kind: str, owner_id: int) -> None:
-        async with session_scope(self._factory) as session:
-            await session.exec(
-                delete(BotData).where(col(BotData.kind) == kind, col(BotData.owner_id) == owner_id)
-            )
-        self._stored.pop((kind, owner_id), None)
-
-    async def get_user_data(self) -> dict[int, dict[str, Any]]:
-        return await self._load_data(USER)
-
-    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
-        return await self._load_data(CHAT)
-
-    async def get_bot_data(self) -> dict[str, Any]:
-        return {}
-
-    async def get_callback_data(self) -> CDCData | None:
-        return None
-
-    async def get_conversations(self, name: str) -> ConversationDict:
-        async with session_scope(self._factory) as session:
-            rows = (
-                await session.exec(select(ConversationState).where(ConversationState.name == name))
-            ).all()
-        return {tuple(json.loads(r.key)): json.loads(r.state) for r in rows}
+        await self._submit(("data", kind, owner_id), None)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         key_text = json.dumps(list(key))
         state_text = None if new_state is None else json.dumps(new_state)
-        seen = self._states.get((name, key_text), "unknown")
-        if seen == state_text:
+        if self._known(("state", name, key_text)) == state_text:
             return  # the database holds this state already (read at the start of the update)
-        async with session_scope(self._factory) as session:
-            row = await session.get(ConversationState, (name, key_text))
-            if state_text is None:
-                if row is not None:
-                    await session.delete(row)
-            elif row is None:
-                session.add(ConversationState(name=name, key=key_text, state=state_text))
-            else:
-                row.state = state_text
-                session.add(row)
-        self._states[(name, key_text)] = state_text
+        await self._submit(("state", name, key_text), state_text)
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         await self._save_data(USER, user_id, data)
@@ -157,14 +168,43 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def drop_user_data(self, user_id: int) -> None:
         await self._drop_data(USER, user_id)
 
+    async def flush(self) -> None:
+        return None
+
+    # --- reading -----------------------------------------------------------------------------
+    async def _load_data(self, kind: str) -> dict[int, dict[str, Any]]:
+        async with session_scope(self._factory) as session:
+            found = await botstate.all_data(session=session, kind=kind)
+        result: dict[int, dict[str, Any]] = defaultdict(dict)
+        for owner_id, data in found.items():
+            result[owner_id] = data
+            self._stored[(kind, owner_id)] = _canonical(data)
+        return result
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load_data(USER)
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load_data(CHAT)
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        async with session_scope(self._factory) as session:
+            found = await botstate.all_states(session=session, name=name)
+        return {tuple(json.loads(key)): json.loads(state) for key, state in found.items()}
+
     async def _refresh(self, kind: str, owner_id: int, data: dict[str, Any]) -> None:
         prefetched = _PREFETCHED.get()
         if prefetched is not None and (kind, owner_id) in prefetched:
             stored = prefetched.pop((kind, owner_id))  # once: a later refresh reads again
         else:
             async with session_scope(self._factory) as session:
-                row = await session.get(BotData, (kind, owner_id))
-            stored = dict(row.data) if row is not None else None
+                stored = await botstate.read_data(session=session, kind=kind, owner_id=owner_id)
         data.clear()
         if stored is not None:
             data.update(stored)
@@ -179,30 +219,18 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         await self._refresh(CHAT, chat_id, chat_data)
 
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        return None
+
     async def load_conversations(
         self, wanted: list[tuple[str, ConversationKey]]
     ) -> dict[tuple[str, ConversationKey], object]:
         """The stored states of some (conversation name, key) pairs; missing pairs are absent."""
         if not wanted:
             return {}
-        texts = {(name, json.dumps(list(key))): (name, key) for name, key in wanted}
-        clauses = [
-            (col(ConversationState.name) == name) & (col(ConversationState.key) == key_text)
-            for name, key_text in texts
-        ]
         async with session_scope(self._factory) as session:
-            return await self._read_states(session, texts, clauses)
-
-    async def _read_states(
-        self, session: AsyncSession, texts: dict[tuple[str, str], tuple[str, ConversationKey]],
-        clauses: list[Any],
-    ) -> dict[tuple[str, ConversationKey], object]:
-        rows = (await session.exec(select(ConversationState).where(or_(*clauses)))).all()
-        for pair in texts:
-            self._states[pair] = None
-        for r in rows:
-            self._states[(r.name, r.key)] = r.state
-        return {texts[(r.name, r.key)]: json.loads(r.state) for r in rows}
+            return await self.prefetch(session=session, wanted=wanted, user_id=None,
+                                       chat_id=None)
 
     async def prefetch(
         self, *, session: AsyncSession, wanted: list[tuple[str, ConversationKey]],
@@ -212,26 +240,24 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         and the user's and chat's data, kept for this update's `refresh_*_data`."""
         owners = [(kind, owner) for kind, owner in ((USER, user_id), (CHAT, chat_id))
                   if owner is not None]
-        found: dict[tuple[str, int], dict[str, Any] | None] = dict.fromkeys(owners)
-        if owners:
-            rows = (await session.exec(select(BotData).where(or_(*(
-                (col(BotData.kind) == kind) & (col(BotData.owner_id) == owner)
-                for kind, owner in owners
-            ))))).all()
-            for row in rows:
-                found[(row.kind, row.owner_id)] = dict(row.data)
-        _PREFETCHED.set(found)
-        if not wanted:
-            return {}
         texts = {(name, json.dumps(list(key))): (name, key) for name, key in wanted}
-        clauses = [
-            (col(ConversationState.name) == name) & (col(ConversationState.key) == key_text)
-            for name, key_text in texts
-        ]
-        return await self._read_states(session, texts, clauses)
+        found = await botstate.read_snapshot(
+            session=session, owners=owners, keys=(key_text for _, key_text in texts)
+        )
+        if owners:
+            _PREFETCHED.set({owner: found.data.get(owner) for owner in owners})
+        states: dict[tuple[str, ConversationKey], object] = {}
+        for pair, original in texts.items():
+            state = found.states.get(pair)
+            self._states[pair] = state
+            if state is not None:
+                states[original] = json.loads(state)
+        return states
 
-    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
-        return None
 
-    async def flush(self) -> None:
-        return None
+def batched(persistence: object) -> contextlib.AbstractAsyncContextManager[None]:
+    """`DatabasePersistence.batched()` of the application's persistence (nothing to batch for
+    another persistence)."""
+    if isinstance(persistence, DatabasePersistence):
+        return persistence.batched()
+    return contextlib.nullcontext()

@@ -10,7 +10,8 @@ chats go ahead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from telegram import Update
@@ -30,12 +31,28 @@ def lock_keys(update: object) -> list[tuple[str, int]]:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Up to `max_concurrent_updates` updates at once, one at a time per chat and per user.
+
+    An update first waits for its chat's (and user's) turn and only then takes one of the
+    `max_concurrent_updates` places: a person tapping ten times does not hold ten places that
+    other chats could use while those taps wait behind each other.
+    """
+
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._users: dict[tuple[str, int], int] = {}
 
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        async with self._turn(update), self._semaphore:
+            await coroutine
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        async with self._turn(update):
+            await coroutine
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, update: object) -> AsyncIterator[None]:
         keys = lock_keys(update)
         registered: list[tuple[str, int]] = []
         acquired: list[tuple[str, int]] = []
@@ -46,7 +63,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 registered.append(key)
                 await lock.acquire()
                 acquired.append(key)
-            await coroutine
+            yield
         finally:
             for key in reversed(acquired):
                 self._locks[key].release()

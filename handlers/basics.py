@@ -10,12 +10,13 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import menus
-from bot.context import ItdaContext
+from bot.context import ItdaContext, prefetched_member
 from handlers.common import END, answer, chat_kind, keyboard, requires, role_of, say
 from locales import LANGUAGES, normalize_language
 from models import council as council_db
 from models import delivery as delivery_db
 from models import members as members_db
+from models.tables import Agency, Member
 from services import commands as command_table
 from services import membership
 
@@ -36,11 +37,21 @@ def _command_name(update: Update) -> str | None:
     return word.split("@", 1)[0].lower()
 
 
-async def gate(update: Update, context: ItdaContext) -> None:
-    """Group -1: who is this, in which language; strangers only get the way in."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or user.is_bot:
-        raise ApplicationHandlerStop
+def _needs_write(member: Member | None, telegram_id: int, admin_ids: list[int]) -> bool:
+    """The gate changes the member row: an ADMIN_IDS user not yet an active admin, or someone
+    marked as having blocked the bot who writes again."""
+    if telegram_id in admin_ids and not (
+        member is not None and member.active and member.role == "admin"
+    ):
+        return True
+    return member is not None and member.blocked_at is not None
+
+
+async def _member_of(update: Update, context: ItdaContext) -> tuple[Member | None, Agency | None]:
+    """The user's member row and agency, making an ADMIN_IDS user an admin and marking someone
+    who had blocked the bot as reachable again."""
+    user = update.effective_user
+    assert user is not None
     runtime = context.runtime
     async with runtime.session() as session:
         member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user.id)
@@ -62,6 +73,20 @@ async def gate(update: Update, context: ItdaContext) -> None:
         agency = None
         if member is not None and member.agency_id is not None:
             agency = await council_db.get_agency(session=session, agency_id=member.agency_id)
+    return member, agency
+
+
+async def gate(update: Update, context: ItdaContext) -> None:
+    """Group -1: who is this, in which language; strangers only get the way in."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        raise ApplicationHandlerStop
+    runtime = context.runtime
+    found = prefetched_member(user.id)
+    if found is not None and not _needs_write(found[0], user.id, runtime.settings.admin_ids):
+        member, agency = found
+    else:
+        member, agency = await _member_of(update, context)
     context.member, context.agency = member, agency
     chosen = context.user_data.get("lang") if context.user_data is not None else None
     if member is not None and member.active:

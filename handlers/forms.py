@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from telegram.ext import ConversationHandler as _CH
 
 from bot.context import ItdaContext
+from bot.persistence import batched
 from handlers.common import END, answer, explain, in_rows, keyboard, say
 from handlers.render import field_lines
 from locales import Translator
@@ -85,9 +86,10 @@ async def checkpoint(update: Update, context: ItdaContext, name: str, state: obj
     user, chat = update.effective_user, update.effective_chat
     if persistence is None or user is None or chat is None:
         return
-    if context.user_data is not None:
-        await persistence.update_user_data(user.id, context.user_data)
-    await persistence.update_conversation(name, (chat.id, user.id), state)
+    async with batched(persistence):
+        if context.user_data is not None:
+            await persistence.update_user_data(user.id, context.user_data)
+        await persistence.update_conversation(name, (chat.id, user.id), state)
 
 
 async def show(update: Update, context: ItdaContext, flow: FormFlow, state: object, text: str,
@@ -428,6 +430,7 @@ async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: i
     await app.bot.send_message(chat_id, text, reply_markup=markup)
     draft["sent"] = True
     assert app.persistence is not None
-    await app.persistence.update_user_data(user_id, data)
-    await app.persistence.update_conversation(flow.name, (chat_id, user_id), state)
+    async with batched(app.persistence):
+        await app.persistence.update_user_data(user_id, data)
+        await app.persistence.update_conversation(flow.name, (chat_id, user_id), state)
     return 1

@@ -14,6 +14,21 @@ async def get_member_by_telegram_id(*, session: AsyncSession, telegram_id: int) 
     return (await session.exec(select(Member).where(Member.telegram_id == telegram_id))).first()
 
 
+async def member_and_agency(
+    *, session: AsyncSession, telegram_id: int
+) -> tuple[Member | None, Agency | None]:
+    """A Telegram user's member row and its agency, in one query (read for every update)."""
+    stmt = (
+        select(Member, Agency)
+        .outerjoin(Agency, col(Agency.id) == col(Member.agency_id))
+        .where(Member.telegram_id == telegram_id)
+    )
+    row = (await session.exec(stmt)).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
 async def get_member(*, session: AsyncSession, member_id: int) -> Member | None:
     return await session.get(Member, member_id)
 

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import ProcessedUpdate
 
+_TABLE = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+# Built once (this runs for every update): insert the id unless it is there already.
+_CLAIM = {
+    name: insert(_TABLE)
+    .values(update_id=bindparam("update_id"), at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=[_TABLE.c.update_id])
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+
 
 async def claim_update(*, session: AsyncSession, update_id: int, at: datetime) -> bool:
     """Record an update id; False if it was recorded before (by this or another process)."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(update_id=update_id, at=at))
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    conn = await session.connection()
+    result = await conn.execute(_CLAIM[conn.dialect.name], {"update_id": update_id, "at": at})
+    return bool(result.rowcount == 1)
 
 
 async def purge_updates(*, session: AsyncSession, before: datetime) -> int:
