@@ -55,6 +55,7 @@ class LoadStats:
     latencies: list[float] = field(default_factory=list)  # seconds
     acks: list[float] = field(default_factory=list)  # seconds
     by_label: dict[str, int] = field(default_factory=dict)
+    latencies_by_label: dict[str, list[float]] = field(default_factory=dict)  # seconds
 
 
 class Driver:
@@ -108,6 +109,9 @@ class Driver:
         pending.first_call_at = call.at
         if self.recording:
             self.stats.latencies.append(call.at - delivered)
+            self.stats.latencies_by_label.setdefault(pending.step.label, []).append(
+                call.at - delivered
+            )
 
     # --- acting as users ---------------------------------------------------------------------
     async def play_step(self, user: SimUser, step: Step) -> JSON | None:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import sys
 import tempfile
@@ -167,6 +168,10 @@ class Child:
             return await self.proc.wait()
 
     def errors_logged(self) -> int:
+        keep = os.environ.get("ITDA_BENCH_LOGS")
+        if keep:  # the bots' logs outlive the temporary folder (for working on the bench)
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.log_path, Path(keep) / self.log_path.name)
         text = self.log_path.read_text(errors="replace")
         return text.count("error while handling update")
 
@@ -369,6 +374,10 @@ async def itda_phases(
                 "p50_ms": percentile(stats.latencies, 50),
                 "p99_ms": percentile(stats.latencies, 99),
                 "callback_ack_p50_ms": percentile(stats.acks, 50),
+                "p99_ms_by_step": {
+                    label: percentile(values, 99)
+                    for label, values in sorted(stats.latencies_by_label.items())
+                },
                 "callback_ack_p99_ms": percentile(stats.acks, 99),
                 "realistic_steps": stats.steps,
                 "realistic_timeouts": stats.timeouts,

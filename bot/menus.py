@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     Bot,
@@ -54,3 +55,11 @@ async def set_member_menu(bot: Bot, member: Member, agency: Agency | None) -> No
         await bot.set_my_commands(commands, scope=scope)
     except TelegramError as exc:
         log.warning("could not set a member's menu: %s", type(exc).__name__)
+
+
+def update_member_menu(application: Any, member: Member, agency: Agency | None) -> None:
+    """`set_member_menu` in its own task: nothing the member sees waits for it, and the
+    member's next message is not held behind it (updates of one chat are handled in order)."""
+    application.create_task(
+        set_member_menu(application.bot, member, agency), name="itda:member_menu"
+    )

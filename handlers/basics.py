@@ -184,7 +184,7 @@ async def set_language(update: Update, context: ItdaContext) -> None:
     context.lang = lang
     await say(update, context, context.tr("language.set"), edit=True)
     if member is not None and member.active:
-        await menus.set_member_menu(context.bot, member, context.agency)
+        menus.update_member_menu(context.application, member, context.agency)
 
 
 @requires("cancel")

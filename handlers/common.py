@@ -30,7 +30,7 @@ MAX_LABEL = 64  # longer button labels are cut (phones show about 30 characters 
 def actor(update: Update, context: ItdaContext) -> Actor:
     user = update.effective_user
     assert user is not None
-    return Actor(telegram_id=user.id, member=context.member)
+    return Actor(telegram_id=user.id, member=context.member, agency=context.agency)
 
 
 def role_of(context: ItdaContext) -> str:

@@ -126,7 +126,7 @@ async def deactivate(update: Update, context: ItdaContext) -> None:
         context.tr("members.deactivated", name=html.escape(member.display_name)),
         edit=True,
     )
-    await menus.set_member_menu(context.bot, member, None)
+    menus.update_member_menu(context.application, member, None)
     try:
         await context.bot.send_message(
             member.telegram_id, Translator(member.language)("members.you_were_deactivated")

@@ -73,7 +73,7 @@ async def _welcome(update: Update, context: ItdaContext) -> None:
             context,
             context.tr("start.member", name=html.escape(member.display_name)),
         )
-        await menus.set_member_menu(context.bot, member, context.agency)
+        menus.update_member_menu(context.application, member, context.agency)
     else:
         await say(update, context, context.tr("start.guest"))
 
@@ -134,7 +134,7 @@ async def name_confirmed(update: Update, context: ItdaContext) -> int:
         ),
         edit=True,
     )
-    await menus.set_member_menu(context.bot, member, agency)
+    menus.update_member_menu(context.application, member, agency)
     return END
 
 

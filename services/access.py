@@ -16,10 +16,11 @@ async def acting_agency(*, session: AsyncSession, actor: Actor) -> tuple[Member,
     member = actor.member
     if member is None or not member.active:
         raise NotAllowed("auth.not_member")
-    agency = None
-    if member.agency_id is not None:
-        agency = await council_db.get_agency(session=session, agency_id=member.agency_id)
-    return member, agency
+    if member.agency_id is None:
+        return member, None
+    if actor.agency is not None and actor.agency.id == member.agency_id:
+        return member, actor.agency
+    return member, await council_db.get_agency(session=session, agency_id=member.agency_id)
 
 
 async def require_opening_author(*, session: AsyncSession, actor: Actor) -> tuple[Member, Agency]:

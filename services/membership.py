@@ -29,6 +29,8 @@ class Actor:
 
     telegram_id: int
     member: Member | None
+    # The member's agency when the caller has it already (the gate reads it with the member).
+    agency: Agency | None = None
 
     @property
     def role(self) -> str | None:
