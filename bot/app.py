@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -90,6 +91,16 @@ async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
         await resume_open_forms(app)
     except Exception as exc:  # noqa: BLE001 - resuming is a courtesy; the bot still serves
         log.warning("could not resume open forms: %s", type(exc).__name__)
+
+
+def freeze_startup_heap() -> None:
+    """Leave what start-up built (modules, handlers, SQLAlchemy's mappings) out of the garbage
+    collector's full passes. Those passes walk every object of the process: with all of
+    start-up in them each took 80-125 ms, and every update in flight waited for it (the
+    benchmark's p99 latency, docs/PERFORMANCE.md). Called once by the long-running commands
+    (`itda run`, `itda webhook`), after start-up."""
+    gc.collect()
+    gc.freeze()
 
 
 async def on_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram import Update
     from telegram.ext import Application
 
-    from bot.app import build_application, on_startup
+    from bot.app import build_application, freeze_startup_heap, on_startup
     from bot.instance import EXIT_ALREADY_RUNNING, InstanceLock
     from bot.logs import setup_logging
     from bot.runtime import create_runtime
@@ -41,6 +41,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 application.stop_running()
                 return
             await on_startup(application)
+            freeze_startup_heap()
 
         app.post_init = startup
         # Stops on SIGTERM/SIGINT: finishes the updates in hand and saves the state first.

@@ -7,11 +7,12 @@ import logging
 from contextvars import ContextVar
 from typing import Any
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
-from bot.persistence import batched, forget_prefetched
+from bot.persistence import DatabasePersistence, batched, forget_prefetched
 from bot.runtime import Runtime
 from locales import Translator
 from models import members as members_db
@@ -92,24 +93,32 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         this update's conversation states, the user's and chat's data and the user's member
         row (for the gate)."""
         handlers = self._conversations_of(update)
-        prefetch = getattr(self.persistence, "prefetch", None)
-        async with self.runtime.session() as session:
-            if not await updates_db.claim_update(
-                session=session, update_id=update.update_id, at=self.runtime.clock.now()
-            ):
-                return False
-            if prefetch is None:
-                return True
-            user_id, chat_id = effective_ids(update)
-            if user_id is not None:
-                member, agency = await members_db.member_and_agency(
-                    session=session, telegram_id=user_id
-                )
-                _MEMBER.set((user_id, member, agency))
-            stored = await prefetch(
-                session=session, wanted=[(h.name, key) for h, key in handlers],
-                user_id=user_id, chat_id=chat_id,
+        persistence = self.persistence
+        user_id, chat_id = effective_ids(update)
+        read = None
+        if isinstance(persistence, DatabasePersistence):
+            read = persistence.reader(
+                wanted=[(h.name, key) for h, key in handlers], user_id=user_id, chat_id=chat_id
             )
+        at = self.runtime.clock.now()
+
+        def claim_and_read(session: Session) -> tuple[Any, Any] | None:
+            if not updates_db.claim_update(session=session, update_id=update.update_id, at=at):
+                return None
+            member = None
+            if user_id is not None:
+                member = members_db.member_and_agency(session=session, telegram_id=user_id)
+            return member, (read(session) if read is not None else None)
+
+        found = await self.runtime.transaction(claim_and_read)
+        if found is None:
+            return False
+        member, prefetch = found
+        if member is not None:
+            _MEMBER.set((user_id, *member))
+        if prefetch is None or not isinstance(persistence, DatabasePersistence):
+            return True
+        stored = persistence.prefetched(prefetch)
         for handler, key in handlers:
             states = handler._conversations  # noqa: SLF001 - the handler's own state dict
             state = stored.get((handler.name, key), ConversationHandler.END)

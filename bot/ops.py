@@ -18,7 +18,7 @@ EXIT_CHAIN_BROKEN = 1
 
 # --- webhook -----------------------------------------------------------------------------------
 def _webhook(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, freeze_startup_heap
     from bot.logs import setup_logging
     from bot.runtime import create_runtime, prepare_database
     from bot.webhook import SECRET_RE, serve
@@ -37,6 +37,7 @@ def _webhook(args: argparse.Namespace, settings: Settings) -> int:
         runtime = create_runtime(settings)
         await prepare_database(runtime)
         app = build_application(runtime, token=token)
+        freeze_startup_heap()
         await serve(
             app,
             public_url=settings.webhook_url or "",

@@ -21,17 +21,18 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from models import botstate
-from models.db import SessionFactory, session_scope
+from models.db import SessionFactory, run_transaction
 
 USER, CHAT, BOT = "user", "chat", "bot"
 
@@ -111,19 +112,22 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def _write(self, pending: Pending) -> None:
         if not pending:
             return
-        async with session_scope(self._factory) as session:
-            for (what, first, second), value in pending.items():
+        writes = list(pending.items())
+
+        def write(session: Session) -> None:
+            for (what, first, second), value in writes:
                 if what == "data" and value is None:
-                    await botstate.drop_data(session=session, kind=first, owner_id=second)
+                    botstate.drop_data(session=session, kind=first, owner_id=second)
                 elif what == "data":
                     assert value is not None
-                    await botstate.save_data(
+                    botstate.save_data(
                         session=session, kind=first, owner_id=second, data=json.loads(value)
                     )
                 else:
-                    await botstate.save_state(session=session, name=first, key=second,
-                                              state=value)
-        for (what, first, second), value in pending.items():
+                    botstate.save_state(session=session, name=first, key=second, state=value)
+
+        await run_transaction(self._factory, write)
+        for (what, first, second), value in writes:
             if what == "data" and value is None:
                 self._stored.pop((first, second), None)
             elif what == "data":
@@ -173,8 +177,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     # --- reading -----------------------------------------------------------------------------
     async def _load_data(self, kind: str) -> dict[int, dict[str, Any]]:
-        async with session_scope(self._factory) as session:
-            found = await botstate.all_data(session=session, kind=kind)
+        found = await run_transaction(
+            self._factory, lambda session: botstate.all_data(session=session, kind=kind)
+        )
         result: dict[int, dict[str, Any]] = defaultdict(dict)
         for owner_id, data in found.items():
             result[owner_id] = data
@@ -194,8 +199,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         return None
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        async with session_scope(self._factory) as session:
-            found = await botstate.all_states(session=session, name=name)
+        found = await run_transaction(
+            self._factory, lambda session: botstate.all_states(session=session, name=name)
+        )
         return {tuple(json.loads(key)): json.loads(state) for key, state in found.items()}
 
     async def _refresh(self, kind: str, owner_id: int, data: dict[str, Any]) -> None:
@@ -203,8 +209,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         if prefetched is not None and (kind, owner_id) in prefetched:
             stored = prefetched.pop((kind, owner_id))  # once: a later refresh reads again
         else:
-            async with session_scope(self._factory) as session:
-                stored = await botstate.read_data(session=session, kind=kind, owner_id=owner_id)
+            stored = await run_transaction(
+                self._factory,
+                lambda session: botstate.read_data(session=session, kind=kind, owner_id=owner_id),
+            )
         data.clear()
         if stored is not None:
             data.update(stored)
@@ -228,31 +236,47 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         """The stored states of some (conversation name, key) pairs; missing pairs are absent."""
         if not wanted:
             return {}
-        async with session_scope(self._factory) as session:
-            return await self.prefetch(session=session, wanted=wanted, user_id=None,
-                                       chat_id=None)
+        read = self.reader(wanted=wanted, user_id=None, chat_id=None)
+        return self.prefetched(await run_transaction(self._factory, read))
 
-    async def prefetch(
-        self, *, session: AsyncSession, wanted: list[tuple[str, ConversationKey]],
-        user_id: int | None, chat_id: int | None,
-    ) -> dict[tuple[str, ConversationKey], object]:
-        """In the caller's transaction: the stored states of `wanted` (as `load_conversations`),
-        and the user's and chat's data, kept for this update's `refresh_*_data`."""
+    def reader(
+        self, *, wanted: list[tuple[str, ConversationKey]], user_id: int | None,
+        chat_id: int | None,
+    ) -> Callable[[Session], Prefetch]:
+        """A read, to run in the caller's transaction (`ItdaApplication._prepare`), of the
+        stored states of `wanted` and of the user's and chat's data; hand its result to
+        `prefetched` in the update's task."""
         owners = [(kind, owner) for kind, owner in ((USER, user_id), (CHAT, chat_id))
                   if owner is not None]
         texts = {(name, json.dumps(list(key))): (name, key) for name, key in wanted}
-        found = await botstate.read_snapshot(
-            session=session, owners=owners, keys=(key_text for _, key_text in texts)
-        )
-        if owners:
-            _PREFETCHED.set({owner: found.data.get(owner) for owner in owners})
+
+        def read(session: Session) -> Prefetch:
+            found = botstate.read_snapshot(
+                session=session, owners=owners, keys=(key_text for _, key_text in texts)
+            )
+            return Prefetch(owners, texts, found)
+
+        return read
+
+    def prefetched(self, found: Prefetch) -> dict[tuple[str, ConversationKey], object]:
+        """Keep what `reader` read for this update's `refresh_*_data` and return the states
+        (as `load_conversations`)."""
+        if found.owners:
+            _PREFETCHED.set({owner: found.snapshot.data.get(owner) for owner in found.owners})
         states: dict[tuple[str, ConversationKey], object] = {}
-        for pair, original in texts.items():
-            state = found.states.get(pair)
+        for pair, original in found.texts.items():
+            state = found.snapshot.states.get(pair)
             self._states[pair] = state
             if state is not None:
                 states[original] = json.loads(state)
         return states
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    owners: list[tuple[str, int]]
+    texts: dict[tuple[str, str], tuple[str, ConversationKey]]
+    snapshot: botstate.Snapshot
 
 
 def batched(persistence: object) -> contextlib.AbstractAsyncContextManager[None]:

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from models.db import SessionFactory, make_engine, make_session_factory, upgrade_database
+from models.db import (
+    SessionFactory,
+    dispose_engine,
+    make_engine,
+    make_session_factory,
+    run_transaction,
+    upgrade_database,
+)
 from models.db import session_scope as _session_scope
 from services.council import CouncilData, load_council, seed_council
 from services.crypto import Cipher, load_secret
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,8 +40,13 @@ class Runtime:
         """One session, committed on success: ``async with runtime.session() as s``."""
         return _session_scope(self.sessions)
 
+    async def transaction(self, fn: Callable[[Session], T]) -> T:
+        """`fn(session)` in one transaction on a synchronous session (models.db.run_transaction):
+        for the short statements every update runs."""
+        return await run_transaction(self.sessions, fn)
+
     async def close(self) -> None:
-        await self.engine.dispose()
+        await dispose_engine(self.engine)
 
 
 def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

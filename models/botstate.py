@@ -4,6 +4,8 @@ These are read and written on every update (bot/persistence.py), so they are pla
 statements built once, with bound parameters: SQLAlchemy compiles each of them once and then
 only binds values (building an ORM query per update cost a few milliseconds of CPU per step,
 docs/PERFORMANCE.md). Writes are upserts in the dialect of the session (SQLite or PostgreSQL).
+The functions are synchronous: callers run them with `models.db.run_transaction`, which runs a
+whole transaction in one trip to the database thread on SQLite.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from models.tables import BotData, ConversationState
 
@@ -58,9 +60,9 @@ def _upserts(dialect: str) -> tuple[Any, Any]:
 _UPSERTS = {name: _upserts(name) for name in ("sqlite", "postgresql")}
 
 
-async def connection_of(session: AsyncSession) -> AsyncConnection:
+def connection_of(session: Session) -> Connection:
     """The session's connection, for Core statements without the ORM's per-statement work."""
-    return await session.connection()
+    return session.connection()
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,16 @@ class Snapshot:
     states: dict[tuple[str, str], str]
 
 
-async def read_snapshot(
-    *, session: AsyncSession, owners: Sequence[tuple[str, int]], keys: Iterable[str]
+def read_snapshot(
+    *, session: Session, owners: Sequence[tuple[str, int]], keys: Iterable[str]
 ) -> Snapshot:
     """The data of up to two owners (kind, id) and the conversation states stored under some
     keys (JSON text of a conversation key), whatever the conversation."""
-    conn = await connection_of(session)
+    conn = connection_of(session)
     data: dict[tuple[str, int], dict[str, Any]] = {}
     if owners:
         (kind_a, owner_a), (kind_b, owner_b) = owners[0], owners[-1]
-        rows = await conn.execute(
+        rows = conn.execute(
             _READ_DATA,
             {"kind_a": kind_a, "owner_a": owner_a, "kind_b": kind_b, "owner_b": owner_b},
         )
@@ -88,48 +90,48 @@ async def read_snapshot(
     states: dict[tuple[str, str], str] = {}
     wanted = list(dict.fromkeys(keys))
     if wanted:
-        rows = await conn.execute(_READ_STATES, {"keys": wanted})
+        rows = conn.execute(_READ_STATES, {"keys": wanted})
         states = {(name, key): state for name, key, state in rows}
     return Snapshot(data, states)
 
 
-async def read_data(*, session: AsyncSession, kind: str, owner_id: int) -> dict[str, Any] | None:
-    found = await read_snapshot(session=session, owners=[(kind, owner_id)], keys=())
+def read_data(*, session: Session, kind: str, owner_id: int) -> dict[str, Any] | None:
+    found = read_snapshot(session=session, owners=[(kind, owner_id)], keys=())
     return found.data.get((kind, owner_id))
 
 
-async def save_data(
-    *, session: AsyncSession, kind: str, owner_id: int, data: dict[str, Any]
+def save_data(
+    *, session: Session, kind: str, owner_id: int, data: dict[str, Any]
 ) -> None:
-    conn = await connection_of(session)
+    conn = connection_of(session)
     upsert, _ = _UPSERTS[conn.dialect.name]
-    await conn.execute(upsert, {"kind": kind, "owner_id": owner_id, "data": data})
+    conn.execute(upsert, {"kind": kind, "owner_id": owner_id, "data": data})
 
 
-async def drop_data(*, session: AsyncSession, kind: str, owner_id: int) -> None:
-    conn = await connection_of(session)
-    await conn.execute(_DELETE_DATA, {"kind": kind, "owner_id": owner_id})
+def drop_data(*, session: Session, kind: str, owner_id: int) -> None:
+    conn = connection_of(session)
+    conn.execute(_DELETE_DATA, {"kind": kind, "owner_id": owner_id})
 
 
-async def save_state(*, session: AsyncSession, name: str, key: str, state: str | None) -> None:
+def save_state(*, session: Session, name: str, key: str, state: str | None) -> None:
     """Store a conversation's state under a key; None deletes it (the conversation ended)."""
-    conn = await connection_of(session)
+    conn = connection_of(session)
     if state is None:
-        await conn.execute(_DELETE_STATE, {"name": name, "key": key})
+        conn.execute(_DELETE_STATE, {"name": name, "key": key})
         return
     _, upsert = _UPSERTS[conn.dialect.name]
-    await conn.execute(upsert, {"name": name, "key": key, "state": state})
+    conn.execute(upsert, {"name": name, "key": key, "state": state})
 
 
-async def all_data(*, session: AsyncSession, kind: str) -> dict[int, dict[str, Any]]:
-    conn = await connection_of(session)
-    rows = await conn.execute(select(_DATA.c.owner_id, _DATA.c.data).where(_DATA.c.kind == kind))
+def all_data(*, session: Session, kind: str) -> dict[int, dict[str, Any]]:
+    conn = connection_of(session)
+    rows = conn.execute(select(_DATA.c.owner_id, _DATA.c.data).where(_DATA.c.kind == kind))
     return {owner: dict(value) for owner, value in rows}
 
 
-async def all_states(*, session: AsyncSession, name: str) -> dict[str, str]:
-    conn = await connection_of(session)
-    rows = await conn.execute(
+def all_states(*, session: Session, name: str) -> dict[str, str]:
+    conn = connection_of(session)
+    rows = conn.execute(
         select(_STATES.c.key, _STATES.c.state).where(_STATES.c.name == name)
     )
     return {key: state for key, state in rows}

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import inline_sqlite
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -30,21 +44,25 @@ def make_engine(url: str) -> AsyncEngine:
         # `session_scope` queues sessions on one connection (see `_SqliteQueue`); a session
         # opened inside another one in the same task skips the queue and takes a spare
         # connection, so nesting never deadlocks. Don't hold a session across a Bot API call.
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=8, pool_timeout=60
-        )
+        # A database file is used right in the event loop (models/inline_sqlite.py).
+        database = make_url(url).database or ""
+        inline = bool(database) and not database.startswith(":memory:") and "?" not in url
+        extra: dict[str, Any] = {}
+        if inline:
+            extra["async_creator"] = functools.partial(inline_sqlite.connect, database)
+        else:
+            extra["connect_args"] = {"timeout": 30}
+        engine = create_async_engine(url, pool_size=1, max_overflow=8, pool_timeout=60, **extra)
         _QUEUES[engine.sync_engine] = _SqliteQueue()
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
+        if not inline:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+async def dispose_engine(engine: AsyncEngine) -> None:
+    """Close the engine's connections."""
+    await engine.dispose()
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
@@ -106,3 +124,11 @@ async def session_scope(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
                     raise
         finally:
             _IN_SESSION.reset(token)
+
+
+async def run_transaction(factory: SessionFactory, fn: Callable[[Session], T]) -> T:
+    """Run `fn(session)` with a synchronous session in one transaction, committed when it
+    returns: for short statements that run for every update (the bot's own state), written as
+    plain functions."""
+    async with session_scope(factory) as session:
+        return await session.run_sync(fn)

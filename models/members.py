@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import Agency, Member
@@ -14,16 +14,17 @@ async def get_member_by_telegram_id(*, session: AsyncSession, telegram_id: int) 
     return (await session.exec(select(Member).where(Member.telegram_id == telegram_id))).first()
 
 
-async def member_and_agency(
-    *, session: AsyncSession, telegram_id: int
+def member_and_agency(
+    *, session: Session, telegram_id: int
 ) -> tuple[Member | None, Agency | None]:
-    """A Telegram user's member row and its agency, in one query (read for every update)."""
+    """A Telegram user's member row and its agency, in one query. Synchronous: it is read for
+    every update, through `models.db.run_transaction`."""
     stmt = (
         select(Member, Agency)
         .outerjoin(Agency, col(Agency.id) == col(Member.agency_id))
         .where(Member.telegram_id == telegram_id)
     )
-    row = (await session.exec(stmt)).first()
+    row = session.exec(stmt).first()
     if row is None:
         return None, None
     return row[0], row[1]

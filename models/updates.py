@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
+from sqlmodel import Session, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import ProcessedUpdate
@@ -21,10 +21,11 @@ _CLAIM = {
 }
 
 
-async def claim_update(*, session: AsyncSession, update_id: int, at: datetime) -> bool:
-    """Record an update id; False if it was recorded before (by this or another process)."""
-    conn = await session.connection()
-    result = await conn.execute(_CLAIM[conn.dialect.name], {"update_id": update_id, "at": at})
+def claim_update(*, session: Session, update_id: int, at: datetime) -> bool:
+    """Record an update id; False if it was recorded before (by this or another process).
+    Synchronous: run it with `models.db.run_transaction` (it runs for every update)."""
+    conn = session.connection()
+    result = conn.execute(_CLAIM[conn.dialect.name], {"update_id": update_id, "at": at})
     return bool(result.rowcount == 1)
 
 
