@@ -312,8 +312,9 @@ async def choice_answer(update: Update, context: ItdaContext, flow: FormFlow) ->
         return await _store(update, context, flow, spec.empty)
     offer = _offer(context, flow, spec, draft)
     n = int(parts[3])
-    if spec.multi or not 0 <= n < len(offer):  # a forged button: the question again
-        return await ask(update, context, flow, edit=True)
+    if spec.multi or not 0 <= n < len(offer):  # a button this question never offered
+        await say(update, context, context.tr("stale.text"))
+        return None
     if spec.parse is not None:  # a shortcut for typing: checked as if typed
         return await _accept(update, context, flow, offer[n])
     return await _store(update, context, flow, offer[n])
@@ -353,9 +354,11 @@ async def multi_answer(update: Update, context: ItdaContext, flow: FormFlow) -> 
         chosen = []
     else:
         n = int(parts[3])
-        if 0 <= n < len(offer):  # else a forged button: the question again, unchanged
-            value = offer[n]
-            chosen = [v for v in chosen if v != value] if value in chosen else chosen + [value]
+        if not 0 <= n < len(offer):  # a button this question never offered: nothing changes
+            await say(update, context, context.tr("stale.text"))
+            return None
+        value = offer[n]
+        chosen = [v for v in chosen if v != value] if value in chosen else chosen + [value]
     draft["sel"] = chosen
     return await ask(update, context, flow, edit=True)
 
@@ -419,7 +422,7 @@ async def pick_field(update: Update, context: ItdaContext, flow: FormFlow) -> in
     return PICK
 
 
-async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> int:
+async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> int | None:
     await answer(update)
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -428,8 +431,9 @@ async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> 
         await say(update, context, context.tr("stale.text"))
         return END
     index = int(query.data.rsplit(":", 1)[1])
-    if index not in _asked(context, flow, draft):  # an old or forged button: the menu again
-        return await pick_field(update, context, flow)
+    if index not in _asked(context, flow, draft):  # a button the menu never offered
+        await say(update, context, context.tr("stale.text"))
+        return None
     draft["i"], draft["edit"], draft["summary"] = index, True, False
     draft.pop("sel", None)
     return await ask(update, context, flow, edit=True)
