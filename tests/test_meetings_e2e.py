@@ -496,3 +496,27 @@ async def test_save_repeated_after_a_crash_makes_one_meeting(
     assert plain(second["text"]) == plain(Translator("ko")("stale.text"))
     async with h.runtime.session() as s:
         assert len((await s.exec(select(Meeting))).all()) == 2
+
+
+async def test_a_meeting_question_written_but_not_sent_is_asked_at_start(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    """As for the record forms: the process wrote the time question's state, then died before
+    sending it; at start the coordinator is shown it (with the day chosen) and answers it."""
+    h = harness
+    await members(h)
+    first = await h.send(COORD, "/council_meeting")
+    await h.press(COORD, first, "9/2(")
+    await h.stop()
+    assert h.runtime is not None
+    async with h.runtime.session() as s:  # as if killed between the write and the send
+        row = await s.get(BotData, ("user", COORD))
+        assert row is not None
+        row.data = {**row.data, "council_meeting": {**row.data["council_meeting"], "sent": False}}
+        s.add(row)
+    api.drain(COORD)
+    await h.start()
+    resumed = await h.expect(COORD)
+    assert "다시 시작" in resumed["text"] and "[2/5] 9/2(수) 몇 시" in resumed["text"]
+    ask_place = await h.press(COORD, resumed, "14:00")
+    assert "[3/5]" in ask_place["text"] and "장소" in ask_place["text"]
