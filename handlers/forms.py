@@ -1,5 +1,10 @@
-"""A small engine for the record forms (openings, seekers): one question per field, a summary
-with 저장 / 수정 / 취소, and editing one field before saving.
+"""A small engine for the forms (openings, seekers, council meetings, meeting days): one question
+per field, a summary with 저장 / 수정 / 취소, and editing one field before saving.
+
+Fields are asked in order, each once it has no answer yet: a field whose answer also filled a
+later one (a date typed with its time) saves that question, one that `resets` others has them
+asked again (a new day asks for the time), and a choice with a single option (a 새일센터 serving
+one 시군) is taken without asking (and not counted in the step counter).
 
 The draft lives in ``context.user_data[flow.name]`` (persisted after every update), so nothing
 typed is lost on a restart; the database is written once, by ``flow.save``, after 저장. Buttons
@@ -17,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -33,7 +38,7 @@ from handlers.render import field_lines
 from locales import Translator
 from models import members as members_db
 from services.errors import DomainError
-from services.forms import REGIONS, Also, FieldSpec, ParseEnv
+from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,9 @@ ASK, SUMMARY, PICK = range(3)
 Save = Callable[[Update, ItdaContext, dict[str, Any]], Awaitable[int]]
 Check = Callable[[Update, ItdaContext, FieldSpec, Any], Awaitable[None]]
 Warnings = Callable[[ItdaContext, dict[str, Any]], list[str]]
+# (context, draft) → the (label, value) buttons of a field whose `choices` names this source.
+Source = Callable[[Any, dict[str, Any]], list[tuple[str, Any]]]
+Values = Callable[[Any, dict[str, Any]], dict[str, Any]]  # (context, draft values) → placeholders
 
 
 @dataclass(frozen=True)
@@ -56,14 +64,27 @@ class FormFlow:
     # A screen before the first question (e.g. the seekers' consent): draft["stage"] names it,
     # and `resume` shows it again after a crash; (text, markup, state).
     resume: Callable[[Any, dict[str, Any]], tuple[str, InlineKeyboardMarkup, object]] | None = None
+    sources: Mapping[str, Source] = field(default_factory=dict)  # choices filled in by the form
+    # Placeholders of a question (a count of a multi field's choices is added by the engine).
+    prompt_values: Callable[[Any, FieldSpec, dict[str, Any]], dict[str, Any]] | None = None
+    # The summary as one message `summary_key` with these placeholders (instead of field lines).
+    summary_values: Values | None = None
+    # A refusal of `save` that another answer can fix: its key → the field asked again.
+    retry: Mapping[str, str] = field(default_factory=dict)
 
 
 FLOWS: dict[str, FormFlow] = {}  # every form built with `conversation`, by name (for resuming)
 
 
-def draft_of(context: ItdaContext, flow: FormFlow) -> dict[str, Any] | None:
+def draft_of(context: Any, flow: FormFlow) -> dict[str, Any] | None:
+    """The open draft (None when there is none, or one in a shape this engine never wrote)."""
     data = context.user_data
-    return data.get(flow.name) if data is not None else None
+    draft = data.get(flow.name) if data is not None else None
+    return draft if _is_draft(draft) else None
+
+
+def _is_draft(draft: Any) -> bool:
+    return isinstance(draft, dict) and isinstance(draft.get("v"), dict) and "i" in draft
 
 
 def new_draft(context: ItdaContext, flow: FormFlow, **meta: Any) -> dict[str, Any]:
@@ -105,53 +126,122 @@ async def show(update: Update, context: ItdaContext, flow: FormFlow, state: obje
     return state
 
 
-def _choices(context: ItdaContext, spec: FieldSpec) -> list[tuple[str, str]]:
+def options(context: Any, flow: FormFlow, spec: FieldSpec,
+            draft: dict[str, Any]) -> list[tuple[str, Any]]:
     """(label, value) of a choice field's buttons."""
     if spec.choices == REGIONS:
         return [(r.name, r.code) for r in context.runtime.council.regions]
-    assert not isinstance(spec.choices, str)
-    return [(context.tr(c.label_key), c.value) for c in spec.choices]
+    if isinstance(spec.choices, str):
+        return flow.sources[spec.choices](context, draft)
+    return [(context.tr(c.label_key) if c.label_key else c.value, c.value) for c in spec.choices]
+
+
+def _only_option(context: Any, flow: FormFlow, spec: FieldSpec, draft: dict[str, Any]) -> Any:
+    """The value of a choice field that offers one option only (taken without asking), or
+    None."""
+    if not spec.is_choice or spec.multi or spec.optional or spec.typed:
+        return None
+    found = options(context, flow, spec, draft)
+    return found[0][1] if len(found) == 1 else None
+
+
+def _asked(context: Any, flow: FormFlow, draft: dict[str, Any]) -> list[int]:
+    """The fields this draft's form asks (the step counter and the 수정 menu count these)."""
+    return [n for n, spec in enumerate(flow.fields)
+            if _only_option(context, flow, spec, draft) is None]
+
+
+def _next_field(context: Any, flow: FormFlow, draft: dict[str, Any]) -> int | None:
+    """The first field without an answer (a field with one option is answered on the way)."""
+    values = draft["v"]
+    for index, spec in enumerate(flow.fields):
+        if spec.key in values:
+            continue
+        only = _only_option(context, flow, spec, draft)
+        if only is None:
+            return index
+        values[spec.key] = only
+    return None
+
+
+async def begin(update: Update, context: ItdaContext, flow: FormFlow, *, lead: str = "") -> int:
+    """The first question of a new draft, with `lead` (an introduction) above it."""
+    return await _advance(update, context, flow, lead=lead)
+
+
+async def _advance(update: Update, context: ItdaContext, flow: FormFlow, *, lead: str = "",
+                   edit: bool = False) -> int:
+    """Ask the first field without an answer, or show the summary when every field has one."""
+    draft = draft_of(context, flow)
+    assert draft is not None
+    index = _next_field(context, flow, draft)
+    if index is None:
+        return await summary(update, context, flow)
+    draft["i"] = index
+    return await ask(update, context, flow, lead=lead, edit=edit)
 
 
 async def ask(update: Update, context: ItdaContext, flow: FormFlow, *, error: str = "",
-              edit: bool = False) -> int:
+              lead: str = "", edit: bool = False) -> int:
     """Ask the draft's current field (with the error of the last answer, if any)."""
-    text, markup = question(context, flow, error=error)
+    text, markup = question(context, flow, lead="\n\n".join(x for x in (lead, error) if x))
     await show(update, context, flow, ASK, text, markup, edit=edit)
     return ASK
 
 
-def question(context: Any, flow: FormFlow, *, error: str = "") -> tuple[str, InlineKeyboardMarkup]:
-    """The current field's question and buttons (`context` needs tr, runtime, user_data)."""
+def question(context: Any, flow: FormFlow, *, lead: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """The current field's question and buttons (`context` needs tr, runtime, user_data).
+
+    The draft keeps the values its buttons stand for (`offer`: a button carries their index,
+    and the next working days change at midnight) and a multi field's choices so far (`sel`)."""
     draft = draft_of(context, flow)
     assert draft is not None
     index = draft["i"]
     spec = flow.fields[index]
-    p = flow.prefix
+    p, tr = flow.prefix, context.tr
+    values = flow.prompt_values(context, spec, draft["v"]) if flow.prompt_values else {}
     rows: list[list[tuple[str, str]]] = []
-    if spec.is_choice:
-        buttons = [(label, f"{p}:c:{index}:{n}")
-                   for n, (label, _) in enumerate(_choices(context, spec))]
-        rows += in_rows(buttons, 3 if spec.choices == REGIONS else 2)
     last: list[tuple[str, str]] = []
+    if spec.is_choice:
+        offered = options(context, flow, spec, draft)
+        draft["offer"] = [value for _, value in offered]
+        per_row = 3 if spec.choices == REGIONS else spec.columns
+        if spec.multi:
+            if "sel" not in draft:  # all at first, or the answer being changed
+                draft["sel"] = list(draft["v"].get(spec.key, draft["offer"]))
+            chosen = draft["sel"]
+            values["count"] = len(chosen)
+            buttons = [(("✅ " if value in chosen else "⬜ ") + label, f"{p}:m:{index}:{n}")
+                       for n, (label, value) in enumerate(offered)]
+            rows += in_rows(buttons, per_row)
+            rows.append([(tr("records.btn_all"), f"{p}:all:{index}"),
+                         (tr("records.btn_none"), f"{p}:nil:{index}")])
+            last.append((tr("records.btn_done"), f"{p}:ok:{index}"))
+        else:
+            buttons = [(label, f"{p}:c:{index}:{n}") for n, (label, _) in enumerate(offered)]
+            rows += in_rows(buttons, per_row)
     if spec.optional:
-        last.append((context.tr("records.btn_skip"), f"{p}:skip:{index}"))
+        last.append((tr("records.btn_skip"), f"{p}:skip:{index}"))
     if draft["edit"]:
-        last.append((context.tr("records.btn_back"), f"{p}:sum"))
-    last.append((context.tr("common.btn_cancel"), f"{p}:x"))
+        last.append((tr("records.btn_back"), f"{p}:sum"))
+    last.append((tr("common.btn_cancel"), f"{p}:x"))
     rows.append(last)
-    step = context.tr("records.step", n=index + 1, total=len(flow.fields))
-    text = f"{step} {context.tr(spec.prompt_key)}"
-    if error:
-        text = f"{error}\n\n{text}"
+    asked = _asked(context, flow, draft)
+    n = asked.index(index) + 1 if index in asked else index + 1
+    step = tr("records.step", n=n, total=len(asked))
+    text = f"{step} {tr(spec.prompt_key, **values)}"
+    if lead:
+        text = f"{lead}\n\n{text}"
     return text, keyboard(rows)
 
 
 async def _store(update: Update, context: ItdaContext, flow: FormFlow, value: Any) -> int:
-    """Keep an answer and move on: the next field, or back to the summary."""
+    """Keep an answer and move on: the next field without an answer, or the summary."""
     draft = draft_of(context, flow)
     assert draft is not None
     spec = flow.fields[draft["i"]]
+    for key in spec.resets:
+        draft["v"].pop(key, None)
     if isinstance(value, Also):
         for key, extra in value.items():
             if key != "_value":
@@ -160,10 +250,26 @@ async def _store(update: Update, context: ItdaContext, flow: FormFlow, value: An
     if spec.secret and value not in (None, ""):
         value = context.runtime.cipher.encrypt(str(value))
     draft["v"][spec.key] = value
-    if draft["edit"] or draft["i"] + 1 >= len(flow.fields):
-        return await summary(update, context, flow)
-    draft["i"] += 1
-    return await ask(update, context, flow, edit=update.callback_query is not None)
+    draft.pop("sel", None)
+    return await _advance(update, context, flow, edit=update.callback_query is not None)
+
+
+async def _accept(update: Update, context: ItdaContext, flow: FormFlow, raw: Any) -> int:
+    """An answer to the current field (typed, tapped or a multi field's list): parse and check
+    it, then keep it; or explain and ask again."""
+    draft = draft_of(context, flow)
+    assert draft is not None
+    spec = flow.fields[draft["i"]]
+    clock = context.runtime.clock
+    env = ParseEnv(today=clock.today(), draft=draft["v"], now=clock.now())
+    try:
+        value = spec.parse(raw, env) if spec.parse is not None else raw
+        if flow.check is not None:
+            await flow.check(update, context, spec, value)
+    except DomainError as error:
+        return await ask(update, context, flow, error=context.tr(error.key, **error.shown),
+                         edit=update.callback_query is not None)
+    return await _store(update, context, flow, value)
 
 
 async def text_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -174,16 +280,9 @@ async def text_answer(update: Update, context: ItdaContext, flow: FormFlow) -> i
         return END
     spec = flow.fields[draft["i"]]
     assert update.message is not None
-    if spec.is_choice or spec.parse is None:
+    if not spec.typed:
         return await ask(update, context, flow, error=context.tr("records.use_buttons"))
-    env = ParseEnv(today=context.runtime.clock.today(), draft=draft["v"])
-    try:
-        value = spec.parse(update.message.text or "", env)
-        if flow.check is not None:
-            await flow.check(update, context, spec, value)
-    except DomainError as error:
-        return await ask(update, context, flow, error=context.tr(error.key, **error.shown))
-    return await _store(update, context, flow, value)
+    return await _accept(update, context, flow, update.message.text or "")
 
 
 async def other_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -211,11 +310,57 @@ async def choice_answer(update: Update, context: ItdaContext, flow: FormFlow) ->
     spec = flow.fields[draft["i"]]
     if parts[1] == "skip":
         return await _store(update, context, flow, spec.empty)
-    options = _choices(context, spec)
+    offer = _offer(context, flow, spec, draft)
     n = int(parts[3])
-    if not 0 <= n < len(options):
-        return await ask(update, context, flow, edit=True)
-    return await _store(update, context, flow, options[n][1])
+    if spec.multi or not 0 <= n < len(offer):  # a button this question never offered
+        await say(update, context, context.tr("stale.text"))
+        return None
+    if spec.parse is not None:  # a shortcut for typing: checked as if typed
+        return await _accept(update, context, flow, offer[n])
+    return await _store(update, context, flow, offer[n])
+
+
+def _offer(context: Any, flow: FormFlow, spec: FieldSpec, draft: dict[str, Any]) -> list[Any]:
+    """The values the current question's buttons stand for (as shown)."""
+    offer = draft.get("offer")
+    if isinstance(offer, list):
+        return offer
+    return [value for _, value in options(context, flow, spec, draft)]
+
+
+async def multi_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int | None:
+    """A multi field's buttons: toggle one, all, none, or 다음 (checked like a typed answer)."""
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = draft_of(context, flow)
+    parts = query.data.split(":")
+    if draft is None:
+        await say(update, context, context.tr("stale.text"))
+        return END
+    if int(parts[2]) < draft["i"]:
+        return None  # an older question's button: stay where we are
+    spec = flow.fields[draft["i"]]
+    if int(parts[2]) != draft["i"] or not spec.multi:
+        return await ask(update, context, flow)
+    offer = _offer(context, flow, spec, draft)
+    chosen = [value for value in draft.get("sel", offer) if value in offer]
+    action = parts[1]
+    if action == "ok":
+        return await _accept(update, context, flow, [value for value in offer if value in chosen])
+    if action == "all":
+        chosen = list(offer)
+    elif action == "nil":
+        chosen = []
+    else:
+        n = int(parts[3])
+        if not 0 <= n < len(offer):  # a button this question never offered: nothing changes
+            await say(update, context, context.tr("stale.text"))
+            return None
+        value = offer[n]
+        chosen = [v for v in chosen if v != value] if value in chosen else chosen + [value]
+    draft["sel"] = chosen
+    return await ask(update, context, flow, edit=True)
 
 
 async def summary(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -233,7 +378,10 @@ def summary_view(context: Any, flow: FormFlow) -> tuple[str, InlineKeyboardMarku
     draft = draft_of(context, flow)
     assert draft is not None
     values = draft["v"]
-    lines = [context.tr(flow.summary_key), *field_lines(context, flow.fields, values)]
+    if flow.summary_values is not None:
+        lines = [context.tr(flow.summary_key, **flow.summary_values(context, values))]
+    else:
+        lines = [context.tr(flow.summary_key), *field_lines(context, flow.fields, values)]
     findings = flow.warnings(context, values) if flow.warnings else []
     if findings:
         lines += ["", context.tr("records.rules_title"), *findings,
@@ -248,28 +396,33 @@ def summary_view(context: Any, flow: FormFlow) -> tuple[str, InlineKeyboardMarku
 
 
 async def back_to_summary(update: Update, context: ItdaContext, flow: FormFlow) -> int:
+    """돌아가기: the summary (or first a field an edit left without an answer)."""
     await answer(update)
-    if draft_of(context, flow) is None:
+    draft = draft_of(context, flow)
+    if draft is None:
         await say(update, context, context.tr("stale.text"))
         return END
-    return await summary(update, context, flow)
+    draft.pop("sel", None)
+    return await _advance(update, context, flow, edit=True)
 
 
 async def pick_field(update: Update, context: ItdaContext, flow: FormFlow) -> int:
     """수정: which field to change."""
     await answer(update)
-    if draft_of(context, flow) is None:
+    draft = draft_of(context, flow)
+    if draft is None:
         await say(update, context, context.tr("stale.text"))
         return END
     p = flow.prefix
-    buttons = [(context.tr(s.label_key), f"{p}:f:{n}") for n, s in enumerate(flow.fields)]
+    buttons = [(context.tr(flow.fields[n].label_key), f"{p}:f:{n}")
+               for n in _asked(context, flow, draft)]
     rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"{p}:sum")]]
     await show(update, context, flow, PICK, context.tr("records.pick_field"), keyboard(rows),
                edit=True)
     return PICK
 
 
-async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> int:
+async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> int | None:
     await answer(update)
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -278,24 +431,40 @@ async def field_picked(update: Update, context: ItdaContext, flow: FormFlow) -> 
         await say(update, context, context.tr("stale.text"))
         return END
     index = int(query.data.rsplit(":", 1)[1])
-    if not 0 <= index < len(flow.fields):  # an old or forged button: show the menu again
-        return await pick_field(update, context, flow)
+    if index not in _asked(context, flow, draft):  # a button the menu never offered
+        await say(update, context, context.tr("stale.text"))
+        return None
     draft["i"], draft["edit"], draft["summary"] = index, True, False
+    draft.pop("sel", None)
     return await ask(update, context, flow, edit=True)
 
 
 async def save(update: Update, context: ItdaContext, flow: FormFlow) -> int:
-    """저장: the draft is taken out first, so a second tap finds nothing to save."""
+    """저장: the draft is taken out first, so a second tap finds nothing to save. A refusal that
+    another answer can fix (`flow.retry`, e.g. a time taken meanwhile) asks that field again,
+    the draft kept."""
     await answer(update)
-    draft = context.user_data.pop(flow.name, None) if context.user_data is not None else None
-    if not draft:
+    data = context.user_data
+    assert data is not None
+    draft = draft_of(context, flow)
+    if draft is None:
+        data.pop(flow.name, None)
         await say(update, context, context.tr("stale.text"))
         return END
+    if _next_field(context, flow, draft) is not None:  # not a summary this engine showed
+        return await _advance(update, context, flow)
+    del data[flow.name]
     try:
         return await flow.save(update, context, draft)
     except DomainError as error:
-        await explain(update, context, error)
-        return END
+        spec = field_named(flow.fields, flow.retry.get(error.key, ""))
+        if spec is None:
+            await explain(update, context, error)
+            return END
+        data[flow.name] = draft
+        draft["i"], draft["edit"], draft["summary"] = flow.fields.index(spec), True, False
+        draft.pop("sel", None)
+        return await ask(update, context, flow, error=context.tr(error.key, **error.shown))
 
 
 async def cancel(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -342,6 +511,9 @@ def conversation(
             MessageHandler(text, _bind(text_answer, flow)),
             CallbackQueryHandler(
                 _bind(choice_answer, flow), pattern=rf"^{p}:(c:\d+:\d+|skip:\d+)$"
+            ),
+            CallbackQueryHandler(
+                _bind(multi_answer, flow), pattern=rf"^{p}:(m:\d+:\d+|all:\d+|nil:\d+|ok:\d+)$"
             ),
             CallbackQueryHandler(_bind(back_to_summary, flow), pattern=rf"^{p}:sum$"),
             MessageHandler(~filters.COMMAND, _bind(other_answer, flow)),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -21,6 +20,7 @@ from telegram.ext import (
 )
 
 from bot.context import ItdaContext
+from handlers import forms
 from handlers.common import (
     END,
     Button,
@@ -34,20 +34,17 @@ from handlers.common import (
     say,
 )
 from handlers.meetings import (
-    HAVE_START,
-    NEED_TIME,
+    DATE_RETRY,
     _id,
-    ask_date,
     counts_text,
-    date_handlers,
+    day_buttons,
+    day_prompt,
     draft_of,
+    form_when,
     show_meeting,
     stale,
-    take_date,
-    take_time,
-    time_handlers,
-    when_text,
 )
+from handlers.render import region_name
 from services import meetings as svc
 from services.commands import PRIVATE
 from services.errors import DomainError, NotAllowed
@@ -69,225 +66,78 @@ def _private(func: Screen) -> Callable[[Update, ItdaContext], Coroutine[Any, Any
     return screen
 
 
-# --- /meeting_day: creating a meeting day ------------------------------------------------------
-D_REGION, D_DATE, D_TIME, D_VENUE, D_CAPACITY, D_CONTACT, D_CONFIRM = range(7)
-DAY_DRAFT = "meeting_day"
-CAPACITY_CHOICES = (10, 20, 30, 50)
-
-
-def _cancel_row(context: ItdaContext, prefix: str = "md") -> list[Button]:
+# --- /meeting_day: creating a meeting day (the form engine asks the fields) ----------------------
+def _cancel_row(context: ItdaContext, prefix: str) -> list[Button]:
     return [(context.tr("common.btn_cancel"), f"{prefix}:cancel")]
 
 
-@requires("meeting_day")
-async def start_day(update: Update, context: ItdaContext) -> int:
-    """A 새일센터 starts a meeting day: the region (if it serves several), then the date."""
-    assert context.user_data is not None
-    try:
-        async with context.runtime.session() as session:
-            regions = await svc.host_regions(session=session, actor=actor(update, context))
-    except DomainError as error:
-        await explain(update, context, error)
-        return END
-    context.user_data[DAY_DRAFT] = {"regions": dict(regions)}
-    if len(regions) == 1:
-        context.user_data[DAY_DRAFT]["region"] = regions[0][0]
-        await ask_date(
-            update,
-            context,
-            "md",
-            lead=context.tr("meetingday.new_intro", region=escape(regions[0][1])),
+def _region_buttons(context: Any, draft: dict[str, Any]) -> list[tuple[str, str]]:
+    """The 시군 the centre serves (one only: taken without asking)."""
+    return [(name, code) for code, name in draft["meta"]["regions"]]
+
+
+def _day_summary(context: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "region": escape(region_name(context, values["region"])),
+        "when": form_when(context, values),
+        "venue": escape(values["venue"]),
+        "capacity": values["capacity"],
+        "contact": escape(values["contact"]),
+    }
+
+
+async def _save_day(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
+    """Save once (a repeated 저장 finds the day its draft made); an overlap or a past time asks
+    the date again (forms.save, DAY_FLOW.retry)."""
+    values = draft["v"]
+    async with context.runtime.session() as session:
+        meeting = await svc.create_meeting_day(
+            session=session,
+            clock=context.runtime.clock,
+            actor=actor(update, context),
+            region_code=values["region"],
+            starts_at=svc.starts_at(values, context.runtime.clock.tz),
+            venue=values["venue"],
+            capacity=values["capacity"],
+            contact=values["contact"],
+            token=forms.token_of(draft),
         )
-        return D_DATE
-    buttons = [(name, f"md:rg:{code}") for code, name in regions]
-    rows = in_rows(buttons, 3) + [_cancel_row(context)]
-    await say(update, context, context.tr("meetingday.ask_region"), keyboard(rows))
-    return D_REGION
-
-
-async def day_region(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    draft = draft_of(context, DAY_DRAFT)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    code = query.data.split(":")[2]
-    if draft is None or code not in draft["regions"]:
-        return await stale(update, context)
-    draft["region"] = code
-    await ask_date(
-        update,
-        context,
-        "md",
-        edit=True,
-        lead=context.tr("meetingday.new_intro", region=escape(draft["regions"][code])),
-    )
-    return D_DATE
-
-
-async def day_date(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, DAY_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    step = await take_date(update, context, draft, "md")
-    if step == HAVE_START:
-        return await _ask_venue(update, context)
-    return D_TIME if step == NEED_TIME else D_DATE
-
-
-async def day_time(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, DAY_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    if not await take_time(update, context, draft, "md"):
-        return D_TIME
-    return await _ask_venue(update, context)
-
-
-async def _ask_venue(update: Update, context: ItdaContext) -> int:
-    await say(
-        update, context, context.tr("meetingday.ask_venue"), keyboard([_cancel_row(context)])
-    )
-    return D_VENUE
-
-
-async def day_venue(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, DAY_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    assert update.message is not None
-    try:
-        draft["venue"] = svc.clean_venue(update.message.text)
-    except DomainError as error:
-        await explain(update, context, error)
-        return D_VENUE
-    buttons = [(str(n), f"md:cp:{n}") for n in CAPACITY_CHOICES]
-    await say(
-        update,
-        context,
-        context.tr("meetingday.ask_capacity"),
-        keyboard([buttons, _cancel_row(context)]),
-    )
-    return D_CAPACITY
-
-
-async def day_capacity(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, DAY_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    query = update.callback_query
-    try:
-        if query is not None:
-            await answer(update)
-            assert query.data is not None
-            draft["capacity"] = svc.parse_capacity(query.data.split(":")[2])
-        else:
-            assert update.message is not None
-            draft["capacity"] = svc.parse_capacity(update.message.text)
-    except DomainError as error:
-        await explain(update, context, error)
-        return D_CAPACITY
-    await say(
-        update, context, context.tr("meetingday.ask_contact"), keyboard([_cancel_row(context)])
-    )
-    return D_CONTACT
-
-
-async def day_contact(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, DAY_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    assert update.message is not None
-    try:
-        draft["contact"] = svc.clean_contact(update.message.text)
-    except DomainError as error:
-        await explain(update, context, error)
-        return D_CONTACT
-    return await _confirm_day(update, context, draft)
-
-
-async def _confirm_day(update: Update, context: ItdaContext, draft: dict) -> int:
-    tr = context.tr
-    text = tr(
-        "meetingday.confirm",
-        region=escape(draft["regions"][draft["region"]]),
-        when=when_text(tr, datetime.fromisoformat(draft["starts_at"])),
-        venue=escape(draft["venue"]),
-        capacity=draft["capacity"],
-        contact=escape(draft["contact"]),
-    )
-    markup = keyboard([[(tr("meetings.btn_save"), "md:save")], _cancel_row(context)])
-    await say(update, context, text, markup)
-    return D_CONFIRM
-
-
-async def day_save(update: Update, context: ItdaContext) -> int:
-    """Save once; an overlap or a past time sends the user back to the date, draft kept."""
-    await answer(update)
-    assert context.user_data is not None
-    draft = context.user_data.pop(DAY_DRAFT, None)
-    if not draft or "contact" not in draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
-    try:
-        async with context.runtime.session() as session:
-            meeting = await svc.create_meeting_day(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                region_code=draft["region"],
-                starts_at=datetime.fromisoformat(draft["starts_at"]),
-                venue=draft["venue"],
-                capacity=draft["capacity"],
-                contact=draft["contact"],
-            )
-    except DomainError as error:
-        if error.key in ("meetingday.overlap", "meetings.when_past", "meetings.when_too_far"):
-            context.user_data[DAY_DRAFT] = draft
-            await ask_date(update, context, "md", lead=context.tr(error.key, **error.shown))
-            return D_DATE
-        await explain(update, context, error)
-        return END
     assert meeting.id is not None
     await say(update, context, context.tr("meetingday.created"), edit=True)
     await show_meeting(update, context, meeting.id)
     return END
 
 
-async def cancel_day_form(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(DAY_DRAFT, None)
-        context.user_data.pop(CAPACITY, None)
-    await say(
-        update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
-    )
-    return END
+DAY_FLOW = forms.FormFlow(
+    name="meeting_day",
+    prefix="md",
+    fields=svc.MEETING_DAY_FIELDS,
+    summary_key="meetingday.confirm",
+    save=_save_day,
+    sources={svc.DAYS: day_buttons, svc.HOST_REGIONS: _region_buttons},
+    prompt_values=day_prompt,
+    summary_values=_day_summary,
+    retry={**DATE_RETRY, "meetingday.overlap": "date"},
+)
+
+
+@requires("meeting_day")
+async def start_day(update: Update, context: ItdaContext) -> int:
+    """A 새일센터 starts a meeting day: the region (if it serves several), then the date."""
+    try:
+        async with context.runtime.session() as session:
+            regions = await svc.host_regions(session=session, actor=actor(update, context))
+    except DomainError as error:
+        await explain(update, context, error)
+        return END
+    forms.new_draft(context, DAY_FLOW, regions=[[code, name] for code, name in regions])
+    names = ", ".join(name for _, name in regions)
+    lead = context.tr("meetingday.new_intro", region=escape(names))
+    return await forms.begin(update, context, DAY_FLOW, lead=lead)
 
 
 def build_day_conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    text = filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
-        entry_points=[CommandHandler("meeting_day", start_day)],
-        states={
-            D_REGION: [CallbackQueryHandler(day_region, pattern=r"^md:rg:[\w-]+$")],
-            D_DATE: date_handlers("md", day_date, day_date),
-            D_TIME: time_handlers("md", day_time),
-            D_VENUE: [MessageHandler(text, day_venue)],
-            D_CAPACITY: [
-                CallbackQueryHandler(day_capacity, pattern=r"^md:cp:\d{1,9}$"),
-                MessageHandler(text, day_capacity),
-            ],
-            D_CONTACT: [MessageHandler(text, day_contact)],
-            D_CONFIRM: [CallbackQueryHandler(day_save, pattern=r"^md:save$")],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel_day_form),
-            CallbackQueryHandler(cancel_day_form, pattern=r"^md:cancel$"),
-        ],
-        name="meeting_day",
-        persistent=True,
-        allow_reentry=True,
-    )
+    return forms.conversation(DAY_FLOW, entry_points=[CommandHandler("meeting_day", start_day)])
 
 
 # --- capacity (a small form) -------------------------------------------------------------------
@@ -299,7 +149,7 @@ async def start_capacity(update: Update, context: ItdaContext) -> int:
     await answer(update)
     assert context.user_data is not None
     context.user_data[CAPACITY] = {"meeting_id": _id(update)}
-    buttons = [(str(n), f"mc2:cp:{n}") for n in CAPACITY_CHOICES]
+    buttons = [(str(n), f"mc2:cp:{n}") for n in svc.CAPACITY_CHOICES]
     await say(
         update,
         context,
@@ -350,6 +200,16 @@ async def capacity_given(update: Update, context: ItdaContext) -> int:
     return END
 
 
+async def cancel_capacity(update: Update, context: ItdaContext) -> int:
+    await answer(update)
+    if context.user_data is not None:
+        context.user_data.pop(CAPACITY, None)
+    await say(
+        update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
+    )
+    return END
+
+
 def build_capacity_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(start_capacity, pattern=r"^mday:cap:\d{1,9}$")],
@@ -360,8 +220,8 @@ def build_capacity_conversation() -> ConversationHandler:  # type: ignore[type-a
             ],
         },
         fallbacks=[
-            CommandHandler("cancel", cancel_day_form),
-            CallbackQueryHandler(cancel_day_form, pattern=r"^mc2:cancel$"),
+            CommandHandler("cancel", cancel_capacity),
+            CallbackQueryHandler(cancel_capacity, pattern=r"^mc2:cancel$"),
         ],
         name="meeting_day_capacity",
         persistent=True,

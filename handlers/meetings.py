@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
@@ -21,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.context import ItdaContext
+from handlers import forms
 from handlers.common import END, Button, actor, answer, explain, in_rows, keyboard, requires, say
 from locales import Translator
 from models import council as council_db
@@ -29,11 +31,14 @@ from models.tables import Meeting, Member
 from services import ics
 from services import meetings as svc
 from services.errors import DomainError
+from services.forms import Also, FieldSpec, ParseEnv
 from services.text import escape
 
 log = logging.getLogger(__name__)
 
 # --- dates and times: buttons, or typed text checked by services.meetings ----------------------
+# The creation forms (council meetings, meeting days) ask them through handlers/forms.py with
+# the helpers below; moving a meeting asks them in a small form of its own (ask_date, take_date).
 DATE_AGAIN, NEED_TIME, HAVE_START = range(3)
 
 
@@ -52,12 +57,35 @@ def day_text(tr: Translator, day: date) -> str:
     )
 
 
+def day_buttons(context: Any, draft: dict[str, Any]) -> list[tuple[str, str]]:
+    """The next working days, for the forms' date question (typing '9/15 14:00' works too)."""
+    today = context.runtime.clock.today()
+    return [(day_text(context.tr, d), d.isoformat()) for d in svc.date_choices(today)]
+
+
+def day_prompt(context: Any, spec: FieldSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """The forms' time question names the day chosen."""
+    if spec.key != "time":
+        return {}
+    day = values.get("date")
+    return {"day": day_text(context.tr, date.fromisoformat(day)) if day else "-"}
+
+
+def form_when(context: Any, values: dict[str, Any]) -> str:
+    """A form's date and time as a summary shows them."""
+    return when_text(context.tr, svc.starts_at(values, context.runtime.clock.tz))
+
+
+# A refusal at 저장 that another date fixes: the date is asked again, the rest kept.
+DATE_RETRY = {"meetings.when_past": "date", "meetings.when_too_far": "date"}
+
+
 async def ask_date(
     update: Update, context: ItdaContext, prefix: str, *, edit: bool = False, lead: str = ""
 ) -> None:
     """The next working days as buttons; typing '9/15 14:00' works as well."""
-    days = svc.date_choices(context.runtime.clock.today())
-    buttons = [(day_text(context.tr, d), f"{prefix}:d:{d:%Y%m%d}") for d in days]
+    days = day_buttons(context, {})
+    buttons = [(label, f"{prefix}:d:{day.replace('-', '')}") for label, day in days]
     rows = in_rows(buttons, 4) + [[(context.tr("common.btn_cancel"), f"{prefix}:cancel")]]
     text = (lead + "\n\n" if lead else "") + context.tr("meetings.ask_date")
     await say(update, context, text, keyboard(rows), edit=edit)
@@ -75,56 +103,52 @@ async def ask_time(update: Update, context: ItdaContext, prefix: str, day: date)
     )
 
 
-async def take_date(update: Update, context: ItdaContext, draft: dict, prefix: str) -> int:
-    """A date button or typed date (with or without a time); stores it in the draft."""
-    clock = context.runtime.clock
+async def _answer_text(update: Update) -> str:
+    """The typed text, or the tapped button's value (its data's last part)."""
     query = update.callback_query
+    if query is not None:
+        await answer(update)
+        assert query.data is not None
+        return query.data.rsplit(":", 1)[1]
+    assert update.message is not None
+    return update.message.text or ""
+
+
+async def take_date(update: Update, context: ItdaContext, draft: dict, prefix: str) -> int:
+    """A date button or typed date (with or without a time), checked as the forms' date field
+    is (services.meetings.date_answer); stores it in the draft."""
+    clock = context.runtime.clock
+    raw = await _answer_text(update)
+    if update.callback_query is not None:  # a button: YYYYMMDD
+        raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
     try:
-        if query is not None:
-            await answer(update)
-            assert query.data is not None
-            raw = query.data.rsplit(":", 1)[1]
-            try:  # an old or forged button may name no real day
-                day, at = date(int(raw[:4]), int(raw[4:6]), int(raw[6:])), None
-            except ValueError:
-                raise DomainError("meetings.when_invalid") from None
-        else:
-            assert update.message is not None
-            day, at = svc.parse_when(update.message.text, today=clock.today())
-        svc.check_day(day, today=clock.today())
-        if at is not None:
-            start = svc.combine(day, at, clock.tz)
-            svc.check_start(start, now=clock.now())
-            draft["starts_at"] = start.isoformat()
-            return HAVE_START
+        day = svc.date_answer(raw, ParseEnv(today=clock.today(), now=clock.now()))
     except DomainError as error:
         await ask_date(update, context, prefix, lead=context.tr(error.key, **error.shown))
         return DATE_AGAIN
-    draft["day"] = day.isoformat()
-    await ask_time(update, context, prefix, day)
+    if isinstance(day, Also):
+        draft["starts_at"] = svc.starts_at({"date": day["_value"], **day}, clock.tz).isoformat()
+        return HAVE_START
+    draft["day"] = day
+    await ask_time(update, context, prefix, date.fromisoformat(day))
     return NEED_TIME
 
 
 async def take_time(update: Update, context: ItdaContext, draft: dict, prefix: str) -> bool:
     """A time button or typed time for the chosen day; False (and asked again) when invalid."""
     clock = context.runtime.clock
-    query = update.callback_query
-    day = date.fromisoformat(draft["day"])
+    raw = await _answer_text(update)
+    if update.callback_query is not None:  # a button: HHMM
+        raw = f"{raw[:2]}:{raw[2:]}"
+    values = {"date": draft["day"]}
     try:
-        if query is not None:
-            await answer(update)
-            assert query.data is not None
-            at = svc.parse_time(query.data.rsplit(":", 1)[1][:2] + ":" + query.data[-2:])
-        else:
-            assert update.message is not None
-            at = svc.parse_time(update.message.text)
-        start = svc.combine(day, at, clock.tz)
-        svc.check_start(start, now=clock.now())
+        values["time"] = svc.time_answer(raw, ParseEnv(today=clock.today(), draft=values,
+                                                       now=clock.now()))
     except DomainError as error:
         await say(update, context, context.tr(error.key, **error.shown))
-        await ask_time(update, context, prefix, day)
+        await ask_time(update, context, prefix, date.fromisoformat(draft["day"]))
         return False
-    draft["starts_at"] = start.isoformat()
+    draft["starts_at"] = svc.starts_at(values, clock.tz).isoformat()
     return True
 
 
@@ -703,7 +727,7 @@ async def cancel_form(update: Update, context: ItdaContext) -> int:
     """Leave any meeting form; nothing is saved."""
     await answer(update)
     if context.user_data is not None:
-        for key in (MOVE, NOTES, COUNCIL_DRAFT):
+        for key in (MOVE, NOTES):
             context.user_data.pop(key, None)
     await say(
         update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
@@ -804,191 +828,37 @@ def build_notes_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     )
 
 
-# --- /council_meeting: creating a council meeting ----------------------------------------------
-C_DATE, C_TIME, C_PLACE, C_AGENDA, C_AGENCIES, C_CONFIRM = range(6)
-COUNCIL_DRAFT = "council_meeting"
+# --- /council_meeting: creating a council meeting (the form engine asks the fields) --------------
+def _agency_buttons(context: Any, draft: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(name, agency_id) for agency_id, name in draft["meta"]["agencies"]]
 
 
-@requires("council_meeting")
-async def start_council(update: Update, context: ItdaContext) -> int:
-    """Start the form: the date first."""
-    assert context.user_data is not None
-    context.user_data[COUNCIL_DRAFT] = {}
-    await ask_date(update, context, "mc", lead=context.tr("meetings.new_intro"))
-    return C_DATE
-
-
-async def council_date(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, COUNCIL_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    step = await take_date(update, context, draft, "mc")
-    if step == HAVE_START:
-        return await _ask_place(update, context)
-    return C_TIME if step == NEED_TIME else C_DATE
-
-
-async def council_time(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, COUNCIL_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    if not await take_time(update, context, draft, "mc"):
-        return C_TIME
-    return await _ask_place(update, context)
-
-
-async def _ask_place(update: Update, context: ItdaContext) -> int:
-    markup = keyboard([[(context.tr("common.btn_cancel"), "mc:cancel")]])
-    await say(update, context, context.tr("meetings.ask_place"), markup)
-    return C_PLACE
-
-
-async def council_place(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, COUNCIL_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    assert update.message is not None
-    try:
-        draft["place"], draft["link"] = svc.clean_place(update.message.text)
-    except DomainError as error:
-        await explain(update, context, error)
-        return C_PLACE
-    await say(
-        update,
-        context,
-        context.tr("meetings.ask_agenda"),
-        keyboard([[(context.tr("common.btn_cancel"), "mc:cancel")]]),
-    )
-    return C_AGENDA
-
-
-async def council_agenda(update: Update, context: ItdaContext) -> int:
-    draft = draft_of(context, COUNCIL_DRAFT)
-    if draft is None:
-        return await stale(update, context)
-    assert update.message is not None
-    try:
-        draft["agenda"] = svc.clean_agenda(update.message.text)
-    except DomainError as error:
-        await explain(update, context, error)
-        return C_AGENDA
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
-    draft["agencies"] = [a.id for a in agencies]
-    return await _ask_agencies(update, context, draft, edit=False)
-
-
-async def _ask_agencies(update: Update, context: ItdaContext, draft: dict, *, edit: bool) -> int:
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
-    chosen = set(draft["agencies"])
-    buttons = [
-        (("✅ " if a.id in chosen else "⬜ ") + a.short_name, f"mc:ag:{a.id}") for a in agencies
-    ]
-    rows = in_rows(buttons, 2)
-    rows.append(
-        [(context.tr("meetings.btn_all"), "mc:all"), (context.tr("meetings.btn_none"), "mc:nil")]
-    )
-    rows.append(
-        [
-            (context.tr("meetings.btn_done"), "mc:done"),
-            (context.tr("common.btn_cancel"), "mc:cancel"),
-        ]
-    )
-    await say(
-        update,
-        context,
-        context.tr("meetings.ask_agencies", count=len(chosen)),
-        keyboard(rows),
-        edit=edit,
-    )
-    return C_AGENCIES
-
-
-async def council_agency_toggle(update: Update, context: ItdaContext) -> int:
-    """Tap an agency to leave it out (or back in); all are invited by default."""
-    await answer(update)
-    draft = draft_of(context, COUNCIL_DRAFT)
-    if draft is None or "agencies" not in draft:
-        return await stale(update, context)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    action = query.data.split(":")[1]
-    if action == "all":
-        async with context.runtime.session() as session:
-            draft["agencies"] = [a.id for a in await council_db.list_agencies(session=session)]
-    elif action == "nil":
-        draft["agencies"] = []
-    else:
-        agency_id = _id(update)
-        async with context.runtime.session() as session:
-            known = await council_db.get_agency(session=session, agency_id=agency_id)
-        if known is None or not known.active:  # an old or forged button
-            return await stale(update, context)
-        chosen = list(draft["agencies"])
-        draft["agencies"] = (
-            [a for a in chosen if a != agency_id] if agency_id in chosen else chosen + [agency_id]
-        )
-    return await _ask_agencies(update, context, draft, edit=True)
-
-
-async def council_agencies_done(update: Update, context: ItdaContext) -> int:
-    """Show the whole meeting for a last look."""
-    await answer(update)
-    draft = draft_of(context, COUNCIL_DRAFT)
-    if draft is None or "agencies" not in draft:
-        return await stale(update, context)
-    if not draft["agencies"]:
-        await say(update, context, context.tr("meetings.no_agencies"))
-        return await _ask_agencies(update, context, draft, edit=False)
+def _council_summary(context: Any, values: dict[str, Any]) -> dict[str, Any]:
     tr = context.tr
-    starts_at = datetime.fromisoformat(draft["starts_at"])
-    place = (
-        tr("meetings.online", link=escape(draft["link"]))
-        if draft["link"]
-        else escape(draft["place"])
-    )
-    text = tr(
-        "meetings.confirm",
-        when=when_text(tr, starts_at),
-        place=place,
-        agenda=escape(draft["agenda"]),
-        agencies=len(draft["agencies"]),
-    )
-    markup = keyboard(
-        [[(tr("meetings.btn_save"), "mc:save"), (tr("common.btn_cancel"), "mc:cancel")]]
-    )
-    await say(update, context, text, markup, edit=True)
-    return C_CONFIRM
+    link = values.get("link")
+    return {
+        "when": form_when(context, values),
+        "place": tr("meetings.online", link=escape(link)) if link else escape(values["place"]),
+        "agenda": escape(values["agenda"]),
+        "agencies": len(values["agencies"]),
+    }
 
 
-async def council_save(update: Update, context: ItdaContext) -> int:
-    """Save once (the draft is taken first, so a double tap cannot create twice), then invite."""
-    await answer(update)
-    assert context.user_data is not None
-    draft = context.user_data.pop(COUNCIL_DRAFT, None)
-    if not draft or "agencies" not in draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
-    try:
-        async with context.runtime.session() as session:
-            meeting, invitees = await svc.create_council_meeting(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                starts_at=datetime.fromisoformat(draft["starts_at"]),
-                place=draft["place"],
-                online_link=draft["link"],
-                agenda=draft["agenda"],
-                agency_ids=draft["agencies"],
-            )
-    except DomainError as error:
-        if error.key in ("meetings.when_past", "meetings.when_too_far"):
-            context.user_data[COUNCIL_DRAFT] = draft
-            await ask_date(update, context, "mc", lead=context.tr(error.key, **error.shown))
-            return C_DATE
-        await explain(update, context, error)
-        return END
+async def _save_council(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
+    """Save once (a repeated 저장 finds the meeting its draft made), then invite."""
+    values = draft["v"]
+    async with context.runtime.session() as session:
+        meeting, invitees = await svc.create_council_meeting(
+            session=session,
+            clock=context.runtime.clock,
+            actor=actor(update, context),
+            starts_at=svc.starts_at(values, context.runtime.clock.tz),
+            place=values["place"],
+            online_link=values["link"],
+            agenda=values["agenda"],
+            agency_ids=values["agencies"],
+            token=forms.token_of(draft),
+        )
     assert meeting.id is not None and meeting.starts_at is not None
     meeting_id, starts_at = meeting.id, meeting.starts_at
     me = context.member.id if context.member else None
@@ -1017,27 +887,31 @@ async def council_save(update: Update, context: ItdaContext) -> int:
     return END
 
 
+COUNCIL_FLOW = forms.FormFlow(
+    name="council_meeting",
+    prefix="mc",
+    fields=svc.COUNCIL_FIELDS,
+    summary_key="meetings.confirm",
+    save=_save_council,
+    sources={svc.DAYS: day_buttons, svc.AGENCIES: _agency_buttons},
+    prompt_values=day_prompt,
+    summary_values=_council_summary,
+    retry=DATE_RETRY,
+)
+
+
+@requires("council_meeting")
+async def start_council(update: Update, context: ItdaContext) -> int:
+    """Start the form (every agency invited at first): the date first."""
+    async with context.runtime.session() as session:
+        agencies = await council_db.list_agencies(session=session)
+    forms.new_draft(context, COUNCIL_FLOW, agencies=[[a.id, a.short_name] for a in agencies])
+    return await forms.begin(update, context, COUNCIL_FLOW, lead=context.tr("meetings.new_intro"))
+
+
 def build_council_conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    return ConversationHandler(
-        entry_points=[CommandHandler("council_meeting", start_council)],
-        states={
-            C_DATE: date_handlers("mc", council_date, council_date),
-            C_TIME: time_handlers("mc", council_time),
-            C_PLACE: [MessageHandler(filters.TEXT & ~filters.COMMAND, council_place)],
-            C_AGENDA: [MessageHandler(filters.TEXT & ~filters.COMMAND, council_agenda)],
-            C_AGENCIES: [
-                CallbackQueryHandler(council_agency_toggle, pattern=r"^mc:(ag:\d{1,9}|all|nil)$"),
-                CallbackQueryHandler(council_agencies_done, pattern=r"^mc:done$"),
-            ],
-            C_CONFIRM: [CallbackQueryHandler(council_save, pattern=r"^mc:save$")],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel_form),
-            CallbackQueryHandler(cancel_form, pattern=r"^mc:cancel$"),
-        ],
-        name="council_meeting",
-        persistent=True,
-        allow_reentry=True,
+    return forms.conversation(
+        COUNCIL_FLOW, entry_points=[CommandHandler("council_meeting", start_council)]
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from bot.context import ItdaContext
 from locales import Translator
 from models.tables import JobOpening
-from services.forms import FieldSpec
+from services.forms import REGIONS, FieldSpec
 from services.matching import Reason
 from services.seekers import SeekerCard
 from services.text import escape
@@ -25,18 +25,22 @@ def region_name(context: ItdaContext, code: str | None) -> str:
 
 
 def choice_label(context: ItdaContext, spec: FieldSpec, value: Any) -> str:
-    if isinstance(spec.choices, str):  # REGIONS
+    if spec.choices == REGIONS:
         return region_name(context, value)
+    if isinstance(spec.choices, str):  # a form's own source: the value as it is
+        return escape(str(value))
     for choice in spec.choices:
-        if choice.value == value:
+        if choice.value == value and choice.label_key:
             return context.tr(choice.label_key)
-    return escape(value)
+    return escape(str(value))
 
 
 def value_text(context: ItdaContext, spec: FieldSpec, value: Any, *, secret: bool = True) -> str:
     """One field's value for a summary (secret values are decrypted: only the owner sees it)."""
     if value is None or value == "":
         return context.tr("records.empty")
+    if spec.multi:
+        return ", ".join(choice_label(context, spec, one) for one in value)
     if spec.is_choice:
         return choice_label(context, spec, value)
     if spec.secret and secret:

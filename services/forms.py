@@ -1,30 +1,35 @@
-"""Field specifications shared by the record forms and by editing a saved record.
+"""Field specifications shared by the forms (records, meetings) and by editing a saved record.
 
-A field is asked either as free text (checked by `parse`, which raises `DomainError`) or as
-buttons (`choices`). Parsed values are kept JSON-safe (str, int, float, bool, None), because a
-draft lives in the persisted conversation until the confirm step.
+A field is asked as free text (checked by `parse`, which raises `DomainError`), as buttons
+(`choices`), or both: buttons with a `parse` are shortcuts for typing, and a tapped value goes
+through `parse` as if typed. A `multi` field's buttons are toggled (all chosen at first) and its
+value is the list of chosen values. Parsed values are kept JSON-safe (str, int, float, bool, None,
+lists), because a draft lives in the persisted conversation until the confirm step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 REGIONS = "regions"  # choices filled in from the council data (the 15 시군)
+# Other names in `choices` are sources a form fills in itself (FormFlow.sources), e.g. the next
+# working days or the agencies to invite.
 
 
 @dataclass(frozen=True)
 class ParseEnv:
     today: date
     draft: dict[str, Any] = field(default_factory=dict)
+    now: datetime | None = None  # timezone-aware (fields about a time of day need it)
 
 
 @dataclass(frozen=True)
 class Choice:
     value: str
-    label_key: str
+    label_key: str = ""  # empty: the value is its own label (times, numbers)
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,25 @@ class FieldSpec:
     key: str
     label_key: str  # the field's name in summaries and the edit menu
     prompt_key: str  # the question
-    parse: Callable[[str, ParseEnv], Any] | None = None  # free text → value (may raise)
-    choices: tuple[Choice, ...] | str = ()  # buttons instead of text; REGIONS for the 시군
+    # Typed text (or a tapped value; a multi field's list) → value; may raise DomainError.
+    parse: Callable[[Any, ParseEnv], Any] | None = None
+    choices: tuple[Choice, ...] | str = ()  # buttons; REGIONS or a form's source by name
     optional: bool = False  # a 건너뛰기 button stores the empty value
     empty: Any = ""
     editable: bool = True  # may be changed from /mine after saving
     secret: bool = False  # personal data: kept encrypted even in the draft
+    multi: bool = False  # several choices, toggled; the value is the list of chosen values
+    resets: tuple[str, ...] = ()  # fields asked again when this one is answered (a day's time)
+    columns: int = 2  # buttons per row
 
     @property
     def is_choice(self) -> bool:
         return bool(self.choices)
+
+    @property
+    def typed(self) -> bool:
+        """Typed text is an answer (with buttons too, they are shortcuts)."""
+        return self.parse is not None and not self.multi
 
 
 class Also(dict[str, Any]):

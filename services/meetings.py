@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -21,6 +22,7 @@ from bot.clock import Clock
 from models import audit as audit_db
 from models import council as council_db
 from models import meetings as meetings_db
+from models import receipts as receipts_db
 from models.meetings import CANCELLED, COUNCIL, HELD, MEETING_DAY, SCHEDULED
 from models.tables import (
     Agency,
@@ -34,6 +36,7 @@ from models.tables import (
 from services import hires, privacy
 from services.crypto import Cipher, cipher_of
 from services.errors import DomainError, NotAllowed
+from services.forms import Also, Choice, FieldSpec, ParseEnv
 from services.membership import Actor, require_lead
 from services.text import clean_text
 
@@ -95,7 +98,7 @@ def parse_when(text: str | None, *, today: date) -> tuple[date, time | None]:
     return day, at
 
 
-def combine(day: date, at: time, tz: ZoneInfo) -> datetime:
+def combine(day: date, at: time, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
 
 
@@ -172,6 +175,108 @@ def clean_contact(text: str | None) -> str:
     if not value:
         raise DomainError("meetingday.contact_required")
     return value
+
+
+# --- the creation forms' fields (asked by handlers/forms.py) ------------------------------------
+DAYS = "days"  # the next working days (date_choices), as buttons
+AGENCIES = "agencies"  # the council's agencies, all invited at first
+HOST_REGIONS = "host_regions"  # the 시군 the 새일센터 serves (host_regions)
+CAPACITY_CHOICES = (10, 20, 30, 50)
+
+
+def date_answer(raw: str, env: ParseEnv) -> str | Also:
+    """A day (a tapped one, or typed: '9/15'); typed with a time ('9/15 14:00'), the time too."""
+    day, at = parse_when(raw, today=env.today)
+    check_day(day, today=env.today)
+    if at is None:
+        return day.isoformat()
+    assert env.now is not None
+    check_start(combine(day, at, env.now.tzinfo), now=env.now)
+    return Also(_value=day.isoformat(), time=at.strftime("%H:%M"))
+
+
+def time_answer(raw: str, env: ParseEnv) -> str:
+    """A start time on the chosen day, still ahead."""
+    at = parse_time(raw)
+    day = env.draft.get("date")
+    if not isinstance(day, str):
+        raise DomainError("meetings.when_invalid")
+    assert env.now is not None
+    check_start(combine(date.fromisoformat(day), at, env.now.tzinfo), now=env.now)
+    return at.strftime("%H:%M")
+
+
+def starts_at(values: dict[str, Any], tz: tzinfo) -> datetime:
+    """The start a form's answers name (its "date" and "time")."""
+    return combine(date.fromisoformat(values["date"]), time.fromisoformat(values["time"]), tz)
+
+
+def _place(raw: str, env: ParseEnv) -> Also:
+    place, link = clean_place(raw)
+    return Also(_value=place, link=link)
+
+
+def _agenda(raw: str, env: ParseEnv) -> str:
+    return clean_agenda(raw)
+
+
+def _agencies(chosen: list[int], env: ParseEnv) -> list[int]:
+    if not chosen:
+        raise DomainError("meetings.no_agencies")
+    return list(chosen)
+
+
+def _venue(raw: str, env: ParseEnv) -> str:
+    return clean_venue(raw)
+
+
+def _capacity(raw: str, env: ParseEnv) -> int:
+    return parse_capacity(str(raw))
+
+
+def _contact(raw: str, env: ParseEnv) -> str:
+    return clean_contact(raw)
+
+
+DATE_FIELD = FieldSpec("date", "meetings.f.date", "meetings.ask_date", date_answer,
+                       choices=DAYS, resets=("time",), columns=4)
+TIME_FIELD = FieldSpec("time", "meetings.f.time", "meetings.ask_time", time_answer,
+                       choices=tuple(Choice(t) for t in TIME_CHOICES), columns=3)
+COUNCIL_FIELDS: tuple[FieldSpec, ...] = (
+    DATE_FIELD,
+    TIME_FIELD,
+    FieldSpec("place", "meetings.f.place", "meetings.ask_place", _place),
+    FieldSpec("agenda", "meetings.f.agenda", "meetings.ask_agenda", _agenda),
+    FieldSpec("agencies", "meetings.f.agencies", "meetings.ask_agencies", _agencies,
+              choices=AGENCIES, multi=True),
+)
+MEETING_DAY_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("region", "meetingday.f.region", "meetingday.ask_region", choices=HOST_REGIONS,
+              columns=3),
+    DATE_FIELD,
+    TIME_FIELD,
+    FieldSpec("venue", "meetingday.f.venue", "meetingday.ask_venue", _venue),
+    FieldSpec("capacity", "meetingday.f.capacity", "meetingday.ask_capacity", _capacity,
+              choices=tuple(Choice(str(n)) for n in CAPACITY_CHOICES), columns=4),
+    FieldSpec("contact", "meetingday.f.contact", "meetingday.ask_contact", _contact),
+)
+
+
+async def _saved(session: AsyncSession, token: str | None) -> Meeting | None:
+    """The meeting a form's draft token already created (a 저장 repeated after a crash)."""
+    if not token:
+        return None
+    done = await receipts_db.get_receipt(session=session, token=token, kind="meeting")
+    return await meetings_db.get_meeting(session=session, meeting_id=done) if done else None
+
+
+async def _receipt(
+    session: AsyncSession, clock: Clock, token: str | None, meeting: Meeting
+) -> None:
+    if token:
+        assert meeting.id is not None
+        await receipts_db.add_receipt(session=session, token=token, kind="meeting",
+                                      record_id=meeting.id, at=clock.now())
 
 
 # --- seekers: the one place their details are shown --------------------------------------------
@@ -265,11 +370,22 @@ async def create_council_meeting(
     online_link: str,
     agenda: str,
     agency_ids: Sequence[int],
+    token: str | None = None,
 ) -> tuple[Meeting, list[Member]]:
-    """Create the meeting and one invitation per active member of the chosen agencies."""
+    """Create the meeting and one invitation per active member of the chosen agencies.
+
+    `token` is the form's draft's: a 저장 repeated after a crash returns the meeting it created
+    (with its invited members, to invite again: an invitation twice beats none)."""
     lead = require_lead(actor)
     if lead.agency_id is None:
         raise DomainError("meetings.lead_without_agency")
+    saved = await _saved(session, token)
+    if saved is not None and saved.kind == COUNCIL:
+        assert saved.id is not None
+        rows = await meetings_db.rsvps(session=session, meeting_id=saved.id)
+        ids = [r.member_id for r in rows if r.member_id is not None]
+        found = await meetings_db.members_by_ids(session=session, ids=ids)
+        return saved, [found[i] for i in ids if i in found and found[i].active]
     check_start(starts_at, now=clock.now())
     if not (place or online_link):
         raise DomainError("meetings.place_required")
@@ -307,6 +423,7 @@ async def create_council_meeting(
             for m in invitees
         ],
     )
+    await _receipt(session, clock, token, meeting)
     await _audit(
         session,
         clock,
@@ -531,9 +648,14 @@ async def create_meeting_day(
     venue: str,
     capacity: int,
     contact: str,
+    token: str | None = None,
 ) -> Meeting:
+    """Create a meeting day of the actor's 새일센터 (`token`: as for council meetings)."""
     member, agency = await _host_agency(session, actor)
     assert agency.id is not None
+    saved = await _saved(session, token)
+    if saved is not None and saved.kind == MEETING_DAY:
+        return saved
     if region_code not in await council_db.agency_regions(session=session, agency_id=agency.id):
         raise DomainError("meetingday.region_not_served")
     check_start(starts_at, now=clock.now())
@@ -557,6 +679,7 @@ async def create_meeting_day(
             created_at=clock.now(),
         ),
     )
+    await _receipt(session, clock, token, meeting)
     await _audit(
         session,
         clock,

@@ -45,7 +45,7 @@ CALLBACK_PREFIXES = (
     "sk:save", "mine:open:", "mine:ed:", "mine:ef:", "mine:ev:", "mine:sv:", "mine:delok:",
     "mine:pg:", "mine:rgv:", "mine:stv:", "match:o:", "match:s:", "hire:so:", "hr:s:", "hr:o:",
     "hr:save", "mtg:v:", "mtg:r:", "mtg:ci:", "mtg:ap:", "mtg:cxok:", "mtg:move:", "mtg:notes:",
-    "mc:d:", "mc:t:", "mc:ag:", "mc:save", "md:d:", "md:t:", "md:cp:", "md:rg:", "md:save",
+    "mc:c:", "mc:m:", "mc:all:", "mc:ok:", "mc:save", "mc:f:", "md:c:", "md:save", "md:f:",
     "mday:ts:", "mday:ap:", "mday:rhc:", "mday:closeok:", "rep:rg:", "rep:mt:", "rep:nudge:",
     "rep:send", "exp:x:", "exp:c:", "st:q:", "st:ag:", "prog:step:", "prog:f:", "tgt:ag:",
     "tgt:m:",
@@ -302,25 +302,32 @@ STEPS += [
          script("/report", "@rep:fix", "@rep:rg:", "@rep:mt:seekers")),
     Step("report.reason", ("staff", "employer"),
          script("/report", "@rep:fix", "@rep:rg:", "@rep:mt:seekers", "3")),
+    # The meeting forms' fields by index (services.meetings): the council's date 0, time 1,
+    # agencies 4; the meeting day's region 0 (not asked when the centre serves one), date 1,
+    # time 2.
     Step("council.date", LEADS, script("/council_meeting")),
-    Step("council.time", LEADS, script("/council_meeting", "@mc:d:")),
-    Step("council.place", LEADS, script("/council_meeting", "@mc:d:", "@mc:t:")),
-    Step("council.agenda", LEADS, script("/council_meeting", "@mc:d:", "@mc:t:", "도청 회의실")),
+    Step("council.time", LEADS, script("/council_meeting", "@mc:c:0:")),
+    Step("council.place", LEADS, script("/council_meeting", "@mc:c:0:", "@mc:c:1:")),
+    Step("council.agenda", LEADS,
+         script("/council_meeting", "@mc:c:0:", "@mc:c:1:", "도청 회의실")),
     Step("council.agencies", LEADS,
-         script("/council_meeting", "@mc:d:", "@mc:t:", "도청 회의실", "상반기 점검")),
+         script("/council_meeting", "@mc:c:0:", "@mc:c:1:", "도청 회의실", "상반기 점검")),
     Step("council.confirm", LEADS,
-         script("/council_meeting", "@mc:d:", "@mc:t:", "도청 회의실", "상반기 점검",
-                "@mc:done"), writes=("meeting", "attendance")),
+         script("/council_meeting", "@mc:c:0:", "@mc:c:1:", "도청 회의실", "상반기 점검",
+                "@mc:ok:4"), writes=("meeting", "attendance", "savereceipt")),
+    Step("council.pick_field", LEADS,
+         script("/council_meeting", "@mc:c:0:", "@mc:c:1:", "도청 회의실", "상반기 점검",
+                "@mc:ok:4", "@mc:edit")),
     Step("meeting_day.date", ("staff",), script("/meeting_day")),
-    Step("meeting_day.time", ("staff",), script("/meeting_day", "@md:d:")),
-    Step("meeting_day.venue", ("staff",), script("/meeting_day", "@md:d:", "@md:t:")),
+    Step("meeting_day.time", ("staff",), script("/meeting_day", "@md:c:1:")),
+    Step("meeting_day.venue", ("staff",), script("/meeting_day", "@md:c:1:", "@md:c:2:")),
     Step("meeting_day.capacity", ("staff",),
-         script("/meeting_day", "@md:d:", "@md:t:", "센터 강당")),
+         script("/meeting_day", "@md:c:1:", "@md:c:2:", "센터 강당")),
     Step("meeting_day.contact", ("staff",),
-         script("/meeting_day", "@md:d:", "@md:t:", "센터 강당", "20")),
+         script("/meeting_day", "@md:c:1:", "@md:c:2:", "센터 강당", "20")),
     Step("meeting_day.confirm", ("staff",),
-         script("/meeting_day", "@md:d:", "@md:t:", "센터 강당", "20", "041-555-0000"),
-         writes=("meeting",)),
+         script("/meeting_day", "@md:c:1:", "@md:c:2:", "센터 강당", "20", "041-555-0000"),
+         writes=("meeting", "savereceipt")),
     Step("status", FEATURE_ROLES, script("/status")),
     Step("programme.date", LEADS, script("/programme", "@prog:step:1", "@prog:f:due_on"),
          writes=("programmestep",)),
@@ -557,8 +564,8 @@ SAMPLE_TEXT = [
     "12,000", "*bold* _it_ `code` [x](http://x)", "\r\n\t", "' OR '1'='1", "😀" * 50,
 ]
 SAMPLE_DATA = [
-    f"mine:open:{'9' * 20}", "op:c:99:99", "sk:c:3:-1", "mc:d:20261399", "exp:x:1:2",
-    "rep:rg:<b>x</b>", "hr:o:0", "mtg:ap:1", "st:ag:-1", "tgt:m:bogus", "prog:f:id", "md:cp:0",
+    f"mine:open:{'9' * 20}", "op:c:99:99", "sk:c:3:-1", "mc:c:0:99", "exp:x:1:2",
+    "rep:rg:<b>x</b>", "hr:o:0", "mtg:ap:1", "st:ag:-1", "tgt:m:bogus", "prog:f:id", "md:c:4:99",
     "mday:ts:1:1", "match:s:1", "op:save",
 ]
 
@@ -615,9 +622,10 @@ KNOWN = [  # inputs that once crashed a handler or slipped past a check (regress
     ("mine.list", "employer", f"mine:delok:{HUGE}"),
     ("match.opening", "employer", f"match:o:{HUGE}"),
     ("status", "staff", f"st:ag:{HUGE}"),
-    ("council.date", "coordinator", "mc:d:20261399"),
-    ("council.agencies", "coordinator", f"mc:ag:{HUGE}"),
-    ("meeting_day.date", "staff", "md:d:20260231"),
+    ("council.date", "coordinator", "mc:c:0:20261399"),
+    ("council.agencies", "coordinator", f"mc:m:4:{HUGE}"),
+    ("meeting_day.date", "staff", "md:c:1:20260231"),
+    ("council.pick_field", "coordinator", f"mc:f:{HUGE}"),
     ("status", "coordinator", "exp:x:20261399:20261301"),
     ("status", "admin", "rep:nudge:2026-13"),
     ("report.review", "staff", "rep:rg:seoul"),
@@ -672,7 +680,7 @@ async def test_known_odd_text(
 
 @pytest.mark.parametrize(("name", "forged"), [
     ("report.region", "rep:rg:seoul"),  # no such 시군: was kept in the report as a figure
-    ("council.agencies", "mc:ag:999999"),  # no such agency: was counted among the invited
+    ("council.agencies", "mc:m:4:999999"),  # no such agency: was counted among the invited
 ])
 async def test_forged_choices_are_refused(
     harness: BotHarness, api: FakeBotAPI, name: str, forged: str
@@ -685,3 +693,6 @@ async def test_forged_choices_are_refused(
     forged_press(api, user, api.message(user, anchor["message_id"]) or anchor, forged)
     reply = await harness.expect(user)
     assert plain(reply["text"]) == plain(Translator("ko")("stale.text")), reply["text"]
+    if name == "council.agencies":  # and the invited agencies are still the 18 offered
+        confirm = await harness.press(user, anchor, "다음")
+        assert "초대 기관: 18곳" in plain(confirm["text"]), confirm["text"]

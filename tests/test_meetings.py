@@ -20,6 +20,7 @@ from services.crypto import cipher_of
 from services import demo, hires, ics
 from services import meetings as svc
 from services.errors import DomainError, NotAllowed
+from services.forms import Also, ParseEnv
 from services.membership import Actor
 from tests.harness import make_settings
 
@@ -93,6 +94,60 @@ def test_typed_dates_and_times() -> None:
     # No weekend, and 추석 (9/24-9/26) is skipped.
     assert choices == [date(2026, 9, 22), date(2026, 9, 23), date(2026, 9, 28),
                        date(2026, 9, 29), date(2026, 9, 30), date(2026, 10, 1)]
+
+
+def test_form_answers_for_dates_times_and_agencies() -> None:
+    """The creation forms' fields: a day alone, or with its time (then no time question), a
+    time that must lie ahead on the chosen day, at least one agency."""
+    now = datetime(2026, 9, 1, 10, 0, tzinfo=svc.ZoneInfo("Asia/Seoul"))
+    env = ParseEnv(today=now.date(), now=now)
+    assert svc.date_answer("2026-09-02", env) == "2026-09-02"  # a tapped day
+    assert svc.date_answer("9/15 14:00", env) == Also(_value="2026-09-15", time="14:00")
+    for bad, key in [("8/31", "meetings.day_past"), ("9/1 09:00", "meetings.when_past"),
+                     ("9월 31일", "meetings.when_invalid")]:
+        with pytest.raises(DomainError) as err:
+            svc.date_answer(bad, env)
+        assert err.value.key == key
+    today = ParseEnv(today=now.date(), now=now, draft={"date": "2026-09-01"})
+    assert svc.time_answer("2시", today) == "14:00"
+    with pytest.raises(DomainError) as err:
+        svc.time_answer("09:30", today)
+    assert err.value.key == "meetings.when_past"
+    assert svc.starts_at({"date": "2026-09-15", "time": "14:00"}, now.tzinfo) == datetime(
+        2026, 9, 15, 14, 0, tzinfo=now.tzinfo)
+    agencies = svc.COUNCIL_FIELDS[-1]
+    assert agencies.multi and agencies.parse is not None
+    with pytest.raises(DomainError) as err:
+        agencies.parse([], env)
+    assert err.value.key == "meetings.no_agencies"
+
+
+async def test_a_repeated_save_with_the_same_token_creates_one_meeting(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The form's draft token: a 저장 repeated after a crash returns the meeting it made."""
+    lead = await _member(runtime, 10, "chungnam-province", "coordinator")
+    host = await _member(runtime, 11, "saeil-cheonan")
+    start = clock.now() + timedelta(days=2)
+    council = dict(starts_at=start, place="hall", online_link="", agenda="roles",
+                   agency_ids=[await _agency(runtime, "saeil-cheonan")])
+    day = dict(region_code="cheonan", starts_at=start, venue="hall", capacity=5, contact="041")
+    made = []
+    for _ in range(2):
+        async with runtime.session() as s:
+            meeting, invitees = await svc.create_council_meeting(
+                session=s, clock=clock, actor=lead, token="t-council", **council)
+            assert [m.telegram_id for m in invitees] == [11]
+            made.append(meeting.id)
+            made.append((await svc.create_meeting_day(
+                session=s, clock=clock, actor=host, token="t-day", **day)).id)
+    assert made[0] == made[2] and made[1] == made[3]
+    async with runtime.session() as s:
+        assert len((await s.exec(select(Meeting))).all()) == 2
+        assert len((await s.exec(select(Attendance))).all()) == 1
+    async with runtime.session() as s:  # without a token (or a new one): a new meeting
+        other = await svc.create_council_meeting(session=s, clock=clock, actor=lead, **council)
+    assert other[0].id not in made
 
 
 async def test_overlapping_meeting_days_and_capacity(runtime: Runtime, clock: FrozenClock) -> None:

@@ -4,19 +4,34 @@ seekers' details kept from other agencies and the group."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.fakeapi import FakeBotAPI
 from bot.fakeapi.server import Upload
+from locales import Translator
 from models import council as council_db
-from models.tables import GroupChat, Hire, JobOpening, JobSeeker, Meeting, Member
-from services.crypto import cipher_of
+from models.tables import (
+    Attendance,
+    BotData,
+    ConversationState,
+    GroupChat,
+    Hire,
+    JobOpening,
+    JobSeeker,
+    Meeting,
+    Member,
+    SaveReceipt,
+)
 from services import meetings as svc
+from services.crypto import cipher_of
 from services.membership import Actor
 from tests.harness import BotHarness
+from tests.test_authorization import forged_press, plain
 
 COORD, SAEIL, EMPLOYER, ASAN, LEAVER, SAEIL2 = 11, 12, 13, 14, 15, 16
 GROUP = -100500
@@ -48,10 +63,10 @@ async def test_council_meeting_rsvp_attendance_notes(
     assert "알아볼 수 없어요" in again["text"]
     ask_time = await h.press(COORD, again, "9/2(")
     assert "몇 시" in ask_time["text"]
-    ask_place = await h.send(COORD, "25:00")
-    assert "시간을 알아볼 수 없어요" in ask_place["text"]
+    ask_time = await h.send(COORD, "25:00")  # the refusal and the question again, one message
+    assert "시간을 알아볼 수 없어요" in ask_time["text"]
+    assert "[2/5] 9/2(수) 몇 시" in ask_time["text"]
     # Typed date and time in one go from the date step works too; here the time button.
-    ask_time = await h.expect(COORD)
     ask_place = await h.press(COORD, ask_time, "14:00")
     assert "장소" in ask_place["text"]
     ask_agenda = await h.send(COORD, "충남도청 중회의실")
@@ -60,9 +75,8 @@ async def test_council_meeting_rsvp_attendance_notes(
     assert "18곳" in ask_agencies["text"]
     cleared = await h.press(COORD, ask_agencies, "전체 해제")
     refused = await h.press(COORD, cleared, "다음")
-    assert "한 곳 이상" in refused["text"]
-    listing = await h.expect(COORD)
-    listing = await h.press(COORD, listing, "전체 선택")
+    assert "한 곳 이상" in refused["text"] and "0곳" in refused["text"]
+    listing = await h.press(COORD, refused, "전체 선택")
     confirm = await h.press(COORD, listing, "다음")
     assert "9/2(수) 14:00" in confirm["text"] and "18곳" in confirm["text"]
     done = await h.press(COORD, confirm, "저장")
@@ -332,3 +346,177 @@ async def test_cancelling_notifies_everyone_invited(harness: BotHarness, api: Fa
     for member in (SAEIL, SAEIL2):
         assert any("일정 취소" in t for t in texts(api, member))
     assert council.id is not None
+
+
+# --- the creation forms on the form engine: regions, editing, refusals at 저장, repeated 저장 ----
+GONGJU = 17  # a 새일센터 serving two 시군 (공주시, 부여군)
+
+
+async def test_meeting_day_form_region_edit_and_a_refusal_at_save(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    h = harness
+    await members(h)
+    host = await h.add_member(GONGJU, "정다은", "saeil-gongju")
+    first = await h.send(GONGJU, "/meeting_day")
+    assert "공주시, 부여군" in first["text"] and "[1/6]" in first["text"]
+    ask_date = await h.press(GONGJU, first, "부여군")
+    assert "[2/6]" in ask_date["text"]
+    ask_venue = await h.send(GONGJU, "9/3 14:00")  # a date typed with its time: no time question
+    assert "[4/6]" in ask_venue["text"] and "장소" in ask_venue["text"]
+    ask_capacity = await h.send(GONGJU, "부여군청 대회의실")
+    ask_contact = await h.press(GONGJU, ask_capacity, "20")
+    summary = await h.send(GONGJU, "정다은 041-000-1234")
+    assert "지역: 부여군" in summary["text"] and "9/3(목) 14:00" in summary["text"]
+    assert "정원: 20명" in summary["text"]
+    del ask_contact
+
+    # 수정 → 날짜: a new day asks for its time again, then back to the summary.
+    menu = await h.press(GONGJU, summary, "수정")
+    assert [label for label, _ in api.buttons(menu)][:6] == [
+        "지역", "날짜", "시간", "장소", "정원", "연락처"]
+    ask_date = await h.press(GONGJU, menu, "날짜")
+    ask_time = await h.press(GONGJU, ask_date, "9/4(")
+    assert "[3/6] 9/4(금) 몇 시" in ask_time["text"]
+    summary = await h.press(GONGJU, ask_time, "10:00")
+    assert "9/4(금) 10:00" in summary["text"] and "부여군청 대회의실" in summary["text"]
+
+    # Meanwhile another meeting day of the centre takes that time: 저장 asks the date again.
+    assert h.runtime is not None
+    async with h.runtime.session() as s:
+        other = await svc.create_meeting_day(
+            session=s, clock=h.clock, actor=Actor(GONGJU, host), region_code="gongju",
+            starts_at=datetime.fromisoformat("2026-09-04T09:00:00+09:00"), venue="hall",
+            capacity=5, contact="041")
+    refused = await h.press(GONGJU, summary, "저장")
+    assert "같은 시간에 우리 센터의 다른 만남의 날" in refused["text"]
+    assert "[2/6]" in refused["text"]
+    summary = await h.send(GONGJU, "9/7 14:00")
+    assert "9/7(월) 14:00" in summary["text"] and "정원: 20명" in summary["text"]
+    done = await h.press(GONGJU, summary, "저장")
+    assert "만남의 날을 만들었어요" in done["text"]
+    async with h.runtime.session() as s:
+        made = (await s.exec(select(Meeting).where(Meeting.id != other.id))).one()
+    assert made.region_code == "buyeo" and made.capacity == 20
+    assert made.starts_at == datetime.fromisoformat("2026-09-07T14:00:00+09:00")
+
+    # A centre serving one 시군 is not asked for it, nor offered it in 수정.
+    first = await h.send(SAEIL, "/meeting_day")
+    assert "천안시" in first["text"] and "[1/5]" in first["text"]
+
+
+async def _walk_to_summary(h: BotHarness, form: str) -> dict[str, Any]:
+    if form == "council_meeting":
+        ask = await h.send(COORD, "/council_meeting")
+        ask = await h.send(COORD, "9/2 14:00")
+        ask = await h.send(COORD, "충남도청 중회의실")
+        ask = await h.send(COORD, "하반기 점검")
+        return await h.press(COORD, ask, "다음")
+    ask = await h.send(SAEIL, "/meeting_day")
+    ask = await h.send(SAEIL, "9/3 14:00")
+    ask = await h.send(SAEIL, "천안시청 대회의실")
+    ask = await h.send(SAEIL, "20")
+    return await h.send(SAEIL, "이수진 041-000-1234")
+
+
+async def _form_state(h: BotHarness, user: int, form: str) -> tuple[Any, list[Any]]:
+    assert h.runtime is not None
+    async with h.runtime.session() as s:
+        row = await s.get(BotData, ("user", user))
+        states = (await s.exec(select(ConversationState)
+                               .where(ConversationState.name == form))).all()
+        return copy.deepcopy(row.data if row else {}), [(c.key, c.state) for c in states]
+
+
+async def _put_form_state(h: BotHarness, user: int, form: str,
+                          saved: tuple[Any, list[Any]]) -> None:
+    assert h.runtime is not None
+    data, states = saved
+    async with h.runtime.session() as s:
+        row = await s.get(BotData, ("user", user))
+        assert row is not None
+        row.data = data
+        s.add(row)
+        for key, state in states:
+            s.add(await s.merge(ConversationState(name=form, key=key, state=state)))
+
+
+@pytest.mark.parametrize("form", ["council_meeting", "meeting_day"])
+async def test_save_repeated_after_a_crash_makes_one_meeting(
+    harness: BotHarness, api: FakeBotAPI, form: str
+) -> None:
+    """저장 went through, then the process died before its reply and before the form's state
+    was written: the user, still shown the summary, taps 저장 again and is told the meeting was
+    made; there is one meeting, not two. A double tap makes one too."""
+    h = harness
+    await members(h)
+    user = COORD if form == "council_meeting" else SAEIL
+    summary = await _walk_to_summary(h, form)
+    assert "이대로 만들까요" in summary["text"]
+    at_summary = await _form_state(h, user, form)
+    assert at_summary[1], "the summary's state was written before it was shown"
+
+    done = await h.press(user, summary, "저장")
+    await h.expect(user)  # the meeting's screen
+    made = "초대를 보냈어요" if form == "council_meeting" else "만남의 날을 만들었어요"
+    assert made in done["text"]
+    await h.stop()  # as if killed before the form's end was written: the summary's state again
+    await _put_form_state(h, user, form, at_summary)
+    await h.start()
+    api.drain(user)
+    since = len(api.calls)
+    forged_press(api, user, summary, api.button(summary, "저장"))  # the old summary's button
+    again = await h.expect(user)  # the confirmation edits the message (already showing it)
+    confirmed = [c for c in api.calls[since:] if c.method == "editMessageText"]
+    assert confirmed and made in confirmed[0].params["text"]
+    assert h.runtime is not None
+    async with h.runtime.session() as s:
+        meetings = (await s.exec(select(Meeting))).all()
+        receipts = (await s.exec(select(SaveReceipt))).all()
+    assert len(meetings) == 1
+    assert f"mtg:ics:{meetings[0].id}" in str(api.buttons(again))  # and shows the same meeting
+    assert [(r.kind, r.record_id) for r in receipts] == [("meeting", meetings[0].id)]
+    if form == "council_meeting":  # invited again (an invitation twice beats none), one row each
+        async with h.runtime.session() as s:
+            rows = (await s.exec(select(Attendance))).all()
+        assert len(rows) == len({r.member_id for r in rows}) == 4
+        assert sum("실무자협의회 초대" in t for t in texts(api, SAEIL)) == 2
+
+    # A double tap on a new form's 저장: the second finds the draft gone.
+    summary = await _walk_to_summary(h, form)
+    if form == "meeting_day":  # another time (one meeting day of a centre at a time)
+        summary = await h.press(user, await h.press(user, summary, "수정"), "날짜")
+        summary = await h.send(user, "9/10 10:00")
+    data = api.button(summary, "저장")
+    api.drain(user)
+    api.press(user, summary, data)
+    api.press(user, summary, data)
+    created, _view, second = [await h.expect(user) for _ in range(3)]
+    assert made in created["text"]
+    assert plain(second["text"]) == plain(Translator("ko")("stale.text"))
+    async with h.runtime.session() as s:
+        assert len((await s.exec(select(Meeting))).all()) == 2
+
+
+async def test_a_meeting_question_written_but_not_sent_is_asked_at_start(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    """As for the record forms: the process wrote the time question's state, then died before
+    sending it; at start the coordinator is shown it (with the day chosen) and answers it."""
+    h = harness
+    await members(h)
+    first = await h.send(COORD, "/council_meeting")
+    await h.press(COORD, first, "9/2(")
+    await h.stop()
+    assert h.runtime is not None
+    async with h.runtime.session() as s:  # as if killed between the write and the send
+        row = await s.get(BotData, ("user", COORD))
+        assert row is not None
+        row.data = {**row.data, "council_meeting": {**row.data["council_meeting"], "sent": False}}
+        s.add(row)
+    api.drain(COORD)
+    await h.start()
+    resumed = await h.expect(COORD)
+    assert "다시 시작" in resumed["text"] and "[2/5] 9/2(수) 몇 시" in resumed["text"]
+    ask_place = await h.press(COORD, resumed, "14:00")
+    assert "[3/5]" in ask_place["text"] and "장소" in ask_place["text"]
