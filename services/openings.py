@@ -4,7 +4,7 @@ soft deletion, the daily closing of expired openings and who is told about a new
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,7 @@ from models import members as members_db
 from models import openings as openings_db
 from models import receipts as receipts_db
 from models.tables import AgencyKind, JobOpening, Member
+from services import records
 from services import validation as v
 from services.access import may_manage, require_opening_author
 from services.errors import DomainError, NotAllowed
@@ -231,18 +232,15 @@ async def set_opening_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int, status: str
 ) -> JobOpening:
     opening = await _owned(session=session, actor=actor, opening_id=opening_id)
-    if status not in openings_db.STATUSES:
-        raise DomainError("records.unknown_status")
-    old, now = opening.status, clock.now()
-    opening.status, opening.updated_at = status, now
-    opening.closed_at = now if status != openings_db.OPEN else None
-    session.add(opening)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.status", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="opening",
-        entity_id=opening.id, detail={"old": old, "new": status},
+    return await records.change_status(
+        session=session, clock=clock, actor=actor, record=opening, entity="opening",
+        statuses=openings_db.STATUSES, status=status, also=_stamp_closed,
     )
-    return opening
+
+
+def _stamp_closed(opening: JobOpening, now: datetime) -> None:
+    """A filled or closed opening is stamped with the time it ended; reopened, it is cleared."""
+    opening.closed_at = now if opening.status != openings_db.OPEN else None
 
 
 async def delete_opening(
@@ -250,15 +248,9 @@ async def delete_opening(
 ) -> JobOpening:
     """Soft delete: the row stays (hires keep their history), hidden from every list."""
     opening = await _owned(session=session, actor=actor, opening_id=opening_id)
-    now = clock.now()
-    opening.deleted_at = opening.updated_at = now
-    session.add(opening)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.delete", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="opening",
-        entity_id=opening.id, detail={"status": opening.status},
+    return await records.soft_delete(
+        session=session, clock=clock, actor=actor, record=opening, entity="opening"
     )
-    return opening
 
 
 async def close_expired_openings(*, session: AsyncSession, clock: Clock) -> list[JobOpening]:
