@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
+
 from bot.fakeapi import FakeBotAPI
 from models import audit as audit_db
 from models import hires as hires_db
@@ -103,6 +105,18 @@ async def test_opening_saved_and_shared_with_the_right_centre(
     assert not any("📢" in m["text"] for m in api.sent_to(EMPLOYER))
     assert await counts(harness) == (1, 0, 0)
     assert "opening.create" in await actions(harness)
+
+
+async def test_opening_refused_before_the_form_without_an_agency(harness: BotHarness) -> None:
+    """The command table lets an admin in; the author check refuses one without an agency
+    before any question is asked."""
+    harness.api.add_user(1, "관리자")
+    await harness.send(1, "/help")  # the admin becomes a member by writing once
+    refused = await harness.send(1, "/opening")
+    assert "소속 기관이 없어" in refused["text"]
+    with pytest.raises(TimeoutError):
+        await harness.expect(1, timeout=0.5)  # no intro, no first question
+    assert await counts(harness) == (0, 0, 0)
 
 
 async def test_part_time_rules_flag_and_save(harness: BotHarness) -> None:
