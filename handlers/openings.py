@@ -11,12 +11,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ItdaContext
 from handlers import forms
-from handlers.common import END, actor, explain, from_button, keyboard, requires, say
+from handlers.common import END, actor, from_button, keyboard, passes, requires, say
 from handlers.render import opening_line
 from locales import Translator
 from services import openings
 from services.access import require_opening_author
-from services.errors import DomainError
 from services.text import escape
 
 log = logging.getLogger(__name__)
@@ -91,11 +90,7 @@ FLOW = forms.FormFlow(
 @requires("opening")
 async def start(update: Update, context: ItdaContext) -> int:
     """A new opening: check the agency, then the first question."""
-    try:
-        async with context.runtime.session() as session:
-            await require_opening_author(session=session, actor=actor(update, context))
-    except DomainError as error:
-        await explain(update, context, error)
+    if not await passes(update, context, require_opening_author):
         return END
     forms.new_draft(context, FLOW)
     await say(update, context, context.tr("opening.intro"))
