@@ -34,18 +34,27 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
 
     The sharing runs in its own task: with Telegram's round trip of about 250 ms, telling a
     large centre one member at a time takes seconds, and the author's next message must not wait
-    behind it (updates of one chat are handled in order; docs/PERFORMANCE.md)."""
+    behind it (updates of one chat are handled in order; docs/PERFORMANCE.md).
+
+    A 저장 repeated after a crash (the draft's receipt finds the opening) only confirms again:
+    the call that created the opening shared it, so the centres are told once."""
     runtime = context.runtime
     async with runtime.session() as session:
-        opening = await openings.create_opening(
+        opening, created = await openings.create_opening(
             session=session, clock=runtime.clock, actor=actor(update, context),
             draft=draft["v"], minimum_wage=runtime.council.minimum_wage,
             token=forms.token_of(draft),
         )
-        recipients = await openings.notification_recipients(session=session, opening=opening)
+        recipients = (
+            await openings.notification_recipients(session=session, opening=opening)
+            if created else []
+        )
     key = "opening.saved_flagged" if opening.rule_flags else "opening.saved"
     text = context.tr(key, id=opening.id, company=escape(opening.company_name))
     await say(update, context, text, edit=True)
+    if not created:
+        log.info("opening %s: save repeated, not shared again", opening.id)
+        return END
     own = context.member.id if context.member is not None else None
     others = [m for m in recipients if m.id != own]
     agency = escape(context.agency.short_name if context.agency else "-")

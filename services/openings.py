@@ -144,16 +144,18 @@ async def create_opening(
     draft: dict[str, Any],
     minimum_wage: dict[int, int],
     token: str | None = None,
-) -> JobOpening:
-    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule).
+) -> tuple[JobOpening, bool]:
+    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule); True
+    with it when this call created it.
 
-    `token` is the draft's: a 저장 repeated after a crash returns the opening it created."""
+    `token` is the draft's: a 저장 repeated after a crash returns the opening it created, with
+    False (the 새일센터 were told by the call that created it, so they are not told again)."""
     member, agency = await require_opening_author(session=session, actor=actor)
     if token:
         done = await receipts_db.get_receipt(session=session, token=token, kind="opening")
         saved = await openings_db.get_opening(session=session, opening_id=done) if done else None
         if saved is not None:
-            return saved
+            return saved, False
     missing = [s.key for s in OPENING_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
     if missing:
         raise DomainError("records.incomplete")
@@ -179,7 +181,7 @@ async def create_opening(
         detail={"agency_id": agency.id, "region": opening.region_code,
                 "rule_flags": opening.rule_flags},
     )
-    return opening
+    return opening, True
 
 
 async def _owned(*, session: AsyncSession, actor: Actor, opening_id: int) -> JobOpening:

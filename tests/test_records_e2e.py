@@ -6,6 +6,7 @@ import asyncio
 import re
 
 import pytest
+from sqlmodel import delete, select
 
 from bot.fakeapi import FakeBotAPI
 from models import audit as audit_db
@@ -13,6 +14,7 @@ from models import hires as hires_db
 from models import members as members_db
 from models import openings as openings_db
 from models import seekers as seekers_db
+from models.tables import BotData, ConversationState
 from services import openings as openings_service
 from services.membership import Actor
 from tests.harness import BotHarness
@@ -24,7 +26,7 @@ from tests.records_helpers import (
     walk,
 )
 
-COORD, SAEIL, EMPLOYER, SAEIL_ASAN, EMPLOYER2 = 11, 12, 13, 14, 15
+COORD, SAEIL, EMPLOYER, SAEIL_ASAN, EMPLOYER2, SAEIL2 = 11, 12, 13, 14, 15, 16
 
 
 async def people(h: BotHarness) -> None:
@@ -250,6 +252,57 @@ async def test_edit_before_save_double_tap_and_restart(
     assert await counts(harness) == (1, 0, 0)
     note = await harness.expect(SAEIL_ASAN)  # the opening moved to 아산시: 아산 is told
     assert "행복제과" in note["text"]
+
+
+async def test_save_repeated_after_a_crash_tells_the_centre_once(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    """The process saved the opening and told the 새일센터, then died before the closed form was
+    written: after the restart the form is open again at its summary and the author taps 저장
+    once more. The receipt gives back the same opening, re-confirmed to the author only; a
+    redelivery of the first tap is skipped. Each 새일센터 member is told exactly once."""
+    await people(harness)
+    await harness.add_member(SAEIL2, "한지우", "saeil-cheonan")
+    summary = await walk(harness, EMPLOYER, await start_opening(harness, EMPLOYER),
+                         EMPLOYER_OPENING)
+    assert harness.runtime is not None
+    async with harness.runtime.session() as s:  # the form at its summary, as stored
+        draft = dict((await s.get(BotData, ("user", EMPLOYER))).data)
+        states = [(c.name, c.key, c.state) for c in (await s.exec(select(ConversationState)))]
+    assert "opening" in draft and any(name == "opening" for name, _, _ in states)
+    data = api.button(summary, "저장")
+    api.drain(EMPLOYER)
+    tap = api.press(EMPLOYER, summary, data)
+    saved = await harness.expect(EMPLOYER)
+    assert "행복제과 구인(#1)을 저장했어요" in saved["text"]
+    for member in (SAEIL, SAEIL2):
+        assert "새 구인" in (await harness.expect(member))["text"]
+
+    await harness.stop()  # the crash: the end of the form was never written
+    async with harness.runtime.session() as s:
+        row = await s.get(BotData, ("user", EMPLOYER))
+        row.data = draft
+        s.add(row)
+        await s.exec(delete(ConversationState))
+        for name, key, state in states:
+            s.add(ConversationState(name=name, key=key, state=state))
+    await harness.start()
+    again = await harness.send(EMPLOYER, "저장")  # typed at the summary: shown again
+    assert "버튼" in again["text"]
+    summary = await harness.expect(EMPLOYER)
+    assert "행복제과" in summary["text"]
+    resaved = await harness.press(EMPLOYER, summary, "저장")
+    assert "행복제과 구인(#1)을 저장했어요" in resaved["text"]
+    api.send_update(tap)  # Telegram delivers the first tap again: already processed
+    with pytest.raises(TimeoutError):  # (also time for the sharing task to run)
+        await harness.expect(EMPLOYER, timeout=0.6)
+
+    assert await counts(harness) == (1, 0, 0)
+    for member in (SAEIL, SAEIL2):
+        notices = [m for m in api.sent_to(member) if "새 구인" in m["text"]]
+        assert len(notices) == 1, (member, [m["text"] for m in notices])
+    assert api.sent_to(SAEIL_ASAN) == [] and api.sent_to(COORD) == []
+    assert (await actions(harness)).count("opening.create") == 1
 
 
 async def test_mine_edit_status_and_delete(harness: BotHarness) -> None:

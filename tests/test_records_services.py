@@ -66,8 +66,8 @@ async def test_hire_bookkeeping(runtime: Runtime, clock: FrozenClock) -> None:
     saeil = await member(runtime, 2, "saeil-cheonan")
     other = await member(runtime, 3, "saeil-asan")
     async with runtime.session() as s:
-        opening = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                                draft=OPENING, minimum_wage={2026: 10_320})
+        opening, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                                   draft=OPENING, minimum_wage={2026: 10_320})
         a = await seekers.create_seeker(session=s, clock=clock, actor=saeil,
                                         cipher=runtime.cipher,
                                         draft=seeker_draft(runtime, "010-1111-2222"),
@@ -133,8 +133,8 @@ async def test_status_and_soft_delete_of_both_kinds(runtime: Runtime, clock: Fro
     saeil = await member(runtime, 2, "saeil-cheonan")
     phone = "010-5555-6666"
     async with runtime.session() as s:
-        opening = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                                draft=OPENING, minimum_wage={2026: 10_320})
+        opening, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                                   draft=OPENING, minimum_wage={2026: 10_320})
         seeker = await seekers.create_seeker(session=s, clock=clock, actor=saeil,
                                              cipher=runtime.cipher,
                                              draft=seeker_draft(runtime, phone),
@@ -199,11 +199,11 @@ async def test_status_and_soft_delete_of_both_kinds(runtime: Runtime, clock: Fro
 async def test_expired_openings_are_closed_once(runtime: Runtime, clock: FrozenClock) -> None:
     employer = await member(runtime, 1, "chungnam-north-chamber")
     async with runtime.session() as s:
-        kept = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                             draft=OPENING | {"deadline": None},
-                                             minimum_wage={2026: 10_320})
-        due = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                            draft=OPENING, minimum_wage={2026: 10_320})
+        kept, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                                draft=OPENING | {"deadline": None},
+                                                minimum_wage={2026: 10_320})
+        due, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                               draft=OPENING, minimum_wage={2026: 10_320})
     clock.set(clock.now().replace(month=9, day=10))
     async with runtime.session() as s:
         assert await openings.close_expired_openings(session=s, clock=clock) == []
@@ -222,11 +222,19 @@ async def test_flags_and_permissions(runtime: Runtime, clock: FrozenClock) -> No
     saeil = await member(runtime, 2, "saeil-cheonan")
     coordinator = await member(runtime, 3, "chungnam-province", "coordinator")
     async with runtime.session() as s:
-        flagged = await openings.create_opening(
+        flagged, _ = await openings.create_opening(
             session=s, clock=clock, actor=coordinator,
             draft=OPENING | {"weekly_hours": 35.0, "wage_amount": 11_000},
             minimum_wage={2026: 10_320})
     assert flagged.rule_flags == ["weekly_hours", "wage"]
+    async with runtime.session() as s:  # a 저장 repeated with the draft's token
+        first, created = await openings.create_opening(
+            session=s, clock=clock, actor=employer, draft=OPENING, minimum_wage={},
+            token="draft-1")
+        again, repeated = await openings.create_opening(
+            session=s, clock=clock, actor=employer, draft=OPENING, minimum_wage={},
+            token="draft-1")
+    assert created and not repeated and again.id == first.id
     with pytest.raises(NotAllowed):
         async with runtime.session() as s:
             await openings.create_opening(session=s, clock=clock, actor=saeil, draft=OPENING,
