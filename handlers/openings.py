@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -14,6 +15,7 @@ from handlers import forms
 from handlers.common import END, actor, from_button, keyboard, passes, requires, say
 from handlers.render import opening_line
 from locales import Translator
+from models.tables import JobOpening, Member
 from services import openings
 from services.access import require_opening_author
 from services.text import escape
@@ -30,7 +32,7 @@ def _warnings(context: ItdaContext, values: dict[str, Any]) -> list[str]:
 
 
 async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
-    """Save the opening, confirm, and share it with the 새일센터 of its 시군.
+    """Save the opening, share it with the 새일센터 of its 시군, and confirm.
 
     The sharing runs in its own task: with Telegram's round trip of about 250 ms, telling a
     large centre one member at a time takes seconds, and the author's next message must not wait
@@ -49,12 +51,22 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
             await openings.notification_recipients(session=session, opening=opening)
             if created else []
         )
+    if created:  # after the commit: nobody is told of an opening that was not saved
+        _share_later(update, context, opening, recipients)
+    else:
+        log.info("opening %s: save repeated, not shared again", opening.id)
     key = "opening.saved_flagged" if opening.rule_flags else "opening.saved"
     text = context.tr(key, id=opening.id, company=escape(opening.company_name))
     await say(update, context, text, edit=True)
-    if not created:
-        log.info("opening %s: save repeated, not shared again", opening.id)
-        return END
+    return END
+
+
+def _share_later(
+    update: Update, context: ItdaContext, opening: JobOpening, recipients: Sequence[Member]
+) -> None:
+    """Start telling the serving 새일센터 (not the author) in a task, before the author's
+    confirmation: a confirmation that fails must not lose the notices, which a repeated 저장
+    does not send again."""
     own = context.member.id if context.member is not None else None
     others = [m for m in recipients if m.id != own]
     agency = escape(context.agency.short_name if context.agency else "-")
@@ -70,7 +82,6 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
         markup = keyboard([[(tr("opening.btn_see_seekers"), f"match:o:{opening.id}")]])
         messages.append((member, body, markup))
     context.application.create_task(_share(context, opening.id or 0, messages), update=update)
-    return END
 
 
 async def _share(context: ItdaContext, opening_id: int, messages: list[Any]) -> None:

@@ -305,6 +305,22 @@ async def test_save_repeated_after_a_crash_tells_the_centre_once(
     assert (await actions(harness)).count("opening.create") == 1
 
 
+async def test_the_centre_is_told_even_when_the_confirmation_fails(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    """The notices start before the author's confirmation: a repeated 저장 does not send them,
+    so a confirmation that cannot be delivered must not take them down with it."""
+    await people(harness)
+    summary = await walk(harness, EMPLOYER, await start_opening(harness, EMPLOYER),
+                         EMPLOYER_OPENING)
+    data = api.button(summary, "저장")
+    api.block(EMPLOYER)  # every edit and message to the author now answers 403
+    api.press(EMPLOYER, summary, data)
+    note = await harness.expect(SAEIL)
+    assert "새 구인" in note["text"] and "행복제과" in note["text"]
+    assert await counts(harness) == (1, 0, 0)
+
+
 async def test_mine_edit_status_and_delete(harness: BotHarness) -> None:
     await people(harness)
     await save_opening(harness)
