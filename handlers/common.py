@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -122,6 +122,20 @@ async def explain(update: Update, context: ItdaContext, error: DomainError) -> N
         log.info("refused %s for user %s", error.key, user.id if user else "?")
     await answer(update)
     await say(update, context, context.tr(error.key, **error.shown))
+
+
+async def passes(
+    update: Update, context: ItdaContext, check: Callable[..., Awaitable[object]]
+) -> bool:
+    """Run a service check (`check(session=, actor=)`, e.g. `require_opening_author`) in a
+    session of its own; a refusal is explained and False returned."""
+    try:
+        async with context.runtime.session() as session:
+            await check(session=session, actor=actor(update, context))
+    except DomainError as error:
+        await explain(update, context, error)
+        return False
+    return True
 
 
 def requires(name: str) -> Callable[[Callback], Callback]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -11,12 +12,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ItdaContext
 from handlers import forms
-from handlers.common import END, actor, explain, from_button, keyboard, requires, say
+from handlers.common import END, actor, from_button, keyboard, passes, requires, say
 from handlers.render import opening_line
 from locales import Translator
+from models.tables import JobOpening, Member
 from services import openings
 from services.access import require_opening_author
-from services.errors import DomainError
 from services.text import escape
 
 log = logging.getLogger(__name__)
@@ -31,22 +32,41 @@ def _warnings(context: ItdaContext, values: dict[str, Any]) -> list[str]:
 
 
 async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
-    """Save the opening, confirm, and share it with the 새일센터 of its 시군.
+    """Save the opening, share it with the 새일센터 of its 시군, and confirm.
 
     The sharing runs in its own task: with Telegram's round trip of about 250 ms, telling a
     large centre one member at a time takes seconds, and the author's next message must not wait
-    behind it (updates of one chat are handled in order; docs/PERFORMANCE.md)."""
+    behind it (updates of one chat are handled in order; docs/PERFORMANCE.md).
+
+    A 저장 repeated after a crash (the draft's receipt finds the opening) only confirms again:
+    the call that created the opening shared it, so the centres are told once."""
     runtime = context.runtime
     async with runtime.session() as session:
-        opening = await openings.create_opening(
+        opening, created = await openings.create_opening(
             session=session, clock=runtime.clock, actor=actor(update, context),
             draft=draft["v"], minimum_wage=runtime.council.minimum_wage,
             token=forms.token_of(draft),
         )
-        recipients = await openings.notification_recipients(session=session, opening=opening)
+        recipients = (
+            await openings.notification_recipients(session=session, opening=opening)
+            if created else []
+        )
+    if created:  # after the commit: nobody is told of an opening that was not saved
+        _share_later(update, context, opening, recipients)
+    else:
+        log.info("opening %s: save repeated, not shared again", opening.id)
     key = "opening.saved_flagged" if opening.rule_flags else "opening.saved"
     text = context.tr(key, id=opening.id, company=escape(opening.company_name))
     await say(update, context, text, edit=True)
+    return END
+
+
+def _share_later(
+    update: Update, context: ItdaContext, opening: JobOpening, recipients: Sequence[Member]
+) -> None:
+    """Start telling the serving 새일센터 (not the author) in a task, before the author's
+    confirmation: a confirmation that fails must not lose the notices, which a repeated 저장
+    does not send again."""
     own = context.member.id if context.member is not None else None
     others = [m for m in recipients if m.id != own]
     agency = escape(context.agency.short_name if context.agency else "-")
@@ -62,7 +82,6 @@ async def _save(update: Update, context: ItdaContext, draft: dict[str, Any]) -> 
         markup = keyboard([[(tr("opening.btn_see_seekers"), f"match:o:{opening.id}")]])
         messages.append((member, body, markup))
     context.application.create_task(_share(context, opening.id or 0, messages), update=update)
-    return END
 
 
 async def _share(context: ItdaContext, opening_id: int, messages: list[Any]) -> None:
@@ -91,11 +110,7 @@ FLOW = forms.FormFlow(
 @requires("opening")
 async def start(update: Update, context: ItdaContext) -> int:
     """A new opening: check the agency, then the first question."""
-    try:
-        async with context.runtime.session() as session:
-            await require_opening_author(session=session, actor=actor(update, context))
-    except DomainError as error:
-        await explain(update, context, error)
+    if not await passes(update, context, require_opening_author):
         return END
     forms.new_draft(context, FLOW)
     await say(update, context, context.tr("opening.intro"))

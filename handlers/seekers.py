@@ -11,10 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import ItdaContext
 from handlers import forms
-from handlers.common import END, actor, answer, explain, from_button, keyboard, requires, say
+from handlers.common import END, actor, answer, from_button, keyboard, passes, requires, say
 from services import seekers
 from services.access import require_seeker_author
-from services.errors import DomainError
 from services.forms import FieldSpec
 
 log = logging.getLogger(__name__)
@@ -59,11 +58,7 @@ FLOW = forms.FormFlow(
 @requires("seeker")
 async def start(update: Update, context: ItdaContext) -> int:
     """Consent first: the four items of 제15조 with 동의 / 거부."""
-    try:
-        async with context.runtime.session() as session:
-            await require_seeker_author(session=session, actor=actor(update, context))
-    except DomainError as error:
-        await explain(update, context, error)
+    if not await passes(update, context, require_seeker_author):
         return END
     forms.new_draft(context, FLOW)["stage"] = "consent"  # nothing asked before the consent
     text, markup, _ = consent_screen(context, {})

@@ -4,7 +4,7 @@ soft deletion, the daily closing of expired openings and who is told about a new
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,7 @@ from models import members as members_db
 from models import openings as openings_db
 from models import receipts as receipts_db
 from models.tables import AgencyKind, JobOpening, Member
+from services import records
 from services import validation as v
 from services.access import may_manage, require_opening_author
 from services.errors import DomainError, NotAllowed
@@ -143,16 +144,18 @@ async def create_opening(
     draft: dict[str, Any],
     minimum_wage: dict[int, int],
     token: str | None = None,
-) -> JobOpening:
-    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule).
+) -> tuple[JobOpening, bool]:
+    """Save a confirmed draft as one opening (flagged when it breaks a 시간선택제 rule); True
+    with it when this call created it.
 
-    `token` is the draft's: a 저장 repeated after a crash returns the opening it created."""
+    `token` is the draft's: a 저장 repeated after a crash returns the opening it created, with
+    False (the 새일센터 were told by the call that created it, so they are not told again)."""
     member, agency = await require_opening_author(session=session, actor=actor)
     if token:
         done = await receipts_db.get_receipt(session=session, token=token, kind="opening")
         saved = await openings_db.get_opening(session=session, opening_id=done) if done else None
         if saved is not None:
-            return saved
+            return saved, False
     missing = [s.key for s in OPENING_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
     if missing:
         raise DomainError("records.incomplete")
@@ -178,7 +181,7 @@ async def create_opening(
         detail={"agency_id": agency.id, "region": opening.region_code,
                 "rule_flags": opening.rule_flags},
     )
-    return opening
+    return opening, True
 
 
 async def _owned(*, session: AsyncSession, actor: Actor, opening_id: int) -> JobOpening:
@@ -231,18 +234,15 @@ async def set_opening_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int, status: str
 ) -> JobOpening:
     opening = await _owned(session=session, actor=actor, opening_id=opening_id)
-    if status not in openings_db.STATUSES:
-        raise DomainError("records.unknown_status")
-    old, now = opening.status, clock.now()
-    opening.status, opening.updated_at = status, now
-    opening.closed_at = now if status != openings_db.OPEN else None
-    session.add(opening)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.status", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="opening",
-        entity_id=opening.id, detail={"old": old, "new": status},
+    return await records.change_status(
+        session=session, clock=clock, actor=actor, record=opening, entity="opening",
+        statuses=openings_db.STATUSES, status=status, also=_stamp_closed,
     )
-    return opening
+
+
+def _stamp_closed(opening: JobOpening, now: datetime) -> None:
+    """A filled or closed opening is stamped with the time it ended; reopened, it is cleared."""
+    opening.closed_at = now if opening.status != openings_db.OPEN else None
 
 
 async def delete_opening(
@@ -250,15 +250,9 @@ async def delete_opening(
 ) -> JobOpening:
     """Soft delete: the row stays (hires keep their history), hidden from every list."""
     opening = await _owned(session=session, actor=actor, opening_id=opening_id)
-    now = clock.now()
-    opening.deleted_at = opening.updated_at = now
-    session.add(opening)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.delete", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="opening",
-        entity_id=opening.id, detail={"status": opening.status},
+    return await records.soft_delete(
+        session=session, clock=clock, actor=actor, record=opening, entity="opening"
     )
-    return opening
 
 
 async def close_expired_openings(*, session: AsyncSession, clock: Clock) -> list[JobOpening]:

@@ -19,7 +19,7 @@ from models import council as council_db
 from models import receipts as receipts_db
 from models import seekers as seekers_db
 from models.tables import JobSeeker
-from services import privacy
+from services import privacy, records
 from services import validation as v
 from services.access import acting_agency, require_seeker_author
 from services.crypto import Cipher
@@ -316,17 +316,15 @@ async def set_seeker_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int, status: str
 ) -> JobSeeker:
     seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
-    if status not in seekers_db.STATUSES:
-        raise DomainError("records.unknown_status")
-    old, now = seeker.status, clock.now()
-    seeker.status, seeker.updated_at = status, now
-    session.add(seeker)
-    await audit_db.append_audit(
-        session=session, at=now, action="seeker.status", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="seeker",
-        entity_id=seeker.id, detail={"old": old, "new": status},
+    return await records.change_status(
+        session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
+        statuses=seekers_db.STATUSES, status=status,
     )
-    return seeker
+
+
+def _retire_phone_key(seeker: JobSeeker, now: datetime) -> None:
+    """Free the number for a new registration (the old key is kept, prefixed, in the row)."""
+    seeker.phone_key = f"deleted:{seeker.id}:{seeker.phone_key}"[:128]
 
 
 async def delete_seeker(
@@ -334,16 +332,10 @@ async def delete_seeker(
 ) -> JobSeeker:
     """Soft delete. The phone key is retired so the person may be registered again later."""
     seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id, purged_ok=True)
-    now = clock.now()
-    seeker.deleted_at = seeker.updated_at = now
-    seeker.phone_key = f"deleted:{seeker.id}:{seeker.phone_key}"[:128]
-    session.add(seeker)
-    await audit_db.append_audit(
-        session=session, at=now, action="seeker.delete", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="seeker",
-        entity_id=seeker.id, detail={"status": seeker.status},
+    return await records.soft_delete(
+        session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
+        also=_retire_phone_key,
     )
-    return seeker
 
 
 async def search_seekers(

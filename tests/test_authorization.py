@@ -253,7 +253,7 @@ async def feature_world(h: BotHarness) -> tuple[dict[str, int], dict[str, int]]:
         for n in range(6):
             s.add(JobSeeker(agency_id=centre.id, name="-", phone="-", phone_key=f"other{n}",
                             region_code="gongju", created_at=h.clock.now()))
-        opening = await openings_svc.create_opening(
+        opening, _ = await openings_svc.create_opening(
             session=s, clock=h.clock, actor=Actor(95, a), draft=draft,
             minimum_wage=runtime.council.minimum_wage)
         cipher = runtime.cipher

@@ -450,9 +450,10 @@ async def test_save_repeated_after_a_crash_confirms_the_same_record(harness: Any
     async with runtime.session() as s:  # what the dead process had committed
         member = await members_db.get_member_by_telegram_id(session=s, telegram_id=41)
         draft = (await s.get(BotData, ("user", 41))).data[FLOW.name]
-        first = await openings_svc.create_opening(
+        first, created = await openings_svc.create_opening(
             session=s, clock=harness.clock, actor=Actor(41, member), draft=draft["v"],
             minimum_wage=runtime.council.minimum_wage, token=draft["meta"]["token"])
+    assert created
     saved = await harness.press(41, summary, "저장")
     assert f"#{first.id}" in saved["text"]
     async with runtime.session() as s:

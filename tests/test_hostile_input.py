@@ -159,7 +159,7 @@ async def own_opening(h: BotHarness, user: int) -> int:
                 member = await h.add_member(OWNER, "구인기업담당", "chungnam-north-chamber")
             user = OWNER
     async with h.runtime.session() as s:
-        opening = await openings_svc.create_opening(
+        opening, _ = await openings_svc.create_opening(
             session=s, clock=h.clock, actor=membership.Actor(user, member),
             draft=dict(OPENING_DRAFT), minimum_wage=h.runtime.council.minimum_wage)
     assert opening.id is not None

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
+from sqlmodel import delete, select
+
 from bot.fakeapi import FakeBotAPI
 from models import audit as audit_db
 from models import hires as hires_db
 from models import members as members_db
 from models import openings as openings_db
 from models import seekers as seekers_db
+from models.tables import BotData, ConversationState
 from services import openings as openings_service
 from services.membership import Actor
 from tests.harness import BotHarness
@@ -22,7 +26,7 @@ from tests.records_helpers import (
     walk,
 )
 
-COORD, SAEIL, EMPLOYER, SAEIL_ASAN, EMPLOYER2 = 11, 12, 13, 14, 15
+COORD, SAEIL, EMPLOYER, SAEIL_ASAN, EMPLOYER2, SAEIL2 = 11, 12, 13, 14, 15, 16
 
 
 async def people(h: BotHarness) -> None:
@@ -103,6 +107,18 @@ async def test_opening_saved_and_shared_with_the_right_centre(
     assert not any("📢" in m["text"] for m in api.sent_to(EMPLOYER))
     assert await counts(harness) == (1, 0, 0)
     assert "opening.create" in await actions(harness)
+
+
+async def test_opening_refused_before_the_form_without_an_agency(harness: BotHarness) -> None:
+    """The command table lets an admin in; the author check refuses one without an agency
+    before any question is asked."""
+    harness.api.add_user(1, "관리자")
+    await harness.send(1, "/help")  # the admin becomes a member by writing once
+    refused = await harness.send(1, "/opening")
+    assert "소속 기관이 없어" in refused["text"]
+    with pytest.raises(TimeoutError):
+        await harness.expect(1, timeout=0.5)  # no intro, no first question
+    assert await counts(harness) == (0, 0, 0)
 
 
 async def test_part_time_rules_flag_and_save(harness: BotHarness) -> None:
@@ -236,6 +252,73 @@ async def test_edit_before_save_double_tap_and_restart(
     assert await counts(harness) == (1, 0, 0)
     note = await harness.expect(SAEIL_ASAN)  # the opening moved to 아산시: 아산 is told
     assert "행복제과" in note["text"]
+
+
+async def test_save_repeated_after_a_crash_tells_the_centre_once(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    """The process saved the opening and told the 새일센터, then died before the closed form was
+    written: after the restart the form is open again at its summary and the author taps 저장
+    once more. The receipt gives back the same opening, re-confirmed to the author only; a
+    redelivery of the first tap is skipped. Each 새일센터 member is told exactly once."""
+    await people(harness)
+    await harness.add_member(SAEIL2, "한지우", "saeil-cheonan")
+    summary = await walk(harness, EMPLOYER, await start_opening(harness, EMPLOYER),
+                         EMPLOYER_OPENING)
+    assert harness.runtime is not None
+    async with harness.runtime.session() as s:  # the form at its summary, as stored
+        draft = dict((await s.get(BotData, ("user", EMPLOYER))).data)
+        states = [(c.name, c.key, c.state) for c in (await s.exec(select(ConversationState)))]
+    assert "opening" in draft and any(name == "opening" for name, _, _ in states)
+    data = api.button(summary, "저장")
+    api.drain(EMPLOYER)
+    tap = api.press(EMPLOYER, summary, data)
+    saved = await harness.expect(EMPLOYER)
+    assert "행복제과 구인(#1)을 저장했어요" in saved["text"]
+    for member in (SAEIL, SAEIL2):
+        assert "새 구인" in (await harness.expect(member))["text"]
+
+    await harness.stop()  # the crash: the end of the form was never written
+    async with harness.runtime.session() as s:
+        row = await s.get(BotData, ("user", EMPLOYER))
+        row.data = draft
+        s.add(row)
+        await s.exec(delete(ConversationState))
+        for name, key, state in states:
+            s.add(ConversationState(name=name, key=key, state=state))
+    await harness.start()
+    again = await harness.send(EMPLOYER, "저장")  # typed at the summary: shown again
+    assert "버튼" in again["text"]
+    summary = await harness.expect(EMPLOYER)
+    assert "행복제과" in summary["text"]
+    resaved = await harness.press(EMPLOYER, summary, "저장")
+    assert "행복제과 구인(#1)을 저장했어요" in resaved["text"]
+    api.send_update(tap)  # Telegram delivers the first tap again: already processed
+    with pytest.raises(TimeoutError):  # (also time for the sharing task to run)
+        await harness.expect(EMPLOYER, timeout=0.6)
+
+    assert await counts(harness) == (1, 0, 0)
+    for member in (SAEIL, SAEIL2):
+        notices = [m for m in api.sent_to(member) if "새 구인" in m["text"]]
+        assert len(notices) == 1, (member, [m["text"] for m in notices])
+    assert api.sent_to(SAEIL_ASAN) == [] and api.sent_to(COORD) == []
+    assert (await actions(harness)).count("opening.create") == 1
+
+
+async def test_the_centre_is_told_even_when_the_confirmation_fails(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    """The notices start before the author's confirmation: a repeated 저장 does not send them,
+    so a confirmation that cannot be delivered must not take them down with it."""
+    await people(harness)
+    summary = await walk(harness, EMPLOYER, await start_opening(harness, EMPLOYER),
+                         EMPLOYER_OPENING)
+    data = api.button(summary, "저장")
+    api.block(EMPLOYER)  # every edit and message to the author now answers 403
+    api.press(EMPLOYER, summary, data)
+    note = await harness.expect(SAEIL)
+    assert "새 구인" in note["text"] and "행복제과" in note["text"]
+    assert await counts(harness) == (1, 0, 0)
 
 
 async def test_mine_edit_status_and_delete(harness: BotHarness) -> None:

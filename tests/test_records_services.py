@@ -16,7 +16,7 @@ from models import council as council_db
 from models import hires as hires_db
 from models import openings as openings_db
 from models import seekers as seekers_db
-from models.tables import Member
+from models.tables import JobSeeker, Member
 from services import openings, seekers
 from services.demo import seed_demo
 from services.errors import DomainError, NotAllowed
@@ -66,8 +66,8 @@ async def test_hire_bookkeeping(runtime: Runtime, clock: FrozenClock) -> None:
     saeil = await member(runtime, 2, "saeil-cheonan")
     other = await member(runtime, 3, "saeil-asan")
     async with runtime.session() as s:
-        opening = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                                draft=OPENING, minimum_wage={2026: 10_320})
+        opening, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                                   draft=OPENING, minimum_wage={2026: 10_320})
         a = await seekers.create_seeker(session=s, clock=clock, actor=saeil,
                                         cipher=runtime.cipher,
                                         draft=seeker_draft(runtime, "010-1111-2222"),
@@ -125,14 +125,85 @@ async def test_hire_bookkeeping(runtime: Runtime, clock: FrozenClock) -> None:
     assert "opening.create" in actions and chain_ok
 
 
+async def test_status_and_soft_delete_of_both_kinds(runtime: Runtime, clock: FrozenClock
+                                                    ) -> None:
+    """Status and deletion, shared by openings and seekers, keep what each kind adds: an
+    opening's closing time, a seeker's phone key retired so the number may be registered again."""
+    employer = await member(runtime, 1, "chungnam-north-chamber")
+    saeil = await member(runtime, 2, "saeil-cheonan")
+    phone = "010-5555-6666"
+    async with runtime.session() as s:
+        opening, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                                   draft=OPENING, minimum_wage={2026: 10_320})
+        seeker = await seekers.create_seeker(session=s, clock=clock, actor=saeil,
+                                             cipher=runtime.cipher,
+                                             draft=seeker_draft(runtime, phone),
+                                             consent_at=clock.now())
+    assert opening.id and seeker.id
+    for kind, call, record_id in (
+        ("opening", openings.set_opening_status, {"opening_id": opening.id}),
+        ("seeker", seekers.set_seeker_status, {"seeker_id": seeker.id}),
+    ):
+        with pytest.raises(DomainError) as unknown:
+            async with runtime.session() as s:
+                await call(session=s, clock=clock, actor=employer if kind == "opening" else saeil,
+                           status="nonsense", **record_id)
+        assert unknown.value.key == "records.unknown_status", kind
+    clock.advance(timedelta(hours=1))
+    closed_at = clock.now()
+    async with runtime.session() as s:
+        closed = await openings.set_opening_status(session=s, clock=clock, actor=employer,
+                                                   opening_id=opening.id, status="closed")
+        placed = await seekers.set_seeker_status(session=s, clock=clock, actor=saeil,
+                                                 seeker_id=seeker.id, status="hired")
+    assert closed.status == "closed" and closed.closed_at == closed_at
+    assert closed.updated_at == closed_at and placed.updated_at == closed_at
+    clock.advance(timedelta(hours=1))
+    async with runtime.session() as s:
+        reopened = await openings.set_opening_status(session=s, clock=clock, actor=employer,
+                                                     opening_id=opening.id, status="open")
+    assert reopened.status == "open" and reopened.closed_at is None
+    with pytest.raises(NotAllowed):  # another agency's staff may not delete it
+        async with runtime.session() as s:
+            await openings.delete_opening(session=s, clock=clock, actor=saeil,
+                                          opening_id=opening.id)
+    clock.advance(timedelta(hours=1))
+    async with runtime.session() as s:
+        await openings.delete_opening(session=s, clock=clock, actor=employer,
+                                      opening_id=opening.id)
+        await seekers.delete_seeker(session=s, clock=clock, actor=saeil, seeker_id=seeker.id)
+    async with runtime.session() as s:
+        assert await openings_db.get_opening(session=s, opening_id=opening.id) is None
+        assert await seekers_db.get_seeker(session=s, seeker_id=seeker.id) is None
+        gone = await s.get(JobSeeker, seeker.id)
+        assert gone is not None and gone.deleted_at == clock.now()
+        assert gone.phone_key.startswith(f"deleted:{seeker.id}:")
+        again = await seekers.create_seeker(session=s, clock=clock, actor=saeil,
+                                            cipher=runtime.cipher,
+                                            draft=seeker_draft(runtime, phone),
+                                            consent_at=clock.now())
+        log = [(e.action, e.entity_id, e.detail, e.actor_member_id)
+               for e in await audit_db.list_audit(session=s)
+               if e.action.endswith((".status", ".delete"))]
+    assert again.id != seeker.id
+    employer_id, saeil_id = employer.member.id, saeil.member.id  # type: ignore[union-attr]
+    assert log == [
+        ("opening.status", opening.id, {"old": "open", "new": "closed"}, employer_id),
+        ("seeker.status", seeker.id, {"old": "seeking", "new": "hired"}, saeil_id),
+        ("opening.status", opening.id, {"old": "closed", "new": "open"}, employer_id),
+        ("opening.delete", opening.id, {"status": "open"}, employer_id),
+        ("seeker.delete", seeker.id, {"status": "hired"}, saeil_id),
+    ]
+
+
 async def test_expired_openings_are_closed_once(runtime: Runtime, clock: FrozenClock) -> None:
     employer = await member(runtime, 1, "chungnam-north-chamber")
     async with runtime.session() as s:
-        kept = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                             draft=OPENING | {"deadline": None},
-                                             minimum_wage={2026: 10_320})
-        due = await openings.create_opening(session=s, clock=clock, actor=employer,
-                                            draft=OPENING, minimum_wage={2026: 10_320})
+        kept, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                                draft=OPENING | {"deadline": None},
+                                                minimum_wage={2026: 10_320})
+        due, _ = await openings.create_opening(session=s, clock=clock, actor=employer,
+                                               draft=OPENING, minimum_wage={2026: 10_320})
     clock.set(clock.now().replace(month=9, day=10))
     async with runtime.session() as s:
         assert await openings.close_expired_openings(session=s, clock=clock) == []
@@ -151,11 +222,19 @@ async def test_flags_and_permissions(runtime: Runtime, clock: FrozenClock) -> No
     saeil = await member(runtime, 2, "saeil-cheonan")
     coordinator = await member(runtime, 3, "chungnam-province", "coordinator")
     async with runtime.session() as s:
-        flagged = await openings.create_opening(
+        flagged, _ = await openings.create_opening(
             session=s, clock=clock, actor=coordinator,
             draft=OPENING | {"weekly_hours": 35.0, "wage_amount": 11_000},
             minimum_wage={2026: 10_320})
     assert flagged.rule_flags == ["weekly_hours", "wage"]
+    async with runtime.session() as s:  # a 저장 repeated with the draft's token
+        first, created = await openings.create_opening(
+            session=s, clock=clock, actor=employer, draft=OPENING, minimum_wage={},
+            token="draft-1")
+        again, repeated = await openings.create_opening(
+            session=s, clock=clock, actor=employer, draft=OPENING, minimum_wage={},
+            token="draft-1")
+    assert created and not repeated and again.id == first.id
     with pytest.raises(NotAllowed):
         async with runtime.session() as s:
             await openings.create_opening(session=s, clock=clock, actor=saeil, draft=OPENING,

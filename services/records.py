@@ -1,0 +1,91 @@
+"""What openings and seekers share once loaded and checked: a status change and a soft deletion,
+each audited. The record's own module loads it, checks who may touch it and passes a hook for
+what only its kind does (an opening's `closed_at`, a seeker's retired phone key)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from models import audit as audit_db
+from services.errors import DomainError
+from services.membership import Actor
+
+
+class Record(Protocol):
+    """The columns a status change and a soft deletion touch (JobOpening, JobSeeker)."""
+
+    id: int | None
+    status: str
+    updated_at: datetime | None
+    deleted_at: datetime | None
+
+
+R = TypeVar("R", bound=Record)
+Hook = Callable[[R, datetime], None]  # the record and the time of the change
+
+
+async def change_status(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    record: R,
+    entity: str,
+    statuses: tuple[str, ...],
+    status: str,
+    also: Hook[R] | None = None,
+) -> R:
+    """Set one of `statuses`, audited as `<entity>.status` with the old and new status."""
+    if status not in statuses:
+        raise DomainError("records.unknown_status")
+    old, now = record.status, clock.now()
+    record.status, record.updated_at = status, now
+    if also is not None:
+        also(record, now)
+    await _store(session=session, at=now, actor=actor, record=record, action=f"{entity}.status",
+                 entity=entity, detail={"old": old, "new": status})
+    return record
+
+
+async def soft_delete(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    record: R,
+    entity: str,
+    also: Hook[R] | None = None,
+) -> R:
+    """Stamp `deleted_at` (the row stays, hidden from every query), audited as
+    `<entity>.delete` with the status it had."""
+    now = clock.now()
+    record.deleted_at = record.updated_at = now
+    if also is not None:
+        also(record, now)
+    await _store(session=session, at=now, actor=actor, record=record, action=f"{entity}.delete",
+                 entity=entity, detail={"status": record.status})
+    return record
+
+
+async def _store(
+    *,
+    session: AsyncSession,
+    at: datetime,
+    actor: Actor,
+    record: Record,
+    action: str,
+    entity: str,
+    detail: dict[str, Any],
+) -> None:
+    """The changed record and its audit entry, in the caller's transaction."""
+    session.add(record)
+    await audit_db.append_audit(
+        session=session, at=at, action=action, actor_telegram_id=actor.telegram_id,
+        actor_member_id=actor.member.id if actor.member else None, entity=entity,
+        entity_id=record.id, detail=detail,
+    )
