@@ -15,13 +15,24 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from handlers import basics, groups, invites, meeting_days, meetings, members, onboarding
-from handlers import reminders
+from handlers import (
+    basics,
+    groups,
+    invites,
+    matching,
+    meeting_days,
+    meetings,
+    members,
+    onboarding,
+    openings,
+    records,
+    reminders,
+    seekers,
+)
 from handlers import export as export_handlers
 from handlers import programme as programme_handlers
 from handlers import reports as report_handlers
 from handlers import status as status_handlers
-from handlers import matching, openings, records, seekers
 
 # Our conversations are per user and chat on purpose (a form is not tied to one message).
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)

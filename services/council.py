@@ -67,7 +67,9 @@ def load_council(path: Path) -> CouncilData:
     for region in regions:
         unknown = set(region.neighbours) - codes
         if unknown:
-            raise CouncilFileError(f"{path}: region {region.code} has unknown neighbours {unknown}")
+            raise CouncilFileError(
+                f"{path}: region {region.code} has unknown neighbours {unknown}"
+            )
     kinds = {k.value for k in AgencyKind}
     agencies = []
     seen: set[str] = set()

@@ -17,9 +17,8 @@ from models import meetings as meetings_db
 from models import members as members_db
 from models.meetings import COUNCIL, HELD, MEETING_DAY, SCHEDULED
 from models.tables import Attendance, JobOpening, JobSeeker, Meeting
-from services.crypto import cipher_of
-from services.seekers import phone_key
 from services import hires
+from services.crypto import cipher_of
 from services.meetings import (
     COUNCIL_LENGTH,
     MEETING_DAY_LENGTH,
@@ -29,6 +28,7 @@ from services.meetings import (
     RESULT_NOT_HIRED,
 )
 from services.membership import Actor
+from services.seekers import phone_key
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "meetings_demo.toml"
 COORDINATOR_ID = 900002  # the demo coordinator (services.demo.DEMO_USERS)

@@ -16,9 +16,9 @@ from bot.runtime import Runtime, create_runtime, prepare_database
 from models import council as council_db
 from models import meetings as meetings_db
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting, Member
-from services.crypto import cipher_of
 from services import demo, hires, ics
 from services import meetings as svc
+from services.crypto import cipher_of
 from services.errors import DomainError, NotAllowed
 from services.forms import Also, ParseEnv
 from services.membership import Actor

@@ -24,9 +24,9 @@ from bot.fakeapi import FakeBotAPI
 from bot.runtime import Runtime, create_runtime, prepare_database
 from models import council as council_db
 from models import reminders as outbox_db
-from models.tables import Member, ReminderLog, Target
+from models.tables import Member, ReminderLog
 from scheduler.reminders import send_due
-from tests.harness import TOKEN, make_settings, clear_targets, put_target
+from tests.harness import TOKEN, clear_targets, make_settings, put_target
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 ROOT = Path(__file__).resolve().parent.parent
