@@ -158,8 +158,10 @@ class Child:
         raise RuntimeError("VmHWM not found")
 
     async def stop(self) -> int:
-        if self.proc is None or self.proc.returncode is not None:
-            return self.proc.returncode if self.proc else 0
+        if self.proc is None:
+            return 0
+        if self.proc.returncode is not None:
+            return self.proc.returncode
         self.proc.send_signal(signal.SIGINT)
         try:
             return await asyncio.wait_for(self.proc.wait(), 20)
