@@ -570,6 +570,8 @@ async def resume_open_forms(app: Application) -> int:  # type: ignore[type-arg]
     for name, flow in FLOWS.items():
         for key, state in (await persistence.get_conversations(name)).items():
             chat_id, user_id = key[0], key[-1]
+            if not isinstance(chat_id, int) or not isinstance(user_id, int):
+                continue  # form conversations are keyed on (chat id, user id)
             data = user_data.get(user_id) or {}
             draft = data.get(name)
             if not isinstance(draft, dict) or draft.get("sent") is not False:
