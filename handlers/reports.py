@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -317,7 +318,9 @@ async def not_a_button(update: Update, context: ItdaContext) -> int | None:
 
 def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
-    buttons_only = [MessageHandler(text, not_a_button)]
+    buttons_only: list[BaseHandler[Update, ItdaContext, object]] = [
+        MessageHandler(text, not_a_button)
+    ]
     return ConversationHandler(
         entry_points=[
             CommandHandler("report", start_report),
