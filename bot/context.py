@@ -11,6 +11,8 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
+from telegram.ext._utils.trackingdict import TrackingDict
+from telegram.ext._utils.types import ConversationKey
 
 from bot.persistence import DatabasePersistence, batched, forget_prefetched
 from bot.runtime import Runtime
@@ -31,6 +33,9 @@ ANSWERED_QUERIES: ContextVar[set[str] | None] = ContextVar("answered_queries", d
 _MEMBER: ContextVar[tuple[int, Member | None, Agency | None] | None] = ContextVar(
     "itda_prefetched_member", default=None
 )
+
+# A persistent conversation, its name and an update's key in it (`_conversations_of`).
+_Keyed = tuple[ConversationHandler, str, ConversationKey]  # type: ignore[type-arg]
 
 
 def prefetched_member(telegram_id: int) -> tuple[Member | None, Agency | None] | None:
@@ -98,7 +103,8 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         read = None
         if isinstance(persistence, DatabasePersistence):
             read = persistence.reader(
-                wanted=[(h.name, key) for h, key in handlers], user_id=user_id, chat_id=chat_id
+                wanted=[(name, key) for _, name, key in handlers], user_id=user_id,
+                chat_id=chat_id,
             )
         at = self.runtime.clock.now()
 
@@ -119,28 +125,34 @@ class ItdaApplication(Application):  # type: ignore[type-arg]
         if prefetch is None or not isinstance(persistence, DatabasePersistence):
             return True
         stored = persistence.prefetched(prefetch)
-        for handler, key in handlers:
+        for handler, name, key in handlers:
             states = handler._conversations  # noqa: SLF001 - the handler's own state dict
-            state = stored.get((handler.name, key), ConversationHandler.END)
+            # A persistent conversation's states become a TrackingDict when the application
+            # initializes its persistence.
+            assert isinstance(states, TrackingDict)
+            state = stored.get((name, key), ConversationHandler.END)
             if state != ConversationHandler.END:
                 states.update_no_track({key: state})
             else:
-                states.data.pop(key, None)  # type: ignore[attr-defined]
+                states.data.pop(key, None)
         return True
 
     def _conversations_of(
         self, update: Update
-    ) -> list[tuple[ConversationHandler, Any]]:  # type: ignore[type-arg]
-        """The persistent conversations this update belongs to, with its key in each."""
-        handlers: list[tuple[ConversationHandler, Any]] = []  # type: ignore[type-arg]
+    ) -> list[_Keyed]:
+        """The persistent conversations this update belongs to, with each one's name and this
+        update's key in it."""
+        handlers: list[_Keyed] = []
         for handler in itertools.chain.from_iterable(self.handlers.values()):
             if not (isinstance(handler, ConversationHandler) and handler.persistent):
                 continue
+            name = handler.name
+            assert name is not None  # PTB refuses a persistent conversation without a name
             try:
                 key = handler._get_key(update)  # noqa: SLF001 - PTB offers no public way
             except RuntimeError:
                 continue  # the update has no chat or user this conversation is keyed on
-            handlers.append((handler, key))
+            handlers.append((handler, name, key))
         return handlers
 
 
