@@ -219,7 +219,9 @@ class ItdaBot(ExtBot[None]):
         markup = kwargs.pop("reply_markup", None)
         for part in parts[:-1]:
             await super().send_message(chat_id, part, *args, **kwargs)
-        return await super().send_message(chat_id, parts[-1], *args, reply_markup=markup, **kwargs)
+        return await super().send_message(
+            chat_id, parts[-1], *args, **{**kwargs, "reply_markup": markup}
+        )
 
     async def edit_message_text(  # type: ignore[override]
         self, text: str, chat_id: int | str | None = None, *args: Any, **kwargs: Any
