@@ -43,7 +43,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._users: dict[tuple[str, int], int] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final (it takes a place, then calls do_process_update); this
+    # processor overrides it on purpose to wait for the chat's turn before taking a place.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         async with self._turn(update), self._semaphore:
             await coroutine
 
