@@ -26,7 +26,7 @@ from models import exports as exports_db
 from models import reports as reports_db
 from models import stats as stats_db
 from models.stats import REPORT_METRICS
-from models.tables import JobSeeker
+from models.tables import JobSeeker, MonthlyReport
 from services import reports
 from services.crypto import cipher_of
 from services.errors import DomainError
@@ -117,7 +117,7 @@ async def build_export(
     yes, no = tr("export.yes"), tr("export.no")
     months = _months(start, end)
     all_reports = await reports_db.in_months(session=session, months=months)
-    first_report = {}
+    first_report: dict[tuple[int, str], MonthlyReport] = {}
     for report in all_reports:
         first_report.setdefault((report.agency_id, report.month), report)
     per_month = await stats_db.figures_by_agency_month(session=session, start=lo, end=hi)
@@ -136,13 +136,13 @@ async def build_export(
             continue
         for month in months:
             figures = per_month.get((agency_id, month), {})
-            report = first_report.get((agency_id, month))
+            first = first_report.get((agency_id, month))
             summary.rows.append([
                 a.short_name, tr(f"export.kind.{a.kind}"), month,
                 figures.get("openings", 0), figures.get("seekers", 0),
                 figures.get("meeting_days", 0), figures.get("hires", 0),
-                report.submitted_at if report else None,
-                (yes if report.late else no) if report else tr("export.missing"),
+                first.submitted_at if first else None,
+                (yes if first.late else no) if first else tr("export.missing"),
                 versions.get((agency_id, month), 0),
             ])
 
