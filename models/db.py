@@ -131,4 +131,6 @@ async def run_transaction(factory: SessionFactory, fn: Callable[[Session], T]) -
     returns: for short statements that run for every update (the bot's own state), written as
     plain functions."""
     async with session_scope(factory) as session:
-        return await session.run_sync(fn)
+        # sqlmodel's AsyncSession runs `fn` with its `sync_session`, a sqlmodel Session, but
+        # inherits SQLAlchemy's run_sync annotation, which names SQLAlchemy's Session.
+        return await session.run_sync(fn)  # type: ignore[arg-type]
