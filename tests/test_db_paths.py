@@ -20,7 +20,6 @@ from models.db import (
     make_engine,
     make_session_factory,
     run_transaction,
-    session_scope,
     upgrade_database,
 )
 from models.inline_sqlite import InlineConnection
@@ -78,10 +77,9 @@ async def test_a_locked_database_waits_in_a_thread_not_in_the_loop(database) -> 
     stop.set()
     await ticking
     other.close()
-    async with session_scope(factory) as session:
-        stored = await session.run_sync(
-            lambda s: botstate.read_data(session=s, kind="user", owner_id=7)
-        )
+    stored = await run_transaction(
+        factory, lambda s: botstate.read_data(session=s, kind="user", owner_id=7)
+    )
     assert stored == {"a": 1}
 
 
