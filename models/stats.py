@@ -158,7 +158,7 @@ async def figures_by_agency_month(
         ),
         (
             "hires",
-            select(Hire.agency_id, Hire.hired_on).where(
+            select(col(Hire.agency_id), col(Hire.hired_on)).where(
                 col(Hire.deleted_at).is_(None),
                 col(Hire.hired_on) >= start.date(),
                 col(Hire.hired_on) < end.date(),
@@ -166,7 +166,7 @@ async def figures_by_agency_month(
         ),
     ]
     for metric, stmt in queries:
-        for agency_id, at in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        for agency_id, at in (await session.exec(stmt)).all():
             if at is not None:
                 out[(agency_id, month_of(at))][metric] += 1
     return {k: dict(v) for k, v in out.items()}
