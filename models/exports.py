@@ -48,22 +48,23 @@ async def meetings_with_attendance(
     ).all()
     ids = [m.id for m in meetings]
     present = col(Attendance.present).is_(True)
+    # sqlmodel's select() is annotated for at most four columns; at run time it takes any number.
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]
             Attendance.meeting_id,
             func.count(),
             func.sum(case((present, 1), else_=0)),
             func.sum(case((present & col(Attendance.opening_id).is_not(None), 1), else_=0)),
             func.sum(case((present & col(Attendance.seeker_id).is_not(None), 1), else_=0)),
             func.sum(Attendance.interviews),
-            func.sum(case((Attendance.result == "hired", 1), else_=0)),
-            func.sum(case((Attendance.result == "in_progress", 1), else_=0)),
+            func.sum(case((col(Attendance.result) == "hired", 1), else_=0)),
+            func.sum(case((col(Attendance.result) == "in_progress", 1), else_=0)),
         )
         .where(col(Attendance.meeting_id).in_(ids))
         .group_by(col(Attendance.meeting_id))
     )
     figures: dict[int, dict[str, Any]] = {}
-    for row in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+    for row in (await session.exec(stmt)).all():
         meeting_id, invited, came, companies, people, interviews, hired, pending = row
         figures[meeting_id] = {
             "invited": int(invited or 0), "present": int(came or 0),
