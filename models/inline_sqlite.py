@@ -125,7 +125,9 @@ class InlineConnection:
 
     @isolation_level.setter
     def isolation_level(self, value: str | None) -> None:
-        self.raw.isolation_level = value
+        # typeshed allows only None and three upper-case names; sqlite3 also takes "" (which
+        # SQLAlchemy's pysqlite dialect sets) and any case.
+        self.raw.isolation_level = value  # type: ignore[assignment]
 
     def cursor(self) -> _CursorOpener:
         return _CursorOpener(self)
