@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
 from bot.fakeapi import FakeBotAPI
@@ -31,9 +31,8 @@ async def test_upload_download_buttons_and_errors(api: FakeBotAPI) -> None:
         file = await bot.get_file(sent.document.file_id)
         assert bytes(await file.download_as_bytearray()) == b"a,b\n1,2\n"
 
-        with_buttons = await bot.send_message(
-            5, "pick", reply_markup={"inline_keyboard": [[{"text": "A", "callback_data": "x:a"}]]}
-        )
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="x:a")]])
+        with_buttons = await bot.send_message(5, "pick", reply_markup=markup)
         assert api.buttons(api.message(5, with_buttons.message_id) or {}) == [("A", "x:a")]
 
         with pytest.raises(BadRequest, match="(?i)chat not found"):
