@@ -99,6 +99,7 @@ async def seed_records(rt: Runtime) -> dict[str, int]:
                           created_at=at("2026-08-01"))
         s.add_all([day, council])
         await s.flush()
+        assert day.id is not None and seekers[0].id is not None and openings[0].id is not None
         s.add_all([
             Attendance(meeting_id=day.id, participant_key=f"s:{seekers[0].id}",
                        seeker_id=seekers[0].id, agency_id=cheonan, present=True, interviews=2,
@@ -237,6 +238,7 @@ async def test_status_bound_with_30_agencies(runtime: Runtime) -> None:
                             short_name=f"추가기관이름이꽤긴센터{i:02d}", kind="saeil_center")
             s.add(agency)
             await s.flush()
+            assert agency.id is not None
             for metric in ("seekers", "meeting_days", "hires"):
                 s.add(Target(agency_id=agency.id, year=2026, metric=metric, value=40))
         assert len(await council_db.list_agencies(session=s)) == 30
@@ -303,6 +305,7 @@ async def test_report_prefill_correction_and_submission(
 ) -> None:
     ids = await seed_records(runtime)
     staff = await add_member(runtime, 60, "saeil-cheonan")
+    assert staff.member is not None
     async with runtime.session() as s:
         state = await reports.open_report(session=s, agency_id=ids["cheonan"], month="2026-08")
     draft = state.draft
