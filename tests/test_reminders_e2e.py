@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.fakeapi import FakeBotAPI
@@ -72,7 +72,13 @@ async def setup_council(h: BotHarness, *, extra_chamber: int = 0) -> None:
 async def rows(h: BotHarness) -> list[ReminderLog]:
     assert h.runtime is not None
     async with h.runtime.session() as s:
-        return list((await s.exec(select(ReminderLog).order_by(ReminderLog.id))).all())
+        return list((await s.exec(select(ReminderLog).order_by(col(ReminderLog.id)))).all())
+
+
+def due_on(r: ReminderLog) -> date:
+    """The day a stored reminder was due (due_at is NOT NULL in the table)."""
+    assert r.due_at is not None
+    return r.due_at.date()
 
 
 async def pass_at(h: BotHarness, when: str, **kwargs: Any) -> Any:
@@ -398,7 +404,7 @@ async def test_whole_season_through_the_outbox(harness: BotHarness, api: FakeBot
         day += timedelta(days=1)
     sent = [r for r in await rows(harness) if r.state == "sent"]
     assert not [r for r in await rows(harness) if r.state != "sent"]
-    nudges = sorted({(r.due_at.date().isoformat(), r.occurrence) for r in sent
+    nudges = sorted({(due_on(r).isoformat(), r.occurrence) for r in sent
                      if r.kind == planner.DISCOVERY_NUDGE and r.chat_id == CHAMBER_A})
     assert nudges == [("2026-08-21", "2026-09-05:D-14"), ("2026-08-28", "2026-09-05:D-7"),
                       ("2026-09-02", "2026-09-05:D-3"), ("2026-09-04", "2026-09-05:D-1")]
@@ -410,7 +416,7 @@ async def test_whole_season_through_the_outbox(harness: BotHarness, api: FakeBot
     # August, all reported).
     assert group == {planner.DISCOVERY_SUMMARY: 1, planner.REPORT_ESCALATION: 2}
     for r in sent:
-        assert r.sent_at is not None and r.sent_at.date() == r.due_at.date()
+        assert r.sent_at is not None and r.sent_at.date() == due_on(r)
         assert 8 <= r.sent_at.hour < 20
     for chat, n in sends(api).items():
         assert n == len([r for r in sent if r.chat_id == chat])
