@@ -109,6 +109,7 @@ async def test_expired_and_revoked_invites(runtime: Runtime, clock: FrozenClock)
         revoked, _ = await membership.create_invite(
             session=s, clock=clock, actor=lead, agency_id=agency_id, role="staff", valid_days=7
         )
+    assert revoked.id is not None
     async with runtime.session() as s:
         await membership.revoke_invite(session=s, clock=clock, actor=lead, invite_id=revoked.id)
     later = FrozenClock(clock.now() + timedelta(days=7, seconds=1))
@@ -162,6 +163,7 @@ async def test_deactivation_is_audited_and_protects_admins(
         admin = Member(telegram_id=1, display_name="Admin", role="admin")
         staff = Member(telegram_id=2, display_name="박정호", role="staff")
         s.add_all([admin, staff])
+    assert admin.id is not None and staff.id is not None
     with pytest.raises(NotAllowed):
         async with runtime.session() as s:
             await membership.deactivate_member(
