@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -99,7 +100,8 @@ def test_typed_dates_and_times() -> None:
 def test_form_answers_for_dates_times_and_agencies() -> None:
     """The creation forms' fields: a day alone, or with its time (then no time question), a
     time that must lie ahead on the chosen day, at least one agency."""
-    now = datetime(2026, 9, 1, 10, 0, tzinfo=svc.ZoneInfo("Asia/Seoul"))
+    seoul = svc.ZoneInfo("Asia/Seoul")
+    now = datetime(2026, 9, 1, 10, 0, tzinfo=seoul)
     env = ParseEnv(today=now.date(), now=now)
     assert svc.date_answer("2026-09-02", env) == "2026-09-02"  # a tapped day
     assert svc.date_answer("9/15 14:00", env) == Also(_value="2026-09-15", time="14:00")
@@ -113,8 +115,8 @@ def test_form_answers_for_dates_times_and_agencies() -> None:
     with pytest.raises(DomainError) as err:
         svc.time_answer("09:30", today)
     assert err.value.key == "meetings.when_past"
-    assert svc.starts_at({"date": "2026-09-15", "time": "14:00"}, now.tzinfo) == datetime(
-        2026, 9, 15, 14, 0, tzinfo=now.tzinfo)
+    assert svc.starts_at({"date": "2026-09-15", "time": "14:00"}, seoul) == datetime(
+        2026, 9, 15, 14, 0, tzinfo=seoul)
     agencies = svc.COUNCIL_FIELDS[-1]
     assert agencies.multi and agencies.parse is not None
     with pytest.raises(DomainError) as err:
@@ -129,9 +131,13 @@ async def test_a_repeated_save_with_the_same_token_creates_one_meeting(
     lead = await _member(runtime, 10, "chungnam-province", "coordinator")
     host = await _member(runtime, 11, "saeil-cheonan")
     start = clock.now() + timedelta(days=2)
-    council = dict(starts_at=start, place="hall", online_link="", agenda="roles",
-                   agency_ids=[await _agency(runtime, "saeil-cheonan")])
-    day = dict(region_code="cheonan", starts_at=start, venue="hall", capacity=5, contact="041")
+    council: dict[str, Any] = dict(
+        starts_at=start, place="hall", online_link="", agenda="roles",
+        agency_ids=[await _agency(runtime, "saeil-cheonan")],
+    )
+    day: dict[str, Any] = dict(
+        region_code="cheonan", starts_at=start, venue="hall", capacity=5, contact="041"
+    )
     made = []
     for _ in range(2):
         async with runtime.session() as s:
@@ -204,7 +210,8 @@ async def test_overlapping_meeting_days_and_capacity(runtime: Runtime, clock: Fr
     assert err.value.key == "meetingday.capacity_below_invited"
     assert err.value.values == {"capacity": 1, "invited": 2}
     async with runtime.session() as s:
-        assert (await meetings_db.get_meeting(session=s, meeting_id=day.id)).capacity == 2
+        stored = await meetings_db.get_meeting(session=s, meeting_id=day.id)
+        assert stored is not None and stored.capacity == 2
         _, promoted = await svc.change_capacity(
             session=s, clock=clock, actor=host, meeting_id=day.id, capacity=3
         )
