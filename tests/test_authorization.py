@@ -236,7 +236,8 @@ async def feature_world(h: BotHarness) -> tuple[dict[str, int], dict[str, int]]:
     await h.send(1, "/help")  # the admin becomes a member by writing once
     h.api.add_group(GROUP, "협의회", members=list(people.values()))
     assert h.runtime is not None
-    runtime, ids = h.runtime, {}
+    runtime = h.runtime
+    ids: dict[str, int] = {}
     draft = {"company_name": "행복제과", "business_number": None, "industry": "제조업",
              "job_title": "포장", "duties": "제품 포장", "region_code": "cheonan",
              "employment_type": "regular_part_time", "weekly_hours": 20.0,
@@ -264,23 +265,29 @@ async def feature_world(h: BotHarness) -> tuple[dict[str, int], dict[str, int]]:
                    "desired_hours": 20.0, "time_of_day": "morning", "desired_wage": None,
                    "interruption_reason": "childcare", "interruption_years": 3.0,
                    "consent_share": "no", "note": ""})
+        assert opening.id is not None and seeker.id is not None
         ids["o"], ids["s"] = opening.id, seeker.id
-        agencies = [m.agency_id for m in (a, x)]
+        assert a.agency_id is not None and x.agency_id is not None
+        agencies = [a.agency_id, x.agency_id]
         meeting, _ = await meetings_svc.create_council_meeting(
             session=s, clock=h.clock, actor=Actor(93, lead), place="도청",
             starts_at=h.clock.now() + timedelta(days=3), online_link="", agenda="점검",
             agency_ids=agencies)
+        assert meeting.id is not None
         ids["m"] = meeting.id
         day = await meetings_svc.create_meeting_day(
             session=s, clock=h.clock, actor=Actor(97, x), region_code="cheonan",
             starts_at=h.clock.now() + timedelta(days=5), venue="센터", capacity=20,
             contact="041-000-0000")
+        assert day.id is not None
         ids["d"] = day.id
         await meetings_svc.toggle_seeker(session=s, clock=h.clock, actor=Actor(97, x),
                                          meeting_id=day.id, seeker_id=seeker.id)
         rows = {r.member_id: r.id for r in await meetings_db.rsvps(session=s,
                                                                    meeting_id=meeting.id)}
-        ids["att"] = rows[a.id]
+        attendance_id = rows[a.id]
+        assert attendance_id is not None
+        ids["att"] = attendance_id
     return people, ids
 
 
