@@ -97,7 +97,9 @@ async def test_council_meeting_rsvp_attendance_notes(
     assert h.runtime is not None
     async with h.runtime.session() as s:
         leaver = (await s.exec(select(Member).where(Member.telegram_id == LEAVER))).one()
-        leaver.agency_id = (await council_db.get_agency_by_code(session=s, code="saeil-yesan")).id
+        yesan = await council_db.get_agency_by_code(session=s, code="saeil-yesan")
+        assert yesan is not None
+        leaver.agency_id = yesan.id
         s.add(leaver)
     refused = await h.press(LEAVER, leaver_invite, "참석")
     assert "더 이상 활동하지 않는" in refused["text"]
@@ -161,6 +163,7 @@ async def _setup_world(h: BotHarness) -> dict[str, Any]:
         cheonan = await council_db.get_agency_by_code(session=s, code="saeil-cheonan")
         asan = await council_db.get_agency_by_code(session=s, code="saeil-asan")
         assert chamber and cheonan and asan
+        assert chamber.id is not None and cheonan.id is not None and asan.id is not None
         openings = [
             JobOpening(agency_id=chamber.id, company_name=name, job_title="사무 보조",
                        region_code=region, subsidy_approved=subsidy, created_at=now)
@@ -321,6 +324,7 @@ async def test_cancelling_notifies_everyone_invited(harness: BotHarness, api: Fa
             session=s, clock=clock, actor=Actor(SAEIL, host), region_code="cheonan",
             starts_at=clock.now() + timedelta(days=6), venue="hall", capacity=5, contact="041",
         )
+        assert day.id is not None
         await svc.toggle_company(session=s, clock=clock, actor=Actor(SAEIL, host),
                                  meeting_id=day.id, opening_id=world["openings"][0].id)
         await svc.toggle_seeker(session=s, clock=clock, actor=Actor(SAEIL, host),
