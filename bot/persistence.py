@@ -6,11 +6,12 @@ the data of every user and chat an update touched, changed or not; what is uncha
 loaded or last saved is not written again (most updates change nothing there, and each write is a
 transaction: see docs/PERFORMANCE.md). Conversation states and data are also read back from the
 database before every update, so several processes sharing one database (webhook mode) can
-serve alternate updates of one form. That read is one query in the transaction that records the
-update (`prefetch`, called by `ItdaApplication.process_update`): the conversation states and the
-user's and chat's data together; `refresh_user_data`/`refresh_chat_data` then use what it read
-instead of querying again. A conversation state equal to what the database was just seen to hold
-is not written again (a form's every step re-enters the same state).
+serve alternate updates of one form. That read happens in the transaction that records the
+update (`reader`, run by `ItdaApplication._prepare`; its result goes to `prefetched`): the
+conversation states and the user's and chat's data together; `refresh_user_data` and
+`refresh_chat_data` then use what it read instead of querying again. A conversation state
+equal to what the database was just seen to hold is not written again (a form's every step
+re-enters the same state).
 
 Writes made inside `batched()` (the checkpoint of a form step, the flush after an update) go to
 the database together in one transaction when the block ends. The SQL is in models/botstate.py.
@@ -36,7 +37,7 @@ from models.db import SessionFactory, run_transaction
 
 USER, CHAT, BOT = "user", "chat", "bot"
 
-# The user's and chat's data as `prefetch` read them for the update in hand (each update runs in
+# The user's and chat's data as `reader` read them for the update in hand (each update runs in
 # its own task, so this is per update): {(kind, owner id): data, or None when there is no row}.
 _PREFETCHED: ContextVar[dict[tuple[str, int], dict[str, Any] | None] | None] = ContextVar(
     "itda_prefetched_data", default=None
@@ -58,7 +59,7 @@ _EMPTY = _canonical({})
 
 
 def forget_prefetched() -> None:
-    """The update in hand is done: what `prefetch` read is stale from now on."""
+    """The update in hand is done: what `reader` read is stale from now on."""
     _PREFETCHED.set(None)
 
 

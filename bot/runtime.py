@@ -13,7 +13,6 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from models.db import (
     SessionFactory,
-    dispose_engine,
     make_engine,
     make_session_factory,
     run_transaction,
@@ -46,7 +45,7 @@ class Runtime:
         return await run_transaction(self.sessions, fn)
 
     async def close(self) -> None:
-        await dispose_engine(self.engine)
+        await self.engine.dispose()
 
 
 def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

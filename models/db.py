@@ -60,11 +60,6 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-async def dispose_engine(engine: AsyncEngine) -> None:
-    """Close the engine's connections."""
-    await engine.dispose()
-
-
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 

@@ -16,7 +16,6 @@ from bot.persistence import DatabasePersistence
 from bot.updates import PerChatUpdateProcessor
 from models import botstate
 from models.db import (
-    dispose_engine,
     make_engine,
     make_session_factory,
     run_transaction,
@@ -31,7 +30,7 @@ async def database(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
     await upgrade_database(engine)
     yield path, engine, make_session_factory(engine)
-    await dispose_engine(engine)
+    await engine.dispose()
 
 
 async def test_sqlite_file_runs_in_the_event_loop(database) -> None:  # type: ignore[no-untyped-def]
