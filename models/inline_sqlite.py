@@ -106,9 +106,24 @@ class _CursorOpener:
             await self._cursor.close()
 
 
+class _Immediate:
+    """aiosqlite's queue of calls for its thread, as SQLAlchemy's isolation-level setter uses it
+    (`_tx.put_nowait((future, function))`): here the call runs at once."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except Exception as error:  # noqa: BLE001 - handed to the awaiting caller
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
 class InlineConnection:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        self._tx = _Immediate()
 
     # The attributes SQLAlchemy's dialect looks at.
     @property

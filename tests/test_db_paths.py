@@ -138,3 +138,16 @@ async def test_waiting_for_a_chat_turn_takes_no_place() -> None:
     release.set()
     await asyncio.gather(first, *queued)
     assert done == ["b1", "a1", "a2", "a3", "a4"]  # chat 1 still in order
+
+
+async def test_autocommit_isolation_works_on_the_inline_connection(database) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy sets the isolation level through aiosqlite's call queue: it works here too."""
+    _path, engine, _factory = database
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await auto.execute(
+            text("INSERT INTO processedupdate (update_id, at) VALUES (1, '2026-01-01')")
+        )
+    async with engine.connect() as conn:
+        found = (await conn.execute(text("SELECT count(*) FROM processedupdate"))).scalar()
+    assert found == 1
