@@ -14,9 +14,11 @@ For every update the driver records
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from bench.scenarios import (
@@ -176,6 +178,24 @@ class _Player:
         self._reply = reply
 
 
+@contextlib.contextmanager
+def no_collector_pauses() -> Iterator[None]:
+    """No garbage-collector passes in this process (the load generator and the fake server)
+    while a phase is timed. The fake server keeps every call, so a full pass took 80 ms at
+    first and 400 ms a minute later; requests arriving meanwhile were stamped late, and the
+    pause was counted as the bot's latency (docs/PERFORMANCE.md). Reference counting still frees
+    almost everything; a collection runs before and after."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()
+
+
 async def closed_loop(
     driver: Driver,
     users: Sequence[SimUser],
@@ -194,15 +214,16 @@ async def closed_loop(
             player.replied(await driver.play_step(player.user, step))
 
     driver.recording = False
-    tasks = [asyncio.create_task(play(p)) for p in players]
-    await asyncio.sleep(warmup)
-    driver.recording = True
-    started, before = time.perf_counter(), driver.stats.steps
-    await asyncio.sleep(duration)
-    done, elapsed = driver.stats.steps - before, time.perf_counter() - started
-    driver.recording = False
-    stop = True
-    await asyncio.gather(*tasks)
+    with no_collector_pauses():
+        tasks = [asyncio.create_task(play(p)) for p in players]
+        await asyncio.sleep(warmup)
+        driver.recording = True
+        started, before = time.perf_counter(), driver.stats.steps
+        await asyncio.sleep(duration)
+        done, elapsed = driver.stats.steps - before, time.perf_counter() - started
+        driver.recording = False
+        stop = True
+        await asyncio.gather(*tasks)
     return done / elapsed
 
 
@@ -227,22 +248,23 @@ async def open_loop(
         idle.put_nowait(player)
 
     loop = asyncio.get_running_loop()
-    driver.recording = True
-    started = loop.time()
-    for tick in itertools.count():
-        at = started + tick / rate
-        if at >= started + duration:
-            break
-        delay = at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if idle.empty():
-            driver.stats.skipped += 1
-            continue
-        task = asyncio.create_task(one_step(idle.get_nowait()))
-        running.add(task)
-        task.add_done_callback(running.discard)
-    elapsed = loop.time() - started
-    await asyncio.gather(*running)  # the last steps offered in the window may finish after it
-    driver.recording = False
+    with no_collector_pauses():
+        driver.recording = True
+        started = loop.time()
+        for tick in itertools.count():
+            at = started + tick / rate
+            if at >= started + duration:
+                break
+            delay = at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if idle.empty():
+                driver.stats.skipped += 1
+                continue
+            task = asyncio.create_task(one_step(idle.get_nowait()))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        elapsed = loop.time() - started
+        await asyncio.gather(*running)  # the last steps offered in the window may finish after
+        driver.recording = False
     return driver.stats.steps / elapsed
