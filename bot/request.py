@@ -9,6 +9,7 @@ a dependency, keeps idle connections in a plain list.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -16,6 +17,9 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -84,6 +88,7 @@ class AiohttpRequest(BaseRequest):
             total=total, sock_connect=connect, sock_read=read, connect=pool
         )
         body: Any = None
+        headers: dict[str, str] | None = None
         if files:
             form = aiohttp.FormData()
             for name, value in (fields or {}).items():
@@ -92,9 +97,15 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, content, filename=filename, content_type=mime_type)
             body = form
         elif fields:
-            body = fields
+            # One JSON body with its values typed (Telegram takes application/json): far cheaper
+            # to build than the urlencoded form of JSON-encoded strings aiohttp made of them.
+            assert request_data is not None
+            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            headers = _JSON
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as res:
+            async with self._session.request(
+                method, url, data=body, timeout=timeout, headers=headers
+            ) as res:
                 return res.status, await res.read()
         except TimeoutError as err:
             raise TimedOut from err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,17 +15,20 @@ async def get_member_by_telegram_id(*, session: AsyncSession, telegram_id: int) 
     return (await session.exec(select(Member).where(Member.telegram_id == telegram_id))).first()
 
 
+# Built once: it runs for every update (building the query each time cost more than running it).
+_MEMBER_AND_AGENCY = (
+    select(Member, Agency)
+    .outerjoin(Agency, col(Agency.id) == col(Member.agency_id))
+    .where(col(Member.telegram_id) == bindparam("telegram_id"))
+)
+
+
 def member_and_agency(
     *, session: Session, telegram_id: int
 ) -> tuple[Member | None, Agency | None]:
     """A Telegram user's member row and its agency, in one query. Synchronous: it is read for
     every update, through `models.db.run_transaction`."""
-    stmt = (
-        select(Member, Agency)
-        .outerjoin(Agency, col(Agency.id) == col(Member.agency_id))
-        .where(Member.telegram_id == telegram_id)
-    )
-    row = session.exec(stmt).first()
+    row = session.exec(_MEMBER_AND_AGENCY, params={"telegram_id": telegram_id}).first()
     if row is None:
         return None, None
     return row[0], row[1]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
@@ -40,3 +43,39 @@ async def test_upload_download_buttons_and_errors(api: FakeBotAPI) -> None:
         api.fail("sendMessage", error="429", retry_after=3)
         with pytest.raises(RetryAfter):
             await bot.send_message(5, "too fast")
+
+
+async def test_requests_are_one_json_body_with_typed_values() -> None:
+    """Telegram takes application/json: ids as numbers, buttons as objects, Hangul as is."""
+    seen: list[tuple[str | None, bytes]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append((request.content_type, await request.read()))
+        result = {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+                  "text": "안녕"}
+        return web.json_response({"ok": True, "result": result})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+    try:
+        request = AiohttpRequest(connection_pool_size=1)
+        await request.initialize()
+        bot = Bot("1:x", base_url=f"http://127.0.0.1:{port}/bot", request=request)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("네", callback_data="onb:yes")]])
+        await bot.send_message(5, "안녕", reply_markup=markup, disable_notification=True)
+        await request.shutdown()
+    finally:
+        await runner.cleanup()
+    content_type, body = seen[0]
+    assert content_type == "application/json"
+    sent = json.loads(body)
+    assert sent["chat_id"] == 5 and sent["text"] == "안녕" and sent["disable_notification"] is True
+    assert sent["reply_markup"] == {
+        "inline_keyboard": [[{"text": "네", "callback_data": "onb:yes"}]]
+    }
+    assert "안녕".encode() in body  # UTF-8, not \\u escapes
