@@ -62,7 +62,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         acquired: list[tuple[str, int]] = []
         try:
             for key in keys:
-                lock = self._locks.setdefault(key, asyncio.Lock())
+                lock = self._locks.get(key)
+                if lock is None:
+                    lock = self._locks[key] = asyncio.Lock()
                 self._users[key] = self._users.get(key, 0) + 1
                 registered.append(key)
                 await lock.acquire()
