@@ -20,6 +20,7 @@ aiosqlite dialect makes; `models.db.make_engine` plugs it in with `async_creator
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -153,7 +154,14 @@ class InlineConnection:
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
-        return await asyncio.to_thread(self._patiently, call, *args)
+        waiting = asyncio.ensure_future(asyncio.to_thread(self._patiently, call, *args))
+        try:
+            return await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The thread still has the connection: let it finish before anyone else uses it.
+            with contextlib.suppress(Exception):
+                await waiting
+            raise
 
     def _patiently(self, call: Callable[..., T], *args: Any) -> T:
         self.raw.execute(f"PRAGMA busy_timeout={PATIENT_BUSY_MS}")
