@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return execute(build_parser().parse_args(argv))
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """`itda bench`, through bot.cli.EXTENSIONS."""
     parser = sub.add_parser("bench", help="run the benchmark (docs/PERFORMANCE.md)")
     add_arguments(parser)

@@ -39,7 +39,7 @@ def _aiosqlite_engine(path: Path) -> AsyncEngine:
     )
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _wal(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _wal(dbapi_conn, _record):
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

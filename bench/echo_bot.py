@@ -35,7 +35,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer()
 
 
-def build() -> Application:  # type: ignore[type-arg]
+def build() -> Application:
     root = os.environ["TELEGRAM_API_URL"].rstrip("/")
     app = (
         ApplicationBuilder()

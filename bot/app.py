@@ -76,7 +76,7 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
     return app
 
 
-async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
+async def on_startup(app: Application) -> None:
     """After initialize: command menus (scheduler jobs are added by the scheduler package)."""
     try:
         await menus.set_default_menus(app.bot)
@@ -103,7 +103,7 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-async def on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def on_shutdown(app: Application) -> None:
     await app.runtime.close()  # type: ignore[attr-defined]
 
 

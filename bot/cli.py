@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         runtime = create_runtime(settings)
         app = build_application(runtime, token=token)
 
-        async def startup(application: Application) -> None:  # type: ignore[type-arg]
+        async def startup(application: Application) -> None:
             problem = await lock.acquire_database(runtime.engine)
             if problem is not None:
                 runtime.extras["refusal"] = problem
@@ -129,14 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ops(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _ops(sub: argparse._SubParsersAction) -> None:
     from bot.ops import register
 
     register(sub)
 
 
 # Feature modules register further subcommands (export, reminders, audit, ...) here.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_export,
     _ops,
 ]
@@ -151,7 +151,7 @@ def _extensions() -> None:
 _extensions()
 
 
-def _bench(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _bench(sub: argparse._SubParsersAction) -> None:
     """`itda bench` (docs/PERFORMANCE.md); absent where the bench folder is not shipped."""
     try:
         from bench.cli import register

@@ -61,7 +61,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     reminders = sub.add_parser("reminders", help="reminders: see the plan")
     actions = reminders.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
     plan = actions.add_parser("plan", help="print the reminders planned between two dates")

@@ -35,7 +35,7 @@ _MEMBER: ContextVar[tuple[int, Member | None, Agency | None] | None] = ContextVa
 )
 
 # A persistent conversation, its name and an update's key in it (`_conversations_of`).
-_Keyed = tuple[ConversationHandler, str, ConversationKey]  # type: ignore[type-arg]
+_Keyed = tuple[ConversationHandler, str, ConversationKey]
 
 
 def prefetched_member(telegram_id: int) -> tuple[Member | None, Agency | None] | None:
@@ -48,7 +48,7 @@ def prefetched_member(telegram_id: int) -> tuple[Member | None, Agency | None] |
     return found[1], found[2]
 
 
-class ItdaApplication(Application):  # type: ignore[type-arg]
+class ItdaApplication(Application):
     """python-telegram-bot's Application with ITDA's runtime attached.
 
     Before each update: its update_id is recorded in the database and a repeated one is skipped
@@ -163,7 +163,7 @@ class ItdaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
     agency: Agency | None
     lang: str
 
-    def __init__(self, application: Application, chat_id: int | None = None,  # type: ignore[type-arg]
+    def __init__(self, application: Application, chat_id: int | None = None,
                  user_id: int | None = None) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.member = None
@@ -172,7 +172,7 @@ class ItdaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
     @property
     def runtime(self) -> Runtime:
-        return self.application.runtime  # type: ignore[attr-defined,no-any-return]
+        return self.application.runtime  # type: ignore[attr-defined]
 
     @property
     def tr(self) -> Translator:

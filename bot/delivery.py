@@ -150,7 +150,7 @@ class ItdaBot(ExtBot[None]):
     def report_blocked_to(self, callback: BlockedCallback) -> None:
         self._on_blocked = callback
 
-    async def _do_post(  # type: ignore[override]
+    async def _do_post(
         self, endpoint: str, data: dict[str, Any], **timeouts: Any
     ) -> Any:
         if endpoint == "getUpdates":  # the Updater has its own retry loop
@@ -210,7 +210,7 @@ class ItdaBot(ExtBot[None]):
                 )
                 await asyncio.sleep(delays[count])
 
-    async def send_message(  # type: ignore[override]
+    async def send_message(
         self, chat_id: int | str, text: str, *args: Any, **kwargs: Any
     ) -> Message:
         parts = split_text(text)
@@ -223,7 +223,7 @@ class ItdaBot(ExtBot[None]):
             chat_id, parts[-1], *args, **{**kwargs, "reply_markup": markup}
         )
 
-    async def edit_message_text(  # type: ignore[override]
+    async def edit_message_text(
         self, text: str, chat_id: int | str | None = None, *args: Any, **kwargs: Any
     ) -> Message | bool:
         parts = split_text(text)

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.config import Settings
 
 
-def add_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_export(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export a period to Excel (or CSV files)")
     parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")

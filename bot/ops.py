@@ -172,7 +172,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(go())
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     webhook = sub.add_parser(
         "webhook",
         help="serve updates over a webhook (behind HTTPS); needs WEBHOOK_URL and WEBHOOK_SECRET",

@@ -35,7 +35,7 @@ class Runtime:
     cipher: Cipher
     extras: dict[str, object] = field(default_factory=dict)
 
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self):
         """One session, committed on success: ``async with runtime.session() as s``."""
         return _session_scope(self.sessions)
 

@@ -38,7 +38,7 @@ from handlers import status as status_handlers
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 
-def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def register_handlers(app: Application) -> None:
     # Group -1: the gate runs first for every update: it loads the member and the language, and
     # stops strangers (ApplicationHandlerStop) before any feature sees their update.
     app.add_handler(TypeHandler(Update, basics.gate), group=-1)
@@ -81,4 +81,4 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(basics.stale_button))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE, basics.unknown_text))
 
-    app.add_error_handler(basics.on_error)  # type: ignore[arg-type]
+    app.add_error_handler(basics.on_error)

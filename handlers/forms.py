@@ -502,7 +502,7 @@ def conversation(
     *,
     entry_points: list[Any],
     extra_states: dict[object, list[Any]] | None = None,
-) -> _CH:  # type: ignore[type-arg]
+) -> _CH:
     """The ConversationHandler of a form (persistent, named after the flow)."""
     p = flow.prefix
     text = filters.TEXT & ~filters.COMMAND
@@ -558,7 +558,7 @@ class _Screen:
         return Translator(self.lang)
 
 
-async def resume_open_forms(app: Application) -> int:  # type: ignore[type-arg]
+async def resume_open_forms(app: Application) -> int:
     """Show again every form screen that was written but may not have been sent (the bot died
     in between), so the user's next answer goes to the question they see. Returns how many."""
     persistence = app.persistence
@@ -586,7 +586,7 @@ async def resume_open_forms(app: Application) -> int:  # type: ignore[type-arg]
     return shown
 
 
-async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: int,  # type: ignore[type-arg]
+async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: int,
                       user_id: int, data: dict[str, Any], state: object) -> int:
     async with runtime.session() as session:
         member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user_id)

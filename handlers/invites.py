@@ -164,7 +164,7 @@ async def revoke(update: Update, context: ItdaContext) -> None:
     await say(update, context, context.tr("invites.revoked", id=invite_id))
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("invite", start_invite)],
         states={

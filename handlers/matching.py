@@ -343,7 +343,7 @@ async def use_buttons(update: Update, context: ItdaContext) -> None:
     await say(update, context, context.tr("records.use_buttons"))
 
 
-def build_hire_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_hire_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[

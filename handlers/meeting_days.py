@@ -136,7 +136,7 @@ async def start_day(update: Update, context: ItdaContext) -> int:
     return await forms.begin(update, context, DAY_FLOW, lead=lead)
 
 
-def build_day_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_day_conversation() -> ConversationHandler:
     return forms.conversation(DAY_FLOW, entry_points=[CommandHandler("meeting_day", start_day)])
 
 
@@ -210,7 +210,7 @@ async def cancel_capacity(update: Update, context: ItdaContext) -> int:
     return END
 
 
-def build_capacity_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_capacity_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(start_capacity, pattern=r"^mday:cap:\d{1,9}$")],
         states={

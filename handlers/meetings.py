@@ -152,14 +152,14 @@ async def take_time(update: Update, context: ItdaContext, draft: dict, prefix: s
     return True
 
 
-def date_handlers(prefix: str, on_date, on_text) -> list:  # type: ignore[no-untyped-def]
+def date_handlers(prefix: str, on_date, on_text) -> list:
     return [
         CallbackQueryHandler(on_date, pattern=rf"^{prefix}:d:\d{{8}}$"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
     ]
 
 
-def time_handlers(prefix: str, on_time) -> list:  # type: ignore[no-untyped-def]
+def time_handlers(prefix: str, on_time) -> list:
     return [
         CallbackQueryHandler(on_time, pattern=rf"^{prefix}:t:\d{{4}}$"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_time),
@@ -323,7 +323,7 @@ def _id(update: Update, position: int = -1) -> int:
 
 async def notify(
     context: ItdaContext, members: Sequence[Member], key: str, markup_for=None, **values: object
-) -> int:  # type: ignore[no-untyped-def]
+) -> int:
     """Send one message to each member in their own language; returns how many got it."""
     sent = 0
     for member in members:
@@ -615,7 +615,7 @@ async def do_cancel(update: Update, context: ItdaContext) -> None:
     await _send_notice(update, context, notice, region, "cancelled")
 
 
-async def _region_name(session, meeting: Meeting) -> str:  # type: ignore[no-untyped-def]
+async def _region_name(session, meeting: Meeting) -> str:
     if not meeting.region_code:
         return ""
     region = await council_db.get_region(session=session, code=meeting.region_code)
@@ -735,7 +735,7 @@ async def cancel_form(update: Update, context: ItdaContext) -> int:
     return END
 
 
-def build_move_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_move_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(start_move, pattern=r"^mtg:move:\d{1,9}$")],
         states={
@@ -809,7 +809,7 @@ async def notes_not_text(update: Update, context: ItdaContext) -> int:
     return NOTES_TEXT
 
 
-def build_notes_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_notes_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(start_notes, pattern=r"^mtg:notes:\d{1,9}$")],
         states={
@@ -909,7 +909,7 @@ async def start_council(update: Update, context: ItdaContext) -> int:
     return await forms.begin(update, context, COUNCIL_FLOW, lead=context.tr("meetings.new_intro"))
 
 
-def build_council_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_council_conversation() -> ConversationHandler:
     return forms.conversation(
         COUNCIL_FLOW, entry_points=[CommandHandler("council_meeting", start_council)]
     )

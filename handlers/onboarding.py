@@ -178,7 +178,7 @@ async def expect_text(update: Update, context: ItdaContext) -> int:
     return TYPE_NAME
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("start", start)],
         states={

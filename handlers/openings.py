@@ -117,7 +117,7 @@ async def start(update: Update, context: ItdaContext) -> int:
     return await forms.ask(update, context, FLOW)
 
 
-def build_conversation():  # type: ignore[no-untyped-def]
+def build_conversation():
     return forms.conversation(
         FLOW,
         entry_points=[

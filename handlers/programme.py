@@ -57,7 +57,7 @@ async def start_programme(update: Update, context: ItdaContext) -> int:
 
 async def entry_button(update: Update, context: ItdaContext) -> int:
     context.args = []
-    return await start_programme(update, context)  # type: ignore[no-any-return]
+    return await start_programme(update, context)
 
 
 async def pick_field(update: Update, context: ItdaContext) -> int:
@@ -149,7 +149,7 @@ async def cancel(update: Update, context: ItdaContext) -> int:
     return END
 
 
-def build_programme_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_programme_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CommandHandler("programme", start_programme),
@@ -183,7 +183,7 @@ async def start_targets(update: Update, context: ItdaContext) -> int:
 
 async def targets_button(update: Update, context: ItdaContext) -> int:
     context.args = []
-    return await start_targets(update, context)  # type: ignore[no-any-return]
+    return await start_targets(update, context)
 
 
 async def pick_metric(update: Update, context: ItdaContext) -> int:
@@ -248,7 +248,7 @@ async def got_value(update: Update, context: ItdaContext) -> int:
     return END
 
 
-def build_targets_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_targets_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CommandHandler("targets", start_targets),

@@ -462,7 +462,7 @@ async def leave(update: Update, context: ItdaContext) -> int:
     return END
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("mine", mine)],

@@ -135,7 +135,7 @@ async def entry_button(update: Update, context: ItdaContext) -> int:
         await explain(update, context, DomainError("auth.not_member"))
         return END
     context.args = []
-    return await start_report(update, context)  # type: ignore[no-any-return]
+    return await start_report(update, context)
 
 
 async def choose_region(update: Update, context: ItdaContext) -> int:
@@ -316,7 +316,7 @@ async def not_a_button(update: Update, context: ItdaContext) -> int | None:
     return None
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     buttons_only: list[BaseHandler[Update, ItdaContext, object]] = [
         MessageHandler(text, not_a_button)

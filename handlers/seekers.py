@@ -107,7 +107,7 @@ async def consent_expected(update: Update, context: ItdaContext) -> int:
     return CONSENT
 
 
-def build_conversation():  # type: ignore[no-untyped-def]
+def build_conversation():
     return forms.conversation(
         FLOW,
         entry_points=[

@@ -13,7 +13,7 @@ from models.tables import Member
 
 async def mark_blocked(*, session: AsyncSession, telegram_id: int, at: datetime) -> bool:
     """Note that the member blocked the bot (first time only); False if no such member."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Member)
         .where(col(Member.telegram_id) == telegram_id, col(Member.blocked_at).is_(None))
         .values(blocked_at=at)
@@ -23,7 +23,7 @@ async def mark_blocked(*, session: AsyncSession, telegram_id: int, at: datetime)
 
 async def mark_reachable(*, session: AsyncSession, telegram_id: int) -> bool:
     """The member wrote to the bot again, so they unblocked it."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Member)
         .where(col(Member.telegram_id) == telegram_id, col(Member.blocked_at).is_not(None))
         .values(blocked_at=None)

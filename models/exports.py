@@ -89,4 +89,4 @@ async def hires(
                col(Hire.hired_on) < end)
         .order_by(col(Hire.hired_on), col(Hire.id))
     )
-    return (await session.exec(stmt)).all()  # type: ignore[return-value]
+    return (await session.exec(stmt)).all()

@@ -95,7 +95,7 @@ class _CursorOpener:
         self._connection = connection
         self._cursor: InlineCursor | None = None
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self):
         return self.__aenter__().__await__()
 
     async def __aenter__(self) -> InlineCursor:

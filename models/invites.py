@@ -30,7 +30,7 @@ async def claim_invite(
     *, session: AsyncSession, invite_id: int, member_id: int, now: datetime
 ) -> bool:
     """Mark an invite used if it is still open; False if someone else got there first."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Invite)
         .where(
             col(Invite.id) == invite_id,
@@ -44,7 +44,7 @@ async def claim_invite(
 
 
 async def revoke_invite(*, session: AsyncSession, invite_id: int, now: datetime) -> bool:
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Invite)
         .where(
             col(Invite.id) == invite_id,

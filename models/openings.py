@@ -15,7 +15,7 @@ OPEN, FILLED, CLOSED = "open", "filled", "closed"
 STATUSES = (OPEN, FILLED, CLOSED)
 
 
-def _live():  # type: ignore[no-untyped-def]
+def _live():
     return select(JobOpening).where(col(JobOpening.deleted_at).is_(None))
 
 
@@ -119,7 +119,7 @@ async def expired_openings(*, session: AsyncSession, today: date) -> Sequence[Jo
 
 async def take_position(*, session: AsyncSession, opening_id: int, now: datetime) -> bool:
     """Count one position filled, atomically; False when none was left."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(JobOpening)
         .where(
             col(JobOpening.id) == opening_id,

@@ -27,7 +27,7 @@ async def add_receipt(
 
 async def purge_receipts(*, session: AsyncSession, before: datetime) -> int:
     """Forget receipts older than `before` (a repeated 저장 comes within minutes)."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         delete(SaveReceipt).where(col(SaveReceipt.created_at) < before)
     )
     return int(result.rowcount or 0)

@@ -239,7 +239,7 @@ async def claim(
     *, session: AsyncSession, row_id: int, attempts: int, worker: str, now: datetime
 ) -> bool:
     """Atomically move one pending row to sending; False if someone else got it first."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(ReminderLog)
         .where(
             col(ReminderLog.id) == row_id,
@@ -265,7 +265,7 @@ async def finish(
     if not_before is not None or state == PENDING:
         values["claimed_at"] = not_before
         values["claimed_by"] = None
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(ReminderLog)
         .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == SENDING,
                col(ReminderLog.claimed_by) == worker)
@@ -278,7 +278,7 @@ async def finish(
 async def set_state(
     *, session: AsyncSession, row_id: int, from_state: str, to_state: str, error: str = ""
 ) -> bool:
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(ReminderLog)
         .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == from_state)
         .values(state=to_state, last_error=error[:300])
@@ -331,7 +331,7 @@ async def existing_occurrences(
 
 
 async def fail_pending_for_chat(*, session: AsyncSession, chat_id: int, error: str) -> int:
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(ReminderLog)
         .where(col(ReminderLog.chat_id) == chat_id, col(ReminderLog.state) == PENDING)
         .values(state=FAILED, last_error=error[:300])

@@ -16,7 +16,7 @@ SEEKING, MATCHED, HIRED, STOPPED = "seeking", "matched", "hired", "stopped"
 STATUSES = (SEEKING, MATCHED, HIRED, STOPPED)
 
 
-def _live():  # type: ignore[no-untyped-def]
+def _live():
     return select(JobSeeker).where(col(JobSeeker.deleted_at).is_(None))
 
 

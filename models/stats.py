@@ -216,5 +216,5 @@ async def figures_in_region(
         ),
     }
     for metric, stmt in queries.items():
-        out[metric] = int((await session.exec(stmt)).one() or 0)  # type: ignore[call-overload]
+        out[metric] = int((await session.exec(stmt)).one() or 0)
     return out

@@ -31,7 +31,7 @@ def claim_update(*, session: Session, update_id: int, at: datetime) -> bool:
 
 async def purge_updates(*, session: AsyncSession, before: datetime) -> int:
     """Forget update ids recorded before `before`; the number forgotten."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < before)
     )
     return int(result.rowcount or 0)

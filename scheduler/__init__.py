@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 
-def install_jobs(app: Application) -> None:  # type: ignore[type-arg]
+def install_jobs(app: Application) -> None:
     """Register the recurring jobs. Feature modules add theirs here."""
     if app.job_queue is None:
         return

@@ -17,7 +17,7 @@ UPDATE_IDS_KEPT = timedelta(hours=24)  # Telegram redelivers within hours, never
 RECEIPTS_KEPT = timedelta(days=7)  # a 저장 repeated after a crash comes within minutes
 
 
-async def forget_old_updates(runtime) -> int:  # type: ignore[no-untyped-def]
+async def forget_old_updates(runtime) -> int:
     """Drop update ids older than a day (kept at least 24 hours)."""
     async with runtime.session() as session:
         await receipts_db.purge_receipts(
@@ -40,6 +40,6 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
                  forgotten, len(plan.seekers))
 
 
-def install(app: Application) -> None:  # type: ignore[type-arg]
+def install(app: Application) -> None:
     assert app.job_queue is not None
     app.job_queue.run_repeating(housekeeping, interval=3600, first=60, name="housekeeping")

@@ -127,7 +127,7 @@ def sender_of(runtime: Runtime) -> Sender:
 
 
 def _bot(app_or_bot: Any) -> Bot:
-    return app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot  # type: ignore[no-any-return]
+    return app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
 
 
 async def prepare_pass(runtime: Runtime, *, now: datetime, report: SendReport) -> None:
@@ -370,7 +370,7 @@ async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-def install(app: Application) -> None:  # type: ignore[type-arg]
+def install(app: Application) -> None:
     """Add the repeating reminders job (interval REMINDER_INTERVAL seconds; 0 turns it off)."""
     runtime: Runtime = app.runtime  # type: ignore[attr-defined]
     interval = runtime.settings.reminder_interval

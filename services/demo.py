@@ -53,7 +53,7 @@ DEMO_STEPS: tuple[str, ...] = (
 def _load_step(path: str) -> DemoStep:
     module_name, func_name = path.split(":")
     module = importlib.import_module(module_name)
-    return getattr(module, func_name)  # type: ignore[no-any-return]
+    return getattr(module, func_name)
 
 
 async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:

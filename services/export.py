@@ -269,7 +269,7 @@ def to_xlsx(data: ExportData, tr: Tr) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for sheet in data.sheets:

@@ -29,7 +29,7 @@ WAGE_TYPES = ("hourly", "monthly")
 YES_NO = (Choice("yes", "records.yes"), Choice("no", "records.no"))
 
 
-def _text(limit: int, *, multiline: bool = False, required: bool = True):  # type: ignore[no-untyped-def]
+def _text(limit: int, *, multiline: bool = False, required: bool = True):
     def parse(raw: str, env: ParseEnv) -> str:
         value = clean_text(raw, max_length=limit, multiline=multiline)
         if required and not value:

@@ -296,7 +296,7 @@ async def value(h: BotHarness, sql: str) -> object:
 
     assert h.runtime is not None
     async with h.runtime.session() as s:
-        return (await s.exec(text(sql))).first()  # type: ignore[call-overload]
+        return (await s.exec(text(sql))).first()
 
 
 @pytest.mark.parametrize("case", FEATURE_BUTTONS, ids=lambda c: c.name)

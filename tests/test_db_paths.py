@@ -25,7 +25,7 @@ from models.inline_sqlite import InlineConnection
 
 
 @pytest.fixture
-async def database(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def database(tmp_path: Path):
     path = tmp_path / "itda.db"
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
     await upgrade_database(engine)
@@ -33,7 +33,7 @@ async def database(tmp_path: Path):  # type: ignore[no-untyped-def]
     await engine.dispose()
 
 
-async def test_sqlite_file_runs_in_the_event_loop(database) -> None:  # type: ignore[no-untyped-def]
+async def test_sqlite_file_runs_in_the_event_loop(database) -> None:
     path, engine, factory = database
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
@@ -45,7 +45,7 @@ async def test_sqlite_file_runs_in_the_event_loop(database) -> None:  # type: ig
     assert (mode, synchronous, busy, keys) == ("wal", 1, 0, 1)  # 1: NORMAL
 
 
-async def test_a_locked_database_waits_in_a_thread_not_in_the_loop(database) -> None:  # type: ignore[no-untyped-def]
+async def test_a_locked_database_waits_in_a_thread_not_in_the_loop(database) -> None:
     """Another process holds the write lock: the bot's write waits for it without stopping the
     event loop, and goes through once the lock is released."""
     path, _engine, factory = database
@@ -82,7 +82,7 @@ async def test_a_locked_database_waits_in_a_thread_not_in_the_loop(database) -> 
     assert stored == {"a": 1}
 
 
-async def test_batched_writes_land_together_at_the_end(database) -> None:  # type: ignore[no-untyped-def]
+async def test_batched_writes_land_together_at_the_end(database) -> None:
     _path, _engine, factory = database
     persistence = DatabasePersistence(factory)
 
@@ -140,7 +140,7 @@ async def test_waiting_for_a_chat_turn_takes_no_place() -> None:
     assert done == ["b1", "a1", "a2", "a3", "a4"]  # chat 1 still in order
 
 
-async def test_autocommit_isolation_works_on_the_inline_connection(database) -> None:  # type: ignore[no-untyped-def]
+async def test_autocommit_isolation_works_on_the_inline_connection(database) -> None:
     """SQLAlchemy sets the isolation level through aiosqlite's call queue: it works here too."""
     _path, engine, _factory = database
     async with engine.connect() as conn:

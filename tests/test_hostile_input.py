@@ -570,7 +570,7 @@ SAMPLE_DATA = [
 ]
 
 
-def with_every_step(test):  # type: ignore[no-untyped-def]
+def with_every_step(test):
     for n, case in enumerate(FEATURE_CASES):
         test = example(case=case, typed=SAMPLE_TEXT[n % len(SAMPLE_TEXT)],
                        forged=SAMPLE_DATA[n % len(SAMPLE_DATA)])(test)

@@ -119,7 +119,7 @@ async def test_audit_review_lists_the_month_and_detects_tampering(
         )
         assert await s.get(AuditLog, old.id) is not None
     async with harness.runtime.session() as s:  # someone edits a row behind the bot's back
-        await s.exec(  # type: ignore[call-overload]
+        await s.exec(
             update(AuditLog).where(col(AuditLog.id) == old.id).values(action="member.nothing")
         )
     assert await asyncio.to_thread(main_cli, ["audit", "--month", month], harness.settings) == 1

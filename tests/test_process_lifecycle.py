@@ -115,7 +115,7 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
     assert ADMIN_NAME not in bot.output and TOKEN not in bot.output
 
 
-async def _press(api: FakeBotAPI, message: dict, label: str) -> dict:  # type: ignore[type-arg]
+async def _press(api: FakeBotAPI, message: dict, label: str) -> dict:
     api.drain(ADMIN)
     api.press(ADMIN, message, api.button(message, label))
     return await api.next_message(ADMIN, timeout=15)

@@ -19,7 +19,7 @@ TODAY = date(2026, 9, 1)
 WAGES = {2025: 10_030, 2026: 10_320}
 
 
-def err(func, *args, **kwargs) -> DomainError:  # type: ignore[no-untyped-def]
+def err(func, *args, **kwargs) -> DomainError:
     with pytest.raises(DomainError) as caught:
         func(*args, **kwargs)
     return caught.value
@@ -122,7 +122,7 @@ def test_money_round_trips_with_commas(amount: int) -> None:
 
 # --- 시간선택제 rules --------------------------------------------------------------------------
 def test_part_time_rules() -> None:
-    def check(**kw):  # type: ignore[no-untyped-def]
+    def check(**kw):
         base = dict(weekly_hours=20.0, wage_type="hourly", wage_amount=13_416, small_firm=False,
                     year=2026, minimum_wage=WAGES)
         base.update(kw)

@@ -25,7 +25,7 @@ ADMIN, COORD, SAEIL, OTHER = 1, 11, 12, 13
 
 def fast_retries(h: BotHarness) -> None:
     assert h.app is not None
-    policy = h.app.bot.policy  # type: ignore[attr-defined]
+    policy = h.app.bot.policy
     policy.server_delays = (0.05, 0.05, 0.05)
     policy.connect_delays = (0.2,) * 50
     policy.timeout_delays = (0.05, 0.05)
