@@ -293,15 +293,24 @@ async def other_answer(update: Update, context: ItdaContext, flow: FormFlow) -> 
     return await ask(update, context, flow, error=context.tr("records.text_expected"))
 
 
-async def choice_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int | None:
-    """A choice button (or 건너뛰기) of the current field."""
+async def _pressed(
+    update: Update, context: ItdaContext, flow: FormFlow
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """Answer a question's button; the form's draft (None when the form is over: the user is
+    told so) and the parts of the button's data."""
     await answer(update)
     query = update.callback_query
     assert query is not None and query.data is not None
     draft = draft_of(context, flow)
-    parts = query.data.split(":")
     if draft is None:
         await say(update, context, context.tr("stale.text"))
+    return draft, query.data.split(":")
+
+
+async def choice_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int | None:
+    """A choice button (or 건너뛰기) of the current field."""
+    draft, parts = await _pressed(update, context, flow)
+    if draft is None:
         return END
     if int(parts[2]) < draft["i"]:
         return None  # a double tap or an older question's button: stay where we are
@@ -330,16 +339,11 @@ def _offer(context: Any, flow: FormFlow, spec: FieldSpec, draft: dict[str, Any])
 
 async def multi_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int | None:
     """A multi field's buttons: toggle one, all, none, or 다음 (checked like a typed answer)."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    draft = draft_of(context, flow)
-    parts = query.data.split(":")
+    draft, parts = await _pressed(update, context, flow)
     if draft is None:
-        await say(update, context, context.tr("stale.text"))
         return END
     if int(parts[2]) < draft["i"]:
-        return None  # an older question's button: stay where we are
+        return None  # a double tap or an older question's button: stay where we are
     spec = flow.fields[draft["i"]]
     if int(parts[2]) != draft["i"] or not spec.multi:
         return await ask(update, context, flow)
