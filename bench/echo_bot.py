@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.updates import PerChatUpdateProcessor
+from adapters.updates import PerChatUpdateProcessor
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

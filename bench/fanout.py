@@ -49,8 +49,8 @@ async def real_fan_out(
 ) -> float:
     """ITDA's reminder sender: report nudges in the outbox, `send_due` until none is pending."""
     from bot.app import build_bot
-    from bot.config import load_settings
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
+    from core.config import load_settings
     from models import reminders as outbox_db
     from models.tables import ReminderLog
     from scheduler.reminders import send_due

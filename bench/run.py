@@ -27,9 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench import fanout, load, scenarios, seasondata
 from bench.scenarios import SimUser
-from bot.clock import Clock
-from bot.config import Settings, load_settings
 from bot.fakeapi import FakeBotAPI
+from core.clock import Clock
+from core.config import Settings, load_settings
 
 
 async def council_status(session: AsyncSession, clock: Clock) -> str:
@@ -288,7 +288,7 @@ async def prepare_itda_db(
 ) -> None:
     """A fresh database with the council, the leads as members and one invite per staff, to
     employer associations and 새일센터 in turn (the agencies whose forms the staff walk)."""
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
     from models import council as council_db
     from models.tables import Invite, Member
 
@@ -422,7 +422,7 @@ async def open_loop_mixed(
 async def status_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
     from sqlalchemy import create_engine
 
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
 
     log("[4/5] /status on generated season data", quiet=quiet)
     settings = load_settings(

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
 from models.db import SessionFactory
 from models.tables import Agency, AgencyRegion, Hire, JobOpening, JobSeeker, Meeting
 

@@ -9,13 +9,13 @@ from typing import Any
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import menus
-from bot.context import ItdaApplication, ItdaContext
-from bot.delivery import ItdaBot
-from bot.persistence import DatabasePersistence
-from bot.request import AiohttpRequest
-from bot.runtime import Runtime
-from bot.updates import PerChatUpdateProcessor
+from adapters import menus
+from adapters.context import ItdaApplication, ItdaContext
+from adapters.delivery import ItdaBot
+from adapters.persistence import DatabasePersistence
+from adapters.request import AiohttpRequest
+from adapters.runtime import Runtime
+from adapters.updates import PerChatUpdateProcessor
 from handlers import register_handlers
 from models import delivery as delivery_db
 

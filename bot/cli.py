@@ -7,8 +7,8 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.config import ConfigError, Settings, load_settings
 from bot.export_cli import add_export
+from core.config import ConfigError, Settings, load_settings
 from services.council import CouncilFileError
 
 EXIT_CONFIG = 2
@@ -20,10 +20,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram import Update
     from telegram.ext import Application
 
+    from adapters.logs import setup_logging
     from bot.app import build_application, freeze_startup_heap, on_startup
     from bot.instance import EXIT_ALREADY_RUNNING, InstanceLock
-    from bot.logs import setup_logging
-    from bot.runtime import create_runtime
+    from bot.wiring import create_runtime
 
     token = settings.token()
     setup_logging(token)
@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _prepare(settings: Settings) -> None:
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
 
     runtime = create_runtime(settings)
     try:
@@ -72,8 +72,8 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     async def go() -> str:
-        from bot.runtime import create_runtime, prepare_database
-        from services.demo import seed_demo
+        from bot.wiring import create_runtime, prepare_database
+        from demo.seed import seed_demo
 
         runtime = create_runtime(settings)
         try:

@@ -12,7 +12,7 @@ import asyncio
 import sys
 from datetime import date, datetime, time, timedelta
 
-from bot.config import Settings
+from core.config import Settings
 
 
 def _day(text: str) -> date:
@@ -24,7 +24,7 @@ def _day(text: str) -> date:
 
 def plan_lines(settings: Settings, start: date, end: date) -> list[str]:
     async def go() -> list[str]:
-        from bot.runtime import create_runtime, prepare_database
+        from bot.wiring import create_runtime, prepare_database
         from services import reminders as planner
 
         runtime = create_runtime(settings)

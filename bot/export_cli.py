@@ -15,7 +15,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from core.config import Settings
 
 
 def add_export(sub: argparse._SubParsersAction) -> None:
@@ -33,11 +33,11 @@ def add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
+    from core.errors import DomainError
     from locales import Translator
     from models import council as council_db
     from services import export
-    from services.errors import DomainError
 
     if args.out is None and args.csv is None:
         print("itda export: give --out FILE.xlsx or --csv DIR", file=sys.stderr)

@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from models.instance import try_advisory_lock
 
 EXIT_ALREADY_RUNNING = 3
 
@@ -71,10 +72,7 @@ class InstanceLock:
         if engine.dialect.name != "postgresql":
             return None
         conn = await engine.connect()
-        query = text("SELECT pg_try_advisory_lock(:k)")
-        got = (await conn.execute(query, {"k": _lock_key(self.token)})).scalar()
-        await conn.commit()
-        if not got:
+        if not await try_advisory_lock(conn, _lock_key(self.token)):
             await conn.close()
             return (
                 "another ITDA bot is already polling Telegram with this database; stop it first "

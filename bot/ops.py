@@ -10,18 +10,18 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.config import ConfigError, Settings
 from bot.instance import sqlite_path
+from core.config import ConfigError, Settings
 
 EXIT_CHAIN_BROKEN = 1
 
 
 # --- webhook -----------------------------------------------------------------------------------
 def _webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.logs import setup_logging
     from bot.app import build_application, freeze_startup_heap
-    from bot.logs import setup_logging
-    from bot.runtime import create_runtime, prepare_database
     from bot.webhook import SECRET_RE, serve
+    from bot.wiring import create_runtime, prepare_database
 
     token = settings.token()
     if not settings.webhook_url:
@@ -100,7 +100,7 @@ def _month_bounds(month: str, settings: Settings) -> tuple[datetime, datetime]:
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
     from models import audit as audit_db
 
     start, end = _month_bounds(args.month, settings)
@@ -135,8 +135,8 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- purge -------------------------------------------------------------------------------------
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.clock import SystemClock
-    from bot.runtime import create_runtime, prepare_database
+    from bot.wiring import create_runtime, prepare_database
+    from core.clock import SystemClock
     from services import retention
 
     months = settings.retention_months

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 
-from bot.context import ItdaApplication
+from adapters.context import ItdaApplication
 
 log = logging.getLogger(__name__)
 

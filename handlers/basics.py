@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot import menus
-from bot.context import ItdaContext, prefetched_member
+from adapters import menus
+from adapters.context import ItdaContext, prefetched_member
 from handlers.common import END, answer, chat_kind, keyboard, requires, role_of, say
 from locales import LANGUAGES, normalize_language
 from models import council as council_db

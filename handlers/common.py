@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
-from bot.context import ANSWERED_QUERIES, ItdaContext
+from adapters.context import ANSWERED_QUERIES, ItdaContext
+from core.errors import DomainError
 from services import commands as command_table
-from services.errors import DomainError
 from services.membership import Actor
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Update, ItdaContext], Coroutine[Any, Any, Any]]
+T = TypeVar("T")
 Button = tuple[str, str]  # (label, callback data)
 
 END = ConversationHandler.END
@@ -84,7 +87,7 @@ async def say(
 ) -> Message | None:
     """Answer in the chat of the update; with `edit`, replace the pressed button's message.
 
-    Texts longer than Telegram's 4,096 characters are split by the bot (`bot.delivery`)."""
+    Texts longer than Telegram's 4,096 characters are split by the bot (`adapters.delivery`)."""
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:
@@ -190,3 +193,58 @@ def from_button(entry: Callback) -> Callback:
         return await entry(update, context)
 
     return wrapper
+
+
+class Refused:
+    """What `attempt` returns when the service refused (the refusal was already explained)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "REFUSED"
+
+
+REFUSED = Refused()
+
+
+@functools.cache
+def _accepts(service: Callable[..., object]) -> frozenset[str]:
+    return frozenset(inspect.signature(service).parameters)
+
+
+async def attempt(
+    update: Update,
+    context: ItdaContext,
+    service: Callable[..., Awaitable[T]],
+    /,
+    **kwargs: Any,
+) -> T | Refused:
+    """Run one service call in a session of its own and explain a refusal.
+
+    The session is passed as `session=`; `actor=` and `clock=` are passed when the service takes
+    them. On a `DomainError` the user reads the refusal in their language and `REFUSED` is
+    returned (nothing of the session is committed)."""
+    accepted = _accepts(service)
+    if "actor" in accepted and "actor" not in kwargs:
+        kwargs["actor"] = actor(update, context)
+    if "clock" in accepted and "clock" not in kwargs:
+        kwargs["clock"] = context.runtime.clock
+    try:
+        async with context.runtime.session() as session:
+            return await service(session=session, **kwargs)
+    except DomainError as error:
+        await explain(update, context, error)
+        return REFUSED
+
+
+class Press(CallbackQueryHandler[Any, Any]):
+    """A button handler that answers the press before its callback runs: the one place where
+    buttons are answered, so the phone's spinner stops at once whatever the callback does."""
+
+    def __init__(self, callback: Callback, pattern: str | re.Pattern[str]) -> None:
+        @functools.wraps(callback)
+        async def answered(update: Update, context: ItdaContext) -> Any:
+            await answer(update)
+            return await callback(update, context)
+
+        super().__init__(answered, pattern=pattern)

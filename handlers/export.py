@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError, NotAllowed
 from handlers.common import answer, chat_kind, explain, keyboard, requires, say
 from services import export, programme, reports
 from services.commands import PRIVATE
-from services.errors import DomainError, NotAllowed
 from services.membership import Actor
 
 

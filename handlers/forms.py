@@ -31,13 +31,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext import ConversationHandler as _CH
 
-from bot.context import ItdaContext
-from bot.persistence import batched
+from adapters.context import ItdaContext
+from adapters.persistence import batched
+from core.errors import DomainError
 from handlers.common import END, answer, explain, in_rows, keyboard, say
-from handlers.render import field_lines
 from locales import Translator
 from models import members as members_db
-from services.errors import DomainError
+from rendering.records import field_lines
 from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
 from handlers.common import actor, explain, requires, say
 from services import groups
-from services.errors import DomainError
 
 
 @requires("register_group")

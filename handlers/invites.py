@@ -7,12 +7,12 @@ import html
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
 from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
 from models import council as council_db
 from models import invites as invites_db
 from services import membership
-from services.errors import DomainError
 
 CHOOSE_AGENCY, CHOOSE_ROLE = range(2)
 DRAFT = "invite_draft"

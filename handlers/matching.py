@@ -15,7 +15,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError, NotAllowed
+from core.text import escape
 from handlers.common import (
     END,
     actor,
@@ -28,16 +30,14 @@ from handlers.common import (
     role_of,
     say,
 )
-from handlers.render import opening_line, reasons_text, seeker_line
 from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import AgencyKind
+from rendering.records import opening_line, reasons_text, seeker_line
 from services import commands as command_table
 from services import hires, matchmaking
 from services import validation as v
-from services.errors import DomainError, NotAllowed
 from services.seekers import seeker_cards
-from services.text import escape
 
 LIST_LIMIT = 10
 

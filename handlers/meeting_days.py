@@ -19,7 +19,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError, NotAllowed
+from core.text import escape
 from handlers import forms
 from handlers.common import (
     END,
@@ -44,11 +46,9 @@ from handlers.meetings import (
     show_meeting,
     stale,
 )
-from handlers.render import region_name
+from rendering.records import region_name
 from services import meetings as svc
 from services.commands import PRIVATE
-from services.errors import DomainError, NotAllowed
-from services.text import escape
 
 Screen = Callable[[Update, ItdaContext], Awaitable[None]]
 

@@ -21,7 +21,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
+from core.text import escape
 from handlers import forms
 from handlers.common import END, Button, actor, answer, explain, in_rows, keyboard, requires, say
 from locales import Translator
@@ -30,9 +32,7 @@ from models.meetings import COUNCIL, MEETING_DAY, SCHEDULED
 from models.tables import Meeting, Member
 from services import ics
 from services import meetings as svc
-from services.errors import DomainError
 from services.forms import Also, FieldSpec, ParseEnv
-from services.text import escape
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import menus
-from bot.context import ItdaContext
+from adapters import menus
+from adapters.context import ItdaContext
+from core.errors import DomainError
 from handlers.common import answer, explain, in_rows, keyboard, requires, say
 from locales import Translator
 from models import council as council_db
 from models import members as members_db
 from services import membership
-from services.errors import DomainError
 
 
 def _lead_actor(update: Update, context: ItdaContext) -> membership.Actor | None:

@@ -13,14 +13,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import menus
-from bot.context import ItdaContext
+from adapters import menus
+from adapters.context import ItdaContext
+from core.errors import DomainError
+from core.text import person_name
 from handlers.basics import ONBOARDING_DRAFT
 from handlers.common import END, answer, explain, keyboard, requires, say
 from locales import normalize_language
 from services import membership
-from services.errors import DomainError
-from services.text import person_name
 
 CONFIRM_NAME, TYPE_NAME = range(2)
 

@@ -10,15 +10,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.text import escape
 from handlers import forms
 from handlers.common import END, actor, from_button, keyboard, passes, requires, say
-from handlers.render import opening_line
 from locales import Translator
 from models.tables import JobOpening, Member
+from rendering.records import opening_line
 from services import openings
 from services.access import require_opening_author
-from services.text import escape
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
+from core.text import escape
 from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
 from models import council as council_db
 from models.stats import METRICS
 from services import programme, targets
-from services.errors import DomainError
 from services.membership import Actor
-from services.text import escape
 
 PICK_STEP, PICK_FIELD, TYPE_DATE = range(3)
 PICK_AGENCY, PICK_METRIC, TYPE_VALUE = range(3, 6)

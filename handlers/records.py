@@ -17,9 +17,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
+from core.text import clean_text, escape
 from handlers.common import END, actor, answer, explain, in_rows, keyboard, requires, say
-from handlers.render import (
+from models import openings as openings_db
+from models import seekers as seekers_db
+from models.tables import AgencyKind
+from rendering.records import (
     choice_label,
     field_lines,
     opening_line,
@@ -27,13 +32,8 @@ from handlers.render import (
     seeker_detail,
     seeker_line,
 )
-from models import openings as openings_db
-from models import seekers as seekers_db
-from models.tables import AgencyKind
 from services import openings, seekers
-from services.errors import DomainError
 from services.forms import REGIONS, FieldSpec, ParseEnv, field_named
-from services.text import clean_text, escape
 
 BROWSE, SEARCH, EDIT_VALUE = range(3)
 STATE = "mine"

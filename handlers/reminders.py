@@ -10,8 +10,8 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import ItdaContext
-from bot.delivery import MAX_MESSAGE as MAX_TEXT
+from adapters.context import ItdaContext
+from adapters.delivery import MAX_MESSAGE as MAX_TEXT
 from handlers.common import answer, requires, say
 from locales import Translator
 from models.tables import ReminderLog

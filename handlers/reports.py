@@ -16,15 +16,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
+from core.text import escape
 from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
 from handlers.status import earliest_month
 from locales import Translator
 from models.stats import REPORT_METRICS
 from services import reports
-from services.errors import DomainError
 from services.membership import Actor
-from services.text import escape
 
 log = logging.getLogger(__name__)
 

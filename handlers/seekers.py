@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
 from handlers import forms
 from handlers.common import END, actor, answer, from_button, keyboard, passes, requires, say
 from services import seekers

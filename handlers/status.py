@@ -10,12 +10,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.errors import DomainError
 from handlers.common import answer, explain, in_rows, keyboard, requires, say
 from locales import Translator
 from models import council as council_db
 from services import chart, programme, status, targets
-from services.errors import DomainError
 from services.membership import Actor
 from services.reports import month_of
 

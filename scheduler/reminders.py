@@ -33,13 +33,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.delivery import caller_retries
-from bot.runtime import Runtime
+from adapters.delivery import caller_retries
+from adapters.runtime import Runtime
+from core import calendar as cal
 from locales import Translator
 from models import reminders as outbox_db
 from models.tables import ReminderLog
-from scheduler.reminder_text import render
-from services import calendar as cal
+from rendering.reminders import render
 from services import reminder_outbox as outbox
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.errors import NotAllowed
 from models import council as council_db
 from models.tables import Agency, AgencyKind, Member
-from services.errors import NotAllowed
 from services.membership import Actor
 
 

@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SEOUL, Clock
+from core.clock import SEOUL, Clock
+from core.errors import DomainError
+from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import exports as exports_db
@@ -29,9 +31,7 @@ from models.stats import REPORT_METRICS
 from models.tables import JobSeeker, MonthlyReport
 from services import reports
 from services.crypto import cipher_of
-from services.errors import DomainError
 from services.privacy import age_decade, mask_name, mask_phone
-from services.text import clean_text
 
 Tr = Callable[..., str]
 MAX_DAYS = 731

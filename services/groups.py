@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
 from models import audit as audit_db
 from models import groups as groups_db
 from models.tables import GroupChat

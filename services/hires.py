@@ -7,14 +7,14 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
+from core.errors import DomainError, NotAllowed
 from models import audit as audit_db
 from models import hires as hires_db
 from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import Hire
 from services.access import acting_agency
-from services.errors import DomainError, NotAllowed
 from services.membership import Actor
 
 

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
+from core.errors import DomainError, NotAllowed
+from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import meetings as meetings_db
@@ -35,10 +37,8 @@ from models.tables import (
 )
 from services import hires, privacy
 from services.crypto import Cipher, cipher_of
-from services.errors import DomainError, NotAllowed
 from services.forms import Also, Choice, FieldSpec, ParseEnv
 from services.membership import Actor, require_lead
-from services.text import clean_text
 
 COUNCIL_LENGTH = timedelta(hours=2)
 MEETING_DAY_LENGTH = timedelta(hours=3)

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
+from core.errors import DomainError, NotAllowed
+from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
@@ -19,10 +21,8 @@ from models.tables import AgencyKind, JobOpening, Member
 from services import records
 from services import validation as v
 from services.access import may_manage, require_opening_author
-from services.errors import DomainError, NotAllowed
 from services.forms import REGIONS, Also, Choice, FieldSpec, ParseEnv
 from services.membership import Actor
-from services.text import clean_text
 
 EMPLOYMENT_TYPES = ("regular_part_time", "contract_part_time", "other")
 WAGE_TYPES = ("hourly", "monthly")

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SEOUL, Clock, SystemClock
+from core.clock import SEOUL, Clock, SystemClock
+from core.errors import DomainError
 from models import audit as audit_db
 from models import programme as programme_db
 from models import stats as stats_db
 from models.tables import ProgrammeStep
-from services.errors import DomainError
 from services.membership import Actor, require_lead
 
 STEP_NUMBERS = (1, 2, 3, 4, 5, 6)

@@ -10,9 +10,9 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
+from core.errors import DomainError
 from models import audit as audit_db
-from services.errors import DomainError
 from services.membership import Actor
 
 

@@ -36,10 +36,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core import calendar as cal
+from core.clock import Clock
 from models import reminders as outbox_db
 from models.tables import Member, ReminderLog
-from services import calendar as cal
 from services import openings as openings_service
 from services import reminders as planner
 

@@ -6,7 +6,7 @@ reads no database and keeps no state, so editing a date or a target changes the 
 nothing depends on jobs persisted by APScheduler. `models.reminders.load_plan_data` builds the
 input; the scheduler writes what is due into the outbox (`ReminderLog`) and sends it.
 
-The rules (all times Asia/Seoul, see `services.calendar`):
+The rules (all times Asia/Seoul, see `core.calendar`):
 
 - Discovery cutoff (programme step 3, 9/5 when the year has no step 3): D-14, D-7, D-3 and D-1
   at 10:00 to employer associations below their `openings` target and 새일센터 below their
@@ -37,11 +37,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import calendar as cal
 from models import council as council_db
 from models import groups as groups_db
 from models import reminders as reminders_db
 from models.tables import AgencyKind, Role
-from services import calendar as cal
 
 # Kinds of reminder (also the first part of every outbox key).
 DISCOVERY_NUDGE = "discovery_nudge"

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SEOUL, Clock
+from core.clock import SEOUL, Clock
+from core.errors import DomainError, NotAllowed
+from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
@@ -23,9 +25,7 @@ from models import reports as reports_db
 from models import stats as stats_db
 from models.stats import REPORT_METRICS
 from models.tables import Agency, Member, MonthlyReport
-from services.errors import DomainError, NotAllowed
 from services.membership import Actor
-from services.text import clean_text
 from services.validation import count_value
 
 MAX_FIGURE = 500  # per 시군 and month: more is a typing error, not a result

@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
+from core.errors import DomainError, NotAllowed
+from core.text import clean_text, person_name
 from models import audit as audit_db
 from models import council as council_db
 from models import receipts as receipts_db
@@ -23,11 +25,9 @@ from services import privacy, records
 from services import validation as v
 from services.access import acting_agency, require_seeker_author
 from services.crypto import Cipher
-from services.errors import DomainError, NotAllowed
 from services.forms import REGIONS, Choice, FieldSpec, ParseEnv
 from services.membership import Actor
 from services.openings import YES_NO
-from services.text import clean_text, person_name
 
 TIMES_OF_DAY = ("morning", "afternoon", "evening", "any")
 INTERRUPTION_REASONS = ("marriage", "pregnancy", "childcare", "education", "care", "other")

@@ -14,15 +14,15 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.errors import DomainError
+from core.text import escape
 from models import council as council_db
 from models import stats as stats_db
 from models.stats import METRICS, REPORT_METRICS
 from models.tables import Agency, MonthlyReport, Region
 from services import programme, reports, targets
-from services.errors import DomainError
 from services.programme import StepView
 from services.targets import AgencyProgress
-from services.text import escape
 
 Tr = Callable[..., str]
 MAX_MESSAGE = 4000  # Telegram allows 4,096; keep a margin for the HTML entities

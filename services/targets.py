@@ -13,16 +13,16 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SEOUL, Clock
+from core.clock import SEOUL, Clock
+from core.errors import DomainError
+from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import programme as programme_db
 from models import stats as stats_db
 from models.stats import METRICS
 from models.tables import Agency, Target
-from services.errors import DomainError
 from services.membership import Actor, require_lead
-from services.text import clean_text
 from services.validation import count_value
 
 MAX_TARGET = 10_000

@@ -15,9 +15,9 @@ from typing import Any
 
 import phonenumbers
 
-from services import korean_input as ko
-from services.errors import DomainError
-from services.text import clean_text
+from core import korean_input as ko
+from core.errors import DomainError
+from core.text import clean_text
 
 MAX_INPUT = 60
 

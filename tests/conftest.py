@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.fakeapi import FakeBotAPI
+from core.clock import FrozenClock
 from tests.harness import (
     PG_MODE,
     SEOUL_START,

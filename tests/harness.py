@@ -10,12 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.context import ItdaApplication
+from adapters.runtime import Runtime
 from bot.app import build_application, start_polling, stop_polling
-from bot.clock import FrozenClock
-from bot.config import Settings, load_settings
-from bot.context import ItdaApplication
 from bot.fakeapi import FakeBotAPI
-from bot.runtime import Runtime, create_runtime, prepare_database
+from bot.wiring import create_runtime, prepare_database
+from core.clock import FrozenClock
+from core.config import Settings, load_settings
 from models import council as council_db
 from models.tables import Member
 

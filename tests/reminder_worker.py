@@ -12,9 +12,9 @@ from datetime import datetime
 
 from telegram import Bot
 
-from bot.clock import FrozenClock
-from bot.config import load_settings
-from bot.runtime import create_runtime
+from bot.wiring import create_runtime
+from core.clock import FrozenClock
+from core.config import load_settings
 from scheduler.reminders import send_due
 
 

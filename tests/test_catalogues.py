@@ -8,7 +8,9 @@ from pathlib import Path
 from locales import LANGUAGES, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_DIRS = ["bot", "handlers", "services", "models", "scheduler"]
+CODE_DIRS = (
+    "bot", "handlers", "services", "scheduler", "models", "core", "adapters", "rendering", "demo"
+)
 HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
 SENDERS = {
@@ -22,7 +24,7 @@ SENDERS = {
     "edit_text",
 }
 # Data modules whose Korean text is data (names of demo people, help for operators), not UI.
-DATA_FILES = {"services/demo.py", "bot/cli.py", "services/korean_input.py"}
+DATA_FILES = {"demo/seed.py", "bot/cli.py", "core/korean_input.py"}
 
 
 def code_files() -> list[Path]:

@@ -29,10 +29,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.clock import SystemClock
-from bot.config import load_settings
 from bot.fakeapi import FakeBotAPI
-from bot.runtime import create_runtime, prepare_database
+from bot.wiring import create_runtime, prepare_database
+from core.clock import SystemClock
+from core.config import load_settings
 from models import council as council_db
 from models import members as members_db
 from models.tables import AgencyKind, BotData, JobOpening, Member

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from telegram import Chat, Message, Update, User
 
-from bot.persistence import DatabasePersistence
-from bot.updates import PerChatUpdateProcessor
+from adapters.persistence import DatabasePersistence
+from adapters.updates import PerChatUpdateProcessor
 from models import botstate
 from models.db import (
     make_engine,

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from sqlmodel import select, text
 
 from bot.fakeapi import FakeBotAPI
+from core.errors import DomainError
+from core.text import person_name
 from locales import Translator
 from models import council as council_db
 from models import members as members_db
@@ -28,8 +30,6 @@ from models.tables import Hire, Invite, JobOpening, JobSeeker, Meeting, Member, 
 from services import membership
 from services import openings as openings_svc
 from services import seekers as seekers_svc
-from services.errors import DomainError
-from services.text import person_name
 from tests.harness import BotHarness
 from tests.records_helpers import EMPLOYER_OPENING, SEEKER_FORM, start_opening, start_seeker, walk
 from tests.test_authorization import forged_press, plain

@@ -12,15 +12,17 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
-from bot.clock import FrozenClock
-from bot.runtime import Runtime, create_runtime, prepare_database
+from adapters.runtime import Runtime
+from bot.wiring import create_runtime, prepare_database
+from core.clock import FrozenClock
+from core.errors import DomainError, NotAllowed
+from demo import seed as demo
 from models import council as council_db
 from models import meetings as meetings_db
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting, Member
-from services import demo, hires, ics
+from services import hires, ics
 from services import meetings as svc
 from services.crypto import cipher_of
-from services.errors import DomainError, NotAllowed
 from services.forms import Also, ParseEnv
 from services.membership import Actor
 from tests.harness import make_settings

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.runtime import Runtime, create_runtime, prepare_database
+from adapters.runtime import Runtime
+from bot.wiring import create_runtime, prepare_database
+from core.clock import FrozenClock
+from core.errors import DomainError, NotAllowed
 from models import audit as audit_db
 from models import council as council_db
 from models.tables import Member
 from services import membership
 from services.council import load_council, seed_council
-from services.errors import DomainError, NotAllowed
 from tests.harness import make_settings
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot.clock import FrozenClock
+from adapters.logs import quiet_libraries
 from bot.fakeapi import FakeBotAPI
-from bot.logs import quiet_libraries
+from core.clock import FrozenClock
 from services import retention
 from tests.harness import BotHarness
 from tests.records_helpers import EMPLOYER_OPENING, SEEKER_FORM, start_opening, start_seeker, walk

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.clock import FrozenClock
+from adapters.logs import quiet_libraries
 from bot.fakeapi import FakeBotAPI
-from bot.logs import quiet_libraries
+from core.clock import FrozenClock
 from models import audit as audit_db
 from models import council as council_db
 from models.tables import AuditLog, JobSeeker

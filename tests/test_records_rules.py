@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import DomainError
 from services import validation as v
 from services.crypto import Cipher, CipherError, load_secret
-from services.errors import DomainError
 from services.matching import OpeningProfile, SeekerProfile, rank_openings, rank_seekers
 from services.privacy import age_decade, mask_name, mask_phone
 

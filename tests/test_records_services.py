@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.runtime import Runtime, create_runtime, prepare_database
+from adapters.runtime import Runtime
+from bot.wiring import create_runtime, prepare_database
+from core.clock import FrozenClock
+from core.errors import DomainError, NotAllowed
+from demo.seed import seed_demo
 from models import audit as audit_db
 from models import council as council_db
 from models import hires as hires_db
@@ -18,8 +21,6 @@ from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import JobSeeker, Member
 from services import openings, seekers
-from services.demo import seed_demo
-from services.errors import DomainError, NotAllowed
 from services.hires import record_hire
 from services.membership import Actor
 from tests.harness import make_settings

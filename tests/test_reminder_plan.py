@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from services import calendar as cal
+from core import calendar as cal
 from services import reminders as planner
 from services.reminders import AgencyInfo, Attendee, MeetingInfo, PlanData
 

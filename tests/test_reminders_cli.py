@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.cli import main
-from bot.runtime import create_runtime, prepare_database
+from bot.wiring import create_runtime, prepare_database
 from models import council as council_db
 from models.tables import Member, ProgrammeStep
 from tests.harness import make_settings, put_target

@@ -19,9 +19,10 @@ import pytest
 from sqlmodel import select
 from telegram import Bot
 
-from bot.clock import FrozenClock
+from adapters.runtime import Runtime
 from bot.fakeapi import FakeBotAPI
-from bot.runtime import Runtime, create_runtime, prepare_database
+from bot.wiring import create_runtime, prepare_database
+from core.clock import FrozenClock
 from models import council as council_db
 from models import reminders as outbox_db
 from models.tables import Member, ReminderLog

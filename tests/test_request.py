@@ -9,8 +9,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
+from adapters.request import AiohttpRequest
 from bot.fakeapi import FakeBotAPI
-from bot.request import AiohttpRequest
 
 
 def make_bot(api: FakeBotAPI) -> Bot:

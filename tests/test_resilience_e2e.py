@@ -12,9 +12,9 @@ from sqlmodel import select
 from telegram import Update
 from telegram.error import Forbidden
 
-from bot.clock import FrozenClock
-from bot.delivery import split_text, utf16_len
+from adapters.delivery import split_text, utf16_len
 from bot.fakeapi import FakeBotAPI
+from core.clock import FrozenClock
 from models import members as members_db
 from models.tables import Agency, Member, ProcessedUpdate
 from scheduler.housekeeping import forget_old_updates

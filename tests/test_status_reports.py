@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.clock import SEOUL, FrozenClock
-from bot.runtime import Runtime, create_runtime, prepare_database
+from adapters.runtime import Runtime
+from bot.wiring import create_runtime, prepare_database
+from core.clock import SEOUL, FrozenClock
+from core.errors import DomainError, NotAllowed
 from locales import Translator
 from models import audit as audit_db
 from models import council as council_db
@@ -29,7 +31,6 @@ from models.tables import (
 )
 from services import chart, export, programme, reports, status, targets
 from services.crypto import cipher_of
-from services.errors import DomainError, NotAllowed
 from services.membership import Actor
 from tests.harness import make_settings
 

@@ -14,13 +14,13 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
+from adapters.context import ItdaApplication
 from bot.app import build_application, on_startup
-from bot.clock import FrozenClock
-from bot.config import ConfigError, Settings
-from bot.context import ItdaApplication
 from bot.fakeapi import FakeBotAPI
-from bot.runtime import create_runtime, prepare_database
 from bot.webhook import SECRET_HEADER, start_webhook_server
+from bot.wiring import create_runtime, prepare_database
+from core.clock import FrozenClock
+from core.config import ConfigError, Settings
 from models.tables import ConversationState
 from tests.harness import make_settings
 from tests.test_process_lifecycle import main_cli

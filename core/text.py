@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import unicodedata
 
-from services.errors import DomainError
+from core.errors import DomainError
 
 
 def clean_text(text: str | None, *, max_length: int, multiline: bool = False) -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from core.text import escape
 from locales import Translator
 from models.tables import ReminderLog
 from services import reminders as planner
-from services.text import escape
 
 Button = tuple[str, str]
 

@@ -1,6 +1,6 @@
 """Demo season for meetings: a held council meeting with attendance and notes, two held meeting
 days with attendance and results (hires through the hires service), and one coming meeting day
-with a waiting list. The texts live in services/data/meetings_demo.toml. Idempotent."""
+with a waiting list. The texts live in demo/data/meetings.toml. Idempotent."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
 from models import council as council_db
 from models import meetings as meetings_db
 from models import members as members_db
@@ -30,8 +30,8 @@ from services.meetings import (
 from services.membership import Actor
 from services.seekers import phone_key
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "meetings_demo.toml"
-COORDINATOR_ID = 900002  # the demo coordinator (services.demo.DEMO_USERS)
+DATA_FILE = Path(__file__).resolve().parent / "data" / "meetings.toml"
+COORDINATOR_ID = 900002  # the demo coordinator (demo.DEMO_USERS)
 
 
 def _data() -> dict[str, Any]:
@@ -103,7 +103,7 @@ async def _seekers(
 
 
 async def demo_step(session: AsyncSession, clock: Clock) -> None:
-    """The entry in services.demo.DEMO_STEPS."""
+    """The entry in demo.DEMO_STEPS."""
     await seed(session=session, clock=clock)
 
 

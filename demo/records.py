@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SEOUL, Clock
+from core.clock import SEOUL, Clock
 from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
@@ -24,7 +24,7 @@ from services.crypto import cipher_of
 from services.matching import TIME_WINDOWS, score
 from services.matchmaking import opening_profile, seeker_profile
 
-DATA_FILE = Path(__file__).with_name("demo_season.toml")
+DATA_FILE = Path(__file__).resolve().parent / "data" / "season.toml"
 SEASON_START = date(2026, 7, 20)
 SEASON_END = date(2026, 11, 20)
 OPENINGS, SEEKERS, HIRES, MATCHED = 40, 60, 15, 10
@@ -46,7 +46,7 @@ def _day(rng: random.Random, start: date, end: date) -> date:
 
 
 async def load_season(session: AsyncSession, clock: Clock) -> None:
-    """The demo step (services.demo.DEMO_STEPS)."""
+    """The demo step (demo.DEMO_STEPS)."""
     cipher = cipher_of(session)
     if await seekers_db.get_seeker_by_phone_key(
         session=session, phone_key=cipher.keyed_hash(_phone(0))

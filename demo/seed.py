@@ -6,13 +6,13 @@ Feature modules add their demo records (openings, seekers, meetings, reports) th
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
+from core.clock import Clock
+from demo import meetings, records, season
 from models import council as council_db
 from models import groups as groups_db
 from models import members as members_db
@@ -41,19 +41,13 @@ DEMO_GROUP_TITLE = "충남 시간선택제 실무자협의회"
 
 DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
 
-# Each feature's demo records: "module:function", run in this order after the people are in.
+# Each feature's demo records, run in this order after the people are in.
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
-DEMO_STEPS: tuple[str, ...] = (
-    "services.demo_records:load_season",  # openings, seekers (with consent), hires
-    "services.meetings_demo:demo_step",  # council meeting and meeting days
-    "services.demo_season:seed_reports_demo",  # targets and monthly reports
+DEMO_STEPS: tuple[DemoStep, ...] = (
+    records.load_season,  # openings, seekers (with consent), hires
+    meetings.demo_step,  # council meeting and meeting days
+    season.seed_reports_demo,  # targets and monthly reports
 )
-
-
-def _load_step(path: str) -> DemoStep:
-    module_name, func_name = path.split(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, func_name)
 
 
 async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:
@@ -83,6 +77,6 @@ async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:
                 registered_at=now,
             ),
         )
-    for path in DEMO_STEPS:
-        await _load_step(path)(session, clock)
+    for step in DEMO_STEPS:
+        await step(session, clock)
     return len(DEMO_USERS)

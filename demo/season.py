@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SEOUL, Clock
+from core.clock import SEOUL, Clock
 from locales import translate
 from models import council as council_db
 from models import members as members_db

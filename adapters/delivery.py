@@ -39,7 +39,7 @@ MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units
 MAX_CALLBACK_BYTES = 64
 
 # Failures that mean the request never reached Telegram (so resending cannot double anything),
-# for both HTTP clients: httpx (python-telegram-bot's default) and aiohttp (bot.request).
+# for both HTTP clients: httpx (python-telegram-bot's default) and aiohttp (adapters.request).
 NOT_SENT_TIMEOUTS = (httpx.ConnectTimeout, httpx.PoolTimeout, aiohttp.ConnectionTimeoutError)
 NOT_SENT_ERRORS = (httpx.ConnectError, aiohttp.ClientConnectorError)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import ItdaContext
+from adapters.context import ItdaContext
+from core.text import escape
 from locales import Translator
 from models.tables import JobOpening
 from services.forms import REGIONS, FieldSpec
 from services.matching import Reason
 from services.seekers import SeekerCard
-from services.text import escape
 
 MONEY_FIELDS = frozenset({"wage_amount", "desired_wage"})
 HOUR_FIELDS = frozenset({"weekly_hours", "desired_hours"})

@@ -14,8 +14,8 @@ from telegram.ext import Application, CallbackContext, ConversationHandler, ExtB
 from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.ext._utils.types import ConversationKey
 
-from bot.persistence import DatabasePersistence, batched, forget_prefetched
-from bot.runtime import Runtime
+from adapters.persistence import DatabasePersistence, batched, forget_prefetched
+from adapters.runtime import Runtime
 from locales import Translator
 from models import members as members_db
 from models import updates as updates_db
