@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.runtime import Runtime
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, use_zone
 from core.config import Settings
 from models.db import make_engine, make_session_factory, upgrade_database
 from services.council import load_council, seed_council
@@ -11,6 +11,7 @@ from services.crypto import Cipher, load_secret
 
 
 def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    use_zone(settings.tz)  # the one time zone, from the TIMEZONE setting
     engine = make_engine(settings.effective_database_url)
     secret = settings.itda_secret_key.get_secret_value() if settings.itda_secret_key else None
     cipher = Cipher(load_secret(configured=secret, data_dir=settings.itda_data_dir))

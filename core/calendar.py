@@ -1,4 +1,4 @@
-"""Business-day and quiet-hour rules for reminders, in Asia/Seoul.
+"""Business-day and quiet-hour rules for reminders, in the council's time zone.
 
 Korean public holidays come from the maintained `holidays` library (설날, 추석 with the days
 around it, substitute holidays 대체공휴일, election days...), never from a hand-kept list.
@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from core.clock import local_zone
+
 QUIET_FROM = time(20, 0)  # nothing is sent from 20:00 ...
 QUIET_UNTIL = time(8, 0)  # ... until 08:00
 NUDGE_TIME = time(10, 0)
@@ -70,17 +71,18 @@ def months_between(start: date, end: date) -> list[tuple[int, int]]:
     return out
 
 
-def at(day: date, when: time, tz: ZoneInfo = SEOUL) -> datetime:
-    return datetime.combine(day, when, tzinfo=tz)
+def at(day: date, when: time, tz: ZoneInfo | None = None) -> datetime:
+    return datetime.combine(day, when, tzinfo=tz or local_zone())
 
 
-def is_quiet(moment: datetime, tz: ZoneInfo = SEOUL) -> bool:
-    local = moment.astimezone(tz).time()
+def is_quiet(moment: datetime, tz: ZoneInfo | None = None) -> bool:
+    local = moment.astimezone(tz or local_zone()).time()
     return local >= QUIET_FROM or local < QUIET_UNTIL
 
 
-def next_send_time(moment: datetime, tz: ZoneInfo = SEOUL) -> datetime:
+def next_send_time(moment: datetime, tz: ZoneInfo | None = None) -> datetime:
     """`moment` itself outside quiet hours, else the 08:00 that ends them."""
+    tz = tz or local_zone()
     local = moment.astimezone(tz)
     if not is_quiet(local, tz):
         return local
@@ -88,6 +90,6 @@ def next_send_time(moment: datetime, tz: ZoneInfo = SEOUL) -> datetime:
     return at(day, QUIET_UNTIL, tz)
 
 
-def nudge_time(day: date, tz: ZoneInfo = SEOUL) -> datetime:
+def nudge_time(day: date, tz: ZoneInfo | None = None) -> datetime:
     """A nudge meant for `day`: 10:00 on that day, or on the previous business day."""
     return at(business_day_on_or_before(day), NUDGE_TIME, tz)

@@ -6,7 +6,22 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-SEOUL = ZoneInfo("Asia/Seoul")
+DEFAULT_ZONE = ZoneInfo("Asia/Seoul")  # the TIMEZONE setting's default
+_zone = DEFAULT_ZONE
+
+
+def local_zone() -> ZoneInfo:
+    """The council's time zone: the TIMEZONE setting, installed once at start-up (`use_zone`).
+
+    Dates the council reads (a reminder's day, a month's report, a spreadsheet cell) are in
+    this zone; code with a clock uses `clock.tz`, which is the same zone."""
+    return _zone
+
+
+def use_zone(tz: ZoneInfo) -> None:
+    """Install the configured zone (called by the composition root when it reads the settings)."""
+    global _zone
+    _zone = tz
 
 
 class Clock(Protocol):
@@ -20,8 +35,8 @@ class Clock(Protocol):
 class SystemClock:
     """The real wall clock, timezone-aware in the configured zone (Asia/Seoul by default)."""
 
-    def __init__(self, tz: ZoneInfo = SEOUL) -> None:
-        self.tz = tz
+    def __init__(self, tz: ZoneInfo | None = None) -> None:
+        self.tz = tz or local_zone()
 
     def now(self) -> datetime:
         return datetime.now(self.tz)
@@ -33,7 +48,8 @@ class SystemClock:
 class FrozenClock:
     """A clock that only moves when told to: for tests and for planning reminders."""
 
-    def __init__(self, at: datetime, tz: ZoneInfo = SEOUL) -> None:
+    def __init__(self, at: datetime, tz: ZoneInfo | None = None) -> None:
+        tz = tz or local_zone()
         if at.tzinfo is None:
             at = at.replace(tzinfo=tz)
         self.tz = tz

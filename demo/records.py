@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import SEOUL, Clock
+from core.clock import Clock, local_zone
+from core.statuses import AgencyKind, OpeningStatus, SeekerStatus
 from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
-from models import openings as openings_db
 from models import seekers as seekers_db
-from models.tables import AgencyKind, Hire, JobOpening, JobSeeker
+from models.tables import Hire, JobOpening, JobSeeker
 from services import validation as v
 from services.crypto import cipher_of
 from services.matching import TIME_WINDOWS, score
@@ -38,7 +38,7 @@ def _phone(n: int) -> str:
 
 
 def _at(day: date, rng: random.Random) -> datetime:
-    return datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=SEOUL)
+    return datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=local_zone())
 
 
 def _day(rng: random.Random, start: date, end: date) -> date:
@@ -85,15 +85,15 @@ async def load_season(session: AsyncSession, clock: Clock) -> None:
             else "hourly", wage_amount=int(amount), positions=rng.choice([1, 1, 2, 2, 3]),
             subsidy_approved=n % 3 != 0, small_firm=n % 5 != 0, deadline=deadline,
             contact=f"041-{550 + n:03d}-{1000 + n * 7:04d}",
-            status=openings_db.CLOSED if deadline < today else openings_db.OPEN,
+            status=OpeningStatus.CLOSED if deadline < today else OpeningStatus.OPEN,
             created_at=_at(created, rng),
         )
         opening.rule_flags = [r.code for r in v.check_part_time_rules(
             weekly_hours=hours, wage_type=opening.wage_type, wage_amount=opening.wage_amount,
             small_firm=opening.small_firm, year=2026, minimum_wage={2026: 10_320})]
-        if opening.status == openings_db.CLOSED:
+        if opening.status == OpeningStatus.CLOSED:
             opening.closed_at = datetime.combine(deadline + timedelta(days=1), time(6),
-                                                 tzinfo=SEOUL)
+                                                 tzinfo=local_zone())
         session.add(opening)
         openings.append(opening)
     await session.flush()
@@ -118,7 +118,7 @@ async def load_season(session: AsyncSession, clock: Clock) -> None:
             interruption_reason=rng.choice(
                 ["marriage", "pregnancy", "childcare", "childcare", "education", "care"]),
             interruption_years=float(rng.randint(1, 12)),
-            status=seekers_db.SEEKING, consent_collect_at=consent,
+            status=SeekerStatus.SEEKING, consent_collect_at=consent,
             consent_share_at=consent if n % 5 < 3 else None, created_at=consent,
         )
         session.add(seeker)
@@ -146,17 +146,17 @@ async def load_season(session: AsyncSession, clock: Clock) -> None:
                              created_by=seeker.created_by, created_at=_at(hired_on, rng)))
             opening.positions_filled += 1
             if opening.positions_filled >= opening.positions:
-                opening.status = openings_db.FILLED
+                opening.status = OpeningStatus.FILLED
                 opening.closed_at = _at(hired_on, rng)
-            seeker.status = seekers_db.HIRED
+            seeker.status = SeekerStatus.HIRED
             hires += 1
             break
     matched = 0
     for seeker in reversed(seekers):
         if matched >= MATCHED:
             break
-        if seeker.status == seekers_db.SEEKING:
-            seeker.status, matched = seekers_db.MATCHED, matched + 1
+        if seeker.status == SeekerStatus.SEEKING:
+            seeker.status, matched = SeekerStatus.MATCHED, matched + 1
     await session.flush()
     await audit_db.append_audit(
         session=session, at=clock.now(), action="demo.season", entity="demo",

@@ -11,14 +11,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import SEOUL, Clock
+from core.clock import Clock, local_zone
+from core.statuses import AgencyKind
 from locales import translate
 from models import council as council_db
 from models import members as members_db
 from models import programme as programme_db
 from models import reports as reports_db
 from models.stats import REPORT_METRICS
-from models.tables import AgencyKind, MonthlyReport, Target
+from models.tables import MonthlyReport, Target
 from services.reports import month_deadline, month_of
 
 DEMO_MONTHS = ("07", "08", "09", "10")
@@ -92,7 +93,7 @@ async def seed_reports_demo(session: AsyncSession, clock: Clock) -> None:
                 else deadline - timedelta(days=_n(agency.code, month, low=0, high=4))
             if day > today:
                 continue  # the demo never reports from the future
-            at = datetime(day.year, day.month, day.day, 17, 30, tzinfo=SEOUL)
+            at = datetime(day.year, day.month, day.day, 17, 30, tzinfo=local_zone())
             figures = _figures(agency.code, agency.kind, month[5:], regions)
             first = MonthlyReport(agency_id=agency.id, month=month, version=1, figures=figures,
                                   late=late, submitted_by=submitter, submitted_at=at)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
+from core.statuses import Role
 from demo import meetings, records, season
 from models import council as council_db
 from models import groups as groups_db
 from models import members as members_db
-from models.tables import GroupChat, Member, Role
+from models.tables import GroupChat, Member
 
 
 @dataclass(frozen=True)

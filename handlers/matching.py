@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
+from core.statuses import AgencyKind, OpeningStatus, SeekerStatus
 from core.text import escape
 from handlers.common import (
     END,
@@ -32,7 +33,6 @@ from handlers.common import (
 )
 from models import openings as openings_db
 from models import seekers as seekers_db
-from models.tables import AgencyKind
 from rendering.records import opening_line, reasons_text, seeker_line
 from services import commands as command_table
 from services import hires, matchmaking
@@ -72,7 +72,7 @@ async def match_command(update: Update, context: ItdaContext) -> None:
     async with runtime.session() as session:
         if _is_saeil(context):
             rows = await seekers_db.list_seekers(session=session, agency_id=agency_id,
-                                                 status=seekers_db.SEEKING, purged=False)
+                                                 status=SeekerStatus.SEEKING, purged=False)
             cards = await seeker_cards(session=session, clock=runtime.clock,
                                        actor=actor(update, context), cipher=runtime.cipher,
                                        seekers=list(rows[:LIST_LIMIT]), purpose="match_list")
@@ -81,7 +81,7 @@ async def match_command(update: Update, context: ItdaContext) -> None:
         else:
             mine = agency_id if not actor(update, context).is_lead else None
             openings = await openings_db.list_openings(session=session, agency_id=mine,
-                                                       status=openings_db.OPEN)
+                                                       status=OpeningStatus.OPEN)
             buttons = [(f"#{o.id} {o.company_name[:20]}", f"match:o:{o.id}")
                        for o in openings[:LIST_LIMIT]]
             key = "match.choose_opening"
@@ -124,7 +124,7 @@ async def _for_opening(update: Update, context: ItdaContext, opening_id: int) ->
         if card.unmasked:
             lines.append(context.tr("match.contact", phone=escape(card.phone)))
         lines.append(context.tr("match.why", reasons=reasons_text(context, candidate.reasons)))
-        if card.owner and opening.status == openings_db.OPEN:
+        if card.owner and opening.status == OpeningStatus.OPEN:
             buttons.append((context.tr("match.btn_hire", id=card.id),
                             f"hire:so:{card.id}:{opening.id}"))
     if not ranked:
@@ -174,7 +174,7 @@ async def hire_command(update: Update, context: ItdaContext) -> int:
     agency_id = context.agency.id if context.agency and _is_saeil(context) else None
     async with runtime.session() as session:
         rows = [
-            s for status in (seekers_db.MATCHED, seekers_db.SEEKING)
+            s for status in (SeekerStatus.MATCHED, SeekerStatus.SEEKING)
             for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
                                                    status=status, purged=False)
         ][:LIST_LIMIT]
@@ -324,7 +324,7 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
         return END
     assert opening is not None
     left = opening.positions - opening.positions_filled
-    key = "hire.saved_filled" if opening.status == openings_db.FILLED else "hire.saved"
+    key = "hire.saved_filled" if opening.status == OpeningStatus.FILLED else "hire.saved"
     await say(update, context, context.tr(key, id=hire.id, left=left,
                                           company=escape(opening.company_name)), edit=True)
     return END

@@ -19,11 +19,11 @@ from telegram.ext import (
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
+from core.statuses import AgencyKind, OpeningStatus, SeekerStatus
 from core.text import clean_text, escape
 from handlers.common import END, actor, answer, explain, in_rows, keyboard, requires, say
 from models import openings as openings_db
 from models import seekers as seekers_db
-from models.tables import AgencyKind
 from rendering.records import (
     choice_label,
     field_lines,
@@ -57,7 +57,7 @@ def _fields(kind: str) -> tuple[FieldSpec, ...]:
 
 
 def _statuses(kind: str) -> tuple[str, ...]:
-    return seekers_db.STATUSES if kind == SEEKER else openings_db.STATUSES
+    return tuple(SeekerStatus) if kind == SEEKER else tuple(OpeningStatus)
 
 
 def _status_label(context: ItdaContext, kind: str, status: str) -> str:

@@ -13,12 +13,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.statuses import ACTIVE_SEEKER_STATUSES
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting, Member
 
 COUNCIL = "council"
 MEETING_DAY = "meeting_day"
 SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
-ACTIVE_SEEKER_STATUSES = ("seeking", "matched")
 
 
 # --- meetings ----------------------------------------------------------------------------------

@@ -49,20 +49,6 @@ async def list_members(
     return (await session.exec(stmt.order_by(col(Member.id)))).all()
 
 
-async def members_of_kind(*, session: AsyncSession, kind: str) -> Sequence[Member]:
-    """Active members of every agency of one kind (e.g. all 새일센터 staff)."""
-    stmt = (
-        select(Member)
-        .join(Agency, col(Agency.id) == col(Member.agency_id))
-        .where(Agency.kind == kind, col(Member.active).is_(True))
-    )
-    return (await session.exec(stmt.order_by(col(Member.id)))).all()
-
-
-async def members_with_role(*, session: AsyncSession, roles: Sequence[str]) -> Sequence[Member]:
-    stmt = select(Member).where(col(Member.role).in_(roles), col(Member.active).is_(True))
-    return (await session.exec(stmt.order_by(col(Member.id)))).all()
-
 
 async def count_members_by_agency(*, session: AsyncSession) -> dict[int, int]:
     from sqlalchemy import func

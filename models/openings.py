@@ -9,10 +9,8 @@ from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.statuses import OpeningStatus
 from models.tables import JobOpening
-
-OPEN, FILLED, CLOSED = "open", "filled", "closed"
-STATUSES = (OPEN, FILLED, CLOSED)
 
 
 def _live():
@@ -28,12 +26,6 @@ async def add_opening(*, session: AsyncSession, opening: JobOpening) -> JobOpeni
 async def get_opening(*, session: AsyncSession, opening_id: int) -> JobOpening | None:
     return (await session.exec(_live().where(JobOpening.id == opening_id))).first()
 
-
-async def get_openings(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, JobOpening]:
-    if not ids:
-        return {}
-    rows = (await session.exec(_live().where(col(JobOpening.id).in_(list(ids))))).all()
-    return {o.id: o for o in rows if o.id is not None}
 
 
 async def list_openings(
@@ -88,29 +80,11 @@ async def search_openings(
     return rows, int(total)
 
 
-async def count_openings_by_agency(
-    *,
-    session: AsyncSession,
-    status: str | None = None,
-    created_from: datetime | None = None,
-    created_before: datetime | None = None,
-) -> dict[int, int]:
-    """Openings per agency (not deleted), optionally by status and creation time."""
-    stmt = select(JobOpening.agency_id, func.count()).where(col(JobOpening.deleted_at).is_(None))
-    if status:
-        stmt = stmt.where(JobOpening.status == status)
-    if created_from is not None:
-        stmt = stmt.where(col(JobOpening.created_at) >= created_from)
-    if created_before is not None:
-        stmt = stmt.where(col(JobOpening.created_at) < created_before)
-    rows = (await session.exec(stmt.group_by(col(JobOpening.agency_id)))).all()
-    return {agency_id: int(n) for agency_id, n in rows}
-
 
 async def expired_openings(*, session: AsyncSession, today: date) -> Sequence[JobOpening]:
     """Open openings whose application deadline is before today."""
     stmt = _live().where(
-        JobOpening.status == OPEN,
+        JobOpening.status == OpeningStatus.OPEN,
         col(JobOpening.deadline).is_not(None),
         col(JobOpening.deadline) < today,
     )

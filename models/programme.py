@@ -48,6 +48,3 @@ async def save_target(*, session: AsyncSession, target: Target) -> Target:
     return target
 
 
-async def delete_target(*, session: AsyncSession, target: Target) -> None:
-    await session.delete(target)
-    await session.flush()

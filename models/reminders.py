@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.clock import local_zone
+from core.statuses import Role
 from models.tables import (
     Agency,
     Attendance,
@@ -30,11 +31,8 @@ from models.tables import (
     MonthlyReport,
     ProgrammeStep,
     ReminderLog,
-    Role,
     Target,
 )
-
-SEOUL = ZoneInfo("Asia/Seoul")
 
 PENDING, SENDING, SENT, FAILED, EXPIRED = "pending", "sending", "sent", "failed", "expired"
 
@@ -66,8 +64,8 @@ async def target_values(
 
 async def progress_counts(*, session: AsyncSession, year: int) -> dict[tuple[int, int, str], int]:
     """Openings and seekers registered per agency in a year (deleted records do not count)."""
-    start = datetime(year, 1, 1, tzinfo=SEOUL)
-    end = datetime(year + 1, 1, 1, tzinfo=SEOUL)
+    start = datetime(year, 1, 1, tzinfo=local_zone())
+    end = datetime(year + 1, 1, 1, tzinfo=local_zone())
     out: dict[tuple[int, int, str], int] = {}
     opening_rows = await session.exec(
         select(JobOpening.agency_id, func.count())

@@ -4,16 +4,11 @@ hash used to find duplicates. Soft-deleted seekers are invisible to every query 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import JobSeeker
-
-SEEKING, MATCHED, HIRED, STOPPED = "seeking", "matched", "hired", "stopped"
-STATUSES = (SEEKING, MATCHED, HIRED, STOPPED)
 
 
 def _live():
@@ -29,12 +24,6 @@ async def add_seeker(*, session: AsyncSession, seeker: JobSeeker) -> JobSeeker:
 async def get_seeker(*, session: AsyncSession, seeker_id: int) -> JobSeeker | None:
     return (await session.exec(_live().where(JobSeeker.id == seeker_id))).first()
 
-
-async def get_seekers(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, JobSeeker]:
-    if not ids:
-        return {}
-    rows = (await session.exec(_live().where(col(JobSeeker.id).in_(list(ids))))).all()
-    return {s.id: s for s in rows if s.id is not None}
 
 
 async def get_seeker_by_phone_key(*, session: AsyncSession, phone_key: str) -> JobSeeker | None:
@@ -63,20 +52,3 @@ async def list_seekers(
     return (await session.exec(stmt.order_by(col(JobSeeker.id).desc()))).all()
 
 
-async def count_seekers_by_agency(
-    *,
-    session: AsyncSession,
-    status: str | None = None,
-    created_from: datetime | None = None,
-    created_before: datetime | None = None,
-) -> dict[int, int]:
-    """Seekers per registering centre (not deleted), optionally by status and creation time."""
-    stmt = select(JobSeeker.agency_id, func.count()).where(col(JobSeeker.deleted_at).is_(None))
-    if status:
-        stmt = stmt.where(JobSeeker.status == status)
-    if created_from is not None:
-        stmt = stmt.where(col(JobSeeker.created_at) >= created_from)
-    if created_before is not None:
-        stmt = stmt.where(col(JobSeeker.created_at) < created_before)
-    rows = (await session.exec(stmt.group_by(col(JobSeeker.agency_id)))).all()
-    return {agency_id: int(n) for agency_id, n in rows}

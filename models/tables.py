@@ -8,12 +8,12 @@ creation time.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.statuses import OpeningStatus, Role, SeekerStatus
 from models.types import AwareDateTime
 
 
@@ -21,20 +21,6 @@ def _dt(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(
         default=None, sa_type=AwareDateTime, nullable=nullable, index=index
     )
-
-
-class AgencyKind(StrEnum):
-    EMPLOYMENT_OFFICE = "employment_office"
-    PROVINCE = "province"
-    EMPLOYER_ASSOCIATION = "employer_association"
-    SAEIL_CENTER = "saeil_center"
-    BRANCH_OFFICE = "branch_office"
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    STAFF = "staff"
 
 
 # --- Council structure -------------------------------------------------------------------------
@@ -132,7 +118,7 @@ class JobOpening(SQLModel, table=True):
     small_firm: bool = True
     deadline: date | None = None
     contact: str = Field(default="", max_length=120)
-    status: str = Field(default="open", max_length=20)
+    status: str = Field(default=OpeningStatus.OPEN, max_length=20)
     rule_flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime | None = _dt(nullable=False, index=True)
     updated_at: datetime | None = _dt()
@@ -163,7 +149,7 @@ class JobSeeker(SQLModel, table=True):
     interruption_reason: str = Field(default="", max_length=30)
     interruption_years: float | None = None
     note: str = Field(default="", max_length=1000)
-    status: str = Field(default="seeking", max_length=20)
+    status: str = Field(default=SeekerStatus.SEEKING, max_length=20)
     consent_collect_at: datetime | None = _dt()
     consent_share_at: datetime | None = _dt()
     followup: bool = False

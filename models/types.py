@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from core.clock import local_zone
 
 
 class AwareDateTime(TypeDecorator[datetime]):
-    """Stores UTC, returns timezone-aware Asia/Seoul datetimes; refuses naive input."""
+    """Stores UTC, returns timezone-aware datetimes in the council's zone; refuses naive input."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -34,4 +33,4 @@ class AwareDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(SEOUL)
+        return value.astimezone(local_zone())

@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import NotAllowed
+from core.statuses import AgencyKind
 from models import council as council_db
-from models.tables import Agency, AgencyKind, Member
+from models.tables import Agency, Member
 from services.membership import Actor
 
 

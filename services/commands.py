@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.tables import AgencyKind, Role
+from core.statuses import AgencyKind, Role
 
 GUEST = "guest"  # not a member (or deactivated)
 PRIVATE = "private"

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.statuses import AgencyKind
 from models import council as council_db
-from models.tables import AgencyKind
 from services.programme import DEFAULT_PROGRAMME, ProgrammeConfig, parse_programme, seed_programme
 from services.targets import TargetConfig, parse_targets, seed_targets
 

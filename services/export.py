@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import SEOUL, Clock
+from core.clock import Clock, local_zone
 from core.errors import DomainError
 from core.text import clean_text
 from models import audit as audit_db
@@ -70,8 +70,8 @@ def parse_period(start: str, end: str) -> tuple[date, date]:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return (
-        datetime(start.year, start.month, start.day, tzinfo=SEOUL),
-        datetime(end.year, end.month, end.day, tzinfo=SEOUL) + timedelta(days=1),
+        datetime(start.year, start.month, start.day, tzinfo=local_zone()),
+        datetime(end.year, end.month, end.day, tzinfo=local_zone()) + timedelta(days=1),
     )
 
 
@@ -247,7 +247,7 @@ async def build_export(
 
 def _excel_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(SEOUL).replace(tzinfo=None)  # Excel has no time zones
+        return value.astimezone(local_zone()).replace(tzinfo=None)  # Excel has no time zones
     return value
 
 
@@ -299,7 +299,7 @@ def to_xlsx(data: ExportData, tr: Tr) -> bytes:
 
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else value

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError, NotAllowed
+from core.statuses import OpeningStatus, SeekerStatus
 from models import audit as audit_db
 from models import hires as hires_db
 from models import openings as openings_db
@@ -52,19 +53,19 @@ async def record_hire(
         session=session, seeker_id=seeker_id, opening_id=opening_id
     ) is not None:
         raise DomainError("hire.duplicate")
-    if opening.status == openings_db.CLOSED:
+    if opening.status == OpeningStatus.CLOSED:
         raise DomainError("hire.opening_closed")
     now = clock.now()
     if not await openings_db.take_position(session=session, opening_id=opening_id, now=now):
         raise DomainError("hire.no_positions")
     await session.refresh(opening)
     if opening.positions_filled >= opening.positions:
-        opening.status, opening.closed_at = openings_db.FILLED, now
+        opening.status, opening.closed_at = OpeningStatus.FILLED, now
     hire = Hire(
         seeker_id=seeker_id, opening_id=opening_id, agency_id=seeker.agency_id,
         hired_on=hired_on, meeting_id=meeting_id, created_by=member.id, created_at=now,
     )
-    seeker.status, seeker.updated_at = seekers_db.HIRED, now
+    seeker.status, seeker.updated_at = SeekerStatus.HIRED, now
     session.add(opening)
     session.add(seeker)
     try:

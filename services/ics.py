@@ -22,7 +22,7 @@ def meeting_ics(
     cancelled: bool = False,
     sequence: int = 0,
 ) -> bytes:
-    """One VEVENT in a VCALENDAR; times keep their timezone (Asia/Seoul)."""
+    """One VEVENT in a VCALENDAR; times keep their timezone (the council's)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -42,5 +42,5 @@ def meeting_ics(
     if url:
         event.add("url", url)
     calendar.add_component(event)
-    calendar.add_missing_timezones()  # a VTIMEZONE for Asia/Seoul, which phones expect
+    calendar.add_missing_timezones()  # a VTIMEZONE for the council's zone, which phones expect
     return calendar.to_ical()

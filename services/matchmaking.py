@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.statuses import OpeningStatus, SeekerStatus
 from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import JobOpening, JobSeeker
@@ -53,7 +54,7 @@ async def openings_for(
     *, session: AsyncSession, council: CouncilData, seeker: JobSeeker, limit: int = 5
 ) -> list[tuple[Candidate, JobOpening]]:
     """Open openings for a seeker, best first."""
-    openings = await openings_db.list_openings(session=session, status=openings_db.OPEN)
+    openings = await openings_db.list_openings(session=session, status=OpeningStatus.OPEN)
     by_id = {o.id: o for o in openings}
     ranked = rank_openings(seeker_profile(seeker), [opening_profile(o) for o in openings],
                            neighbours(council), limit=limit)
@@ -72,7 +73,7 @@ async def seekers_for(
     one centre's seekers only."""
     seekers = [
         s
-        for status in (seekers_db.SEEKING, seekers_db.MATCHED)
+        for status in (SeekerStatus.SEEKING, SeekerStatus.MATCHED)
         for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
                                                 status=status, purged=False)
     ]

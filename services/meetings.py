@@ -13,28 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import Clock
+from core.clock import Clock, local_zone
 from core.errors import DomainError, NotAllowed
+from core.statuses import ACTIVE_SEEKER_STATUSES, AgencyKind
 from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import meetings as meetings_db
 from models import receipts as receipts_db
 from models.meetings import CANCELLED, COUNCIL, HELD, MEETING_DAY, SCHEDULED
-from models.tables import (
-    Agency,
-    AgencyKind,
-    Attendance,
-    JobOpening,
-    JobSeeker,
-    Meeting,
-    Member,
-)
+from models.tables import Agency, Attendance, JobOpening, JobSeeker, Meeting, Member
 from services import hires, privacy
 from services.crypto import Cipher, cipher_of
 from services.forms import Also, Choice, FieldSpec, ParseEnv
@@ -609,7 +601,7 @@ async def record_notes(
 
 async def first_council_meeting_held(*, session: AsyncSession, year: int) -> date | None:
     """The day the year's first council meeting was held (completes programme steps 1 and 2)."""
-    tz = ZoneInfo("Asia/Seoul")
+    tz = local_zone()
     start = datetime(year, 1, 1, tzinfo=tz)
     end = datetime(year + 1, 1, 1, tzinfo=tz)
     meeting = await meetings_db.first_held_council(session=session, start=start, end=end)
@@ -852,7 +844,7 @@ async def toggle_seeker(
         or seeker.agency_id != member.agency_id
         or seeker.deleted_at is not None
         or seeker.purged_at is not None
-        or seeker.status not in meetings_db.ACTIVE_SEEKER_STATUSES
+        or seeker.status not in ACTIVE_SEEKER_STATUSES
     ):
         raise DomainError("meetingday.seeker_not_eligible")
     taken = sum(1 for r in rows if r.seeker_id is not None and not r.waitlisted)

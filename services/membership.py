@@ -11,12 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError, NotAllowed
+from core.statuses import AgencyKind, Role
 from core.text import person_name
 from models import audit as audit_db
 from models import council as council_db
 from models import invites as invites_db
 from models import members as members_db
-from models.tables import Agency, AgencyKind, Invite, Member, Role
+from models.tables import Agency, Invite, Member
 
 INVITE_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 INVITE_CODE_BYTES = 12  # 16 URL-safe characters: well inside Telegram's 64-character start limit

@@ -11,13 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError, NotAllowed
+from core.statuses import AgencyKind, OpeningStatus
 from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
 from models import openings as openings_db
 from models import receipts as receipts_db
-from models.tables import AgencyKind, JobOpening, Member
+from models.tables import JobOpening, Member
 from services import records
 from services import validation as v
 from services.access import may_manage, require_opening_author
@@ -163,7 +164,7 @@ async def create_opening(
         raise DomainError("records.unknown_region")
     now = clock.now()
     opening = JobOpening(agency_id=agency.id or 0, created_by=member.id, created_at=now,
-                         status=openings_db.OPEN, company_name=draft["company_name"],
+                         status=OpeningStatus.OPEN, company_name=draft["company_name"],
                          job_title=draft["job_title"], region_code=draft["region_code"])
     for spec in OPENING_FIELDS:
         setattr(opening, spec.key, _column_value(spec.key, draft.get(spec.key, spec.empty)))
@@ -236,13 +237,13 @@ async def set_opening_status(
     opening = await _owned(session=session, actor=actor, opening_id=opening_id)
     return await records.change_status(
         session=session, clock=clock, actor=actor, record=opening, entity="opening",
-        statuses=openings_db.STATUSES, status=status, also=_stamp_closed,
+        statuses=tuple(OpeningStatus), status=status, also=_stamp_closed,
     )
 
 
 def _stamp_closed(opening: JobOpening, now: datetime) -> None:
     """A filled or closed opening is stamped with the time it ended; reopened, it is cleared."""
-    opening.closed_at = now if opening.status != openings_db.OPEN else None
+    opening.closed_at = now if opening.status != OpeningStatus.OPEN else None
 
 
 async def delete_opening(
@@ -261,7 +262,7 @@ async def close_expired_openings(*, session: AsyncSession, clock: Clock) -> list
     now = clock.now()
     closed = []
     for opening in await openings_db.expired_openings(session=session, today=clock.today()):
-        opening.status, opening.closed_at, opening.updated_at = openings_db.CLOSED, now, now
+        opening.status, opening.closed_at, opening.updated_at = OpeningStatus.CLOSED, now, now
         session.add(opening)
         await audit_db.append_audit(
             session=session, at=now, action="opening.expire", entity="opening",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.tables import AgencyKind, JobSeeker, Role
+from core.statuses import AgencyKind, Role
+from models.tables import JobSeeker
 from services.crypto import Cipher
 
 

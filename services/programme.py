@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import SEOUL, Clock, SystemClock
+from core.clock import Clock, SystemClock, local_zone
 from core.errors import DomainError
 from models import audit as audit_db
 from models import programme as programme_db
@@ -157,7 +157,7 @@ def step_state(
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=SEOUL), datetime(year + 1, 1, 1, tzinfo=SEOUL)
+    return datetime(year, 1, 1, tzinfo=local_zone()), datetime(year + 1, 1, 1, tzinfo=local_zone())
 
 
 async def programme_steps(

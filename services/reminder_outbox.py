@@ -37,7 +37,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import calendar as cal
-from core.clock import Clock
+from core.clock import Clock, local_zone
 from models import reminders as outbox_db
 from models.tables import Member, ReminderLog
 from services import openings as openings_service
@@ -153,7 +153,7 @@ async def notify_expired(*, session: AsyncSession, now: datetime, count: int) ->
     chats = await outbox_db.coordinator_chats(session=session)
     await enqueue_notice(
         session=session, kind=planner.EXPIRED_NOTICE, chat_ids=chats,
-        occurrence=now.astimezone(cal.SEOUL).date().isoformat(), now=now,
+        occurrence=now.astimezone(local_zone()).date().isoformat(), now=now,
         payload={"count": count},
     )
 
@@ -199,7 +199,7 @@ async def mark_blocked(*, session: AsyncSession, chat_id: int, now: datetime) ->
         await enqueue_notice(
             session=session, kind=planner.MEMBER_BLOCKED,
             chat_ids=[c for c in coordinators if c != chat_id],
-            occurrence=f"{member.id}:{now.astimezone(cal.SEOUL).date().isoformat()}", now=now,
+            occurrence=f"{member.id}:{now.astimezone(local_zone()).date().isoformat()}", now=now,
             payload={"name": member.display_name, "agency": agency},
         )
         return planner.MEMBER_BLOCKED
@@ -212,7 +212,7 @@ async def mark_blocked(*, session: AsyncSession, chat_id: int, now: datetime) ->
         await session.flush()
     await enqueue_notice(
         session=session, kind=planner.GROUP_LOST, chat_ids=coordinators,
-        occurrence=f"{group.id}:{now.astimezone(cal.SEOUL).date().isoformat()}", now=now,
+        occurrence=f"{group.id}:{now.astimezone(local_zone()).date().isoformat()}", now=now,
         payload={"title": group.title},
     )
     return planner.GROUP_LOST

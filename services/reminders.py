@@ -6,7 +6,7 @@ reads no database and keeps no state, so editing a date or a target changes the 
 nothing depends on jobs persisted by APScheduler. `models.reminders.load_plan_data` builds the
 input; the scheduler writes what is due into the outbox (`ReminderLog`) and sends it.
 
-The rules (all times Asia/Seoul, see `core.calendar`):
+The rules (all times in the council's zone, see `core.calendar`):
 
 - Discovery cutoff (programme step 3, 9/5 when the year has no step 3): D-14, D-7, D-3 and D-1
   at 10:00 to employer associations below their `openings` target and 새일센터 below their
@@ -38,10 +38,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import calendar as cal
+from core.clock import local_zone
+from core.statuses import AgencyKind, Role
 from models import council as council_db
 from models import groups as groups_db
 from models import reminders as reminders_db
-from models.tables import AgencyKind, Role
 
 # Kinds of reminder (also the first part of every outbox key).
 DISCOVERY_NUDGE = "discovery_nudge"
@@ -202,7 +203,7 @@ def outbox_key(kind: str, chat_id: int, occurrence: str) -> str:
 def plan(data: PlanData, *, start: datetime, end: datetime) -> list[Notice]:
     """Every notice due in [start, end], in due order (start and end are aware datetimes)."""
     notices: list[Notice] = []
-    first, last = start.astimezone(cal.SEOUL).date(), end.astimezone(cal.SEOUL).date()
+    first, last = start.astimezone(local_zone()).date(), end.astimezone(local_zone()).date()
     for year in range(first.year, last.year + 1):
         notices += _discovery(data, year)
     for year, month in cal.months_between(first - timedelta(days=31), last):
@@ -302,7 +303,7 @@ def _meetings(data: PlanData) -> list[Notice]:
     for meeting in data.meetings:
         if meeting.status != "scheduled":
             continue
-        starts = meeting.starts_at.astimezone(cal.SEOUL)
+        starts = meeting.starts_at.astimezone(local_zone())
         occurrence = f"{meeting.id}@{starts:%Y%m%dT%H%M}"
         payload = {"meeting_id": meeting.id, "title": meeting.title, "kind": meeting.kind,
                    "starts_at": starts.isoformat(), "place": meeting.place}
@@ -357,13 +358,13 @@ def is_expired(*, due_at: datetime, stale_after: datetime | None, now: datetime)
     """
     if stale_after is not None and now >= stale_after:
         return True
-    return due_at.astimezone(cal.SEOUL).date() < now.astimezone(cal.SEOUL).date()
+    return due_at.astimezone(local_zone()).date() < now.astimezone(local_zone()).date()
 
 
 # --- Loading the input -------------------------------------------------------------------------
 async def load_plan_data(*, session: AsyncSession, start: datetime, end: datetime) -> PlanData:
     """Read what the plan for [start, end] depends on (other features' tables, read only)."""
-    first, last = start.astimezone(cal.SEOUL).date(), end.astimezone(cal.SEOUL).date()
+    first, last = start.astimezone(local_zone()).date(), end.astimezone(local_zone()).date()
     years = list(range(first.year, last.year + 1))
     agencies = await council_db.list_agencies(session=session)
     members = await reminders_db.active_members(session=session)

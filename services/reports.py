@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import SEOUL, Clock
+from core.clock import Clock, local_zone
 from core.errors import DomainError, NotAllowed
 from core.text import clean_text
 from models import audit as audit_db
@@ -41,8 +41,8 @@ def month_of(day: date) -> str:
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     year, mon = (int(p) for p in month.split("-"))
-    start = datetime(year, mon, 1, tzinfo=SEOUL)
-    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=SEOUL)
+    start = datetime(year, mon, 1, tzinfo=local_zone())
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=local_zone())
     return start, end
 
 

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError, NotAllowed
+from core.statuses import SeekerStatus
 from core.text import clean_text, person_name
 from models import audit as audit_db
 from models import council as council_db
@@ -161,7 +162,7 @@ async def create_seeker(
         interruption_reason=draft["interruption_reason"],
         interruption_years=draft["interruption_years"],
         note=draft.get("note") or "",
-        status=seekers_db.SEEKING,
+        status=SeekerStatus.SEEKING,
         consent_collect_at=consent_at,
         consent_share_at=now if draft.get("consent_share") == "yes" else None,
         created_at=now,
@@ -318,7 +319,7 @@ async def set_seeker_status(
     seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
     return await records.change_status(
         session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
-        statuses=seekers_db.STATUSES, status=status,
+        statuses=tuple(SeekerStatus), status=status,
     )
 
 

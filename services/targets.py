@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import SEOUL, Clock
+from core.clock import Clock, local_zone
 from core.errors import DomainError
 from core.text import clean_text
 from models import audit as audit_db
@@ -100,7 +100,7 @@ class AgencyProgress:
 
 
 def season_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=SEOUL), datetime(year + 1, 1, 1, tzinfo=SEOUL)
+    return datetime(year, 1, 1, tzinfo=local_zone()), datetime(year + 1, 1, 1, tzinfo=local_zone())
 
 
 async def progress(*, session: AsyncSession, year: int) -> list[AgencyProgress]:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.runtime import Runtime
 from bot.fakeapi import FakeBotAPI
+from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from tests.harness import (
     PG_MODE,
@@ -28,6 +30,15 @@ def _fresh_databases() -> Iterator[None]:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(SEOUL_START)
+
+
+@pytest.fixture
+async def runtime(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Runtime]:
+    """A prepared database and the services of one process, without Telegram (service tests)."""
+    rt = create_runtime(make_settings(tmp_path), clock)
+    await prepare_database(rt)
+    yield rt
+    await rt.close()
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from bot.fakeapi import FakeBotAPI
+from core.statuses import AgencyKind
 from locales import Translator
 from models import council as council_db
 from models import meetings as meetings_db
 from models import members as members_db
-from models.tables import AgencyKind
 from services import commands as command_table
 from tests.harness import BotHarness
 

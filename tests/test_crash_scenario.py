@@ -33,9 +33,10 @@ from bot.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import SystemClock
 from core.config import load_settings
+from core.statuses import AgencyKind
 from models import council as council_db
 from models import members as members_db
-from models.tables import AgencyKind, BotData, JobOpening, Member
+from models.tables import BotData, JobOpening, Member
 from services import meetings as meetings_svc
 from services import openings as openings_svc
 from services.crypto import Cipher, load_secret

@@ -22,11 +22,12 @@ from sqlmodel import select, text
 
 from bot.fakeapi import FakeBotAPI
 from core.errors import DomainError
+from core.statuses import Role
 from core.text import person_name
 from locales import Translator
 from models import council as council_db
 from models import members as members_db
-from models.tables import Hire, Invite, JobOpening, JobSeeker, Meeting, Member, Role
+from models.tables import Hire, Invite, JobOpening, JobSeeker, Meeting, Member
 from services import membership
 from services import openings as openings_svc
 from services import seekers as seekers_svc

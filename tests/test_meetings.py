@@ -3,17 +3,15 @@ list, hires, visibility of seekers, RSVP rules, the programme step, .ics and the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
 from adapters.runtime import Runtime
-from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from core.errors import DomainError, NotAllowed
 from demo import seed as demo
@@ -25,17 +23,8 @@ from services import meetings as svc
 from services.crypto import cipher_of
 from services.forms import Also, ParseEnv
 from services.membership import Actor
-from tests.harness import make_settings
 
 TODAY = date(2026, 9, 1)
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    rt = create_runtime(make_settings(tmp_path), clock)
-    await prepare_database(rt)
-    yield rt
-    await rt.close()
 
 
 async def _member(rt: Runtime, tg: int, agency_code: str, role: str = "staff") -> Actor:
@@ -86,7 +75,7 @@ def test_typed_dates_and_times() -> None:
     for bad in ["", "내일", "13/40", "9/31 10:00", "9/15 25:00", "1 2 3 4 5"]:
         with pytest.raises(DomainError):
             svc.parse_when(bad, today=TODAY)
-    now = datetime(2026, 9, 1, 10, 0, tzinfo=svc.ZoneInfo("Asia/Seoul"))
+    now = datetime(2026, 9, 1, 10, 0, tzinfo=ZoneInfo("Asia/Seoul"))
     with pytest.raises(DomainError) as err:
         svc.check_start(now - timedelta(minutes=1), now=now)
     assert err.value.key == "meetings.when_past"
@@ -102,7 +91,7 @@ def test_typed_dates_and_times() -> None:
 def test_form_answers_for_dates_times_and_agencies() -> None:
     """The creation forms' fields: a day alone, or with its time (then no time question), a
     time that must lie ahead on the chosen day, at least one agency."""
-    seoul = svc.ZoneInfo("Asia/Seoul")
+    seoul = ZoneInfo("Asia/Seoul")
     now = datetime(2026, 9, 1, 10, 0, tzinfo=seoul)
     env = ParseEnv(today=now.date(), now=now)
     assert svc.date_answer("2026-09-02", env) == "2026-09-02"  # a tapped day
@@ -348,7 +337,7 @@ async def test_rsvp_rules_and_first_council_meeting(runtime: Runtime, clock: Fro
 
 
 def test_ics_file() -> None:
-    tz = svc.ZoneInfo("Asia/Seoul")
+    tz = ZoneInfo("Asia/Seoul")
     start = datetime(2026, 9, 15, 14, 0, tzinfo=tz)
     data = ics.meeting_ics(uid="meeting-1@itda", title="council", starts_at=start,
                            ends_at=start + timedelta(hours=2), stamp=start, location="hall")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from adapters.runtime import Runtime
-from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from core.errors import DomainError, NotAllowed
 from models import audit as audit_db
@@ -17,15 +14,6 @@ from models import council as council_db
 from models.tables import Member
 from services import membership
 from services.council import load_council, seed_council
-from tests.harness import make_settings
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    rt = create_runtime(make_settings(tmp_path), clock)
-    await prepare_database(rt)
-    yield rt
-    await rt.close()
 
 
 async def _coordinator(rt: Runtime) -> membership.Actor:

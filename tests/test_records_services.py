@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapters.runtime import Runtime
-from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from core.errors import DomainError, NotAllowed
 from demo.seed import seed_demo
@@ -23,15 +20,6 @@ from models.tables import JobSeeker, Member
 from services import openings, seekers
 from services.hires import record_hire
 from services.membership import Actor
-from tests.harness import make_settings
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    rt = create_runtime(make_settings(tmp_path), clock)
-    await prepare_database(rt)
-    yield rt
-    await rt.close()
 
 
 async def member(rt: Runtime, telegram_id: int, agency_code: str, role: str = "staff") -> Actor:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core import calendar as cal
 from services import reminders as planner
 from services.reminders import AgencyInfo, Attendee, MeetingInfo, PlanData
 
-KST = cal.SEOUL
+KST = ZoneInfo("Asia/Seoul")
 CHAMBER, VENTURE, SAEIL, BRANCH, PROVINCE = 1, 2, 3, 4, 5
 GROUP = -100500
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
 from adapters.runtime import Runtime
-from bot.wiring import create_runtime, prepare_database
-from core.clock import SEOUL, FrozenClock
+from core.clock import FrozenClock
 from core.errors import DomainError, NotAllowed
 from locales import Translator
 from models import audit as audit_db
@@ -32,23 +31,17 @@ from models.tables import (
 from services import chart, export, programme, reports, status, targets
 from services.crypto import cipher_of
 from services.membership import Actor
-from tests.harness import make_settings
 
 KO = Translator("ko")
 SEEKER_NAMES = ["홍길순", "김영희", "박민정"]
 SEEKER_PHONES = ["010-1234-5678", "010-2222-3333", "010-9876-5432"]
 
 
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
 def at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=SEOUL)
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    rt = create_runtime(make_settings(tmp_path), clock)
-    await prepare_database(rt)
-    yield rt
-    await rt.close()
 
 
 async def agency_id(rt: Runtime, code: str) -> int:

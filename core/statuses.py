@@ -1,0 +1,36 @@
+"""The closed sets of values the council's records take, in one place (stored as their values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AgencyKind(StrEnum):
+    EMPLOYMENT_OFFICE = "employment_office"
+    PROVINCE = "province"
+    EMPLOYER_ASSOCIATION = "employer_association"
+    SAEIL_CENTER = "saeil_center"
+    BRANCH_OFFICE = "branch_office"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    STAFF = "staff"
+
+
+class OpeningStatus(StrEnum):
+    OPEN = "open"
+    FILLED = "filled"
+    CLOSED = "closed"
+
+
+class SeekerStatus(StrEnum):
+    SEEKING = "seeking"
+    MATCHED = "matched"
+    HIRED = "hired"
+    STOPPED = "stopped"
+
+
+# Seekers who may still be invited or matched.
+ACTIVE_SEEKER_STATUSES = (SeekerStatus.SEEKING, SeekerStatus.MATCHED)
