@@ -1,15 +1,19 @@
 """Ranking openings for a seeker, or seekers for an opening. Pure: plain data in, plain data out.
 
-Order (most important first, each a small bucket so the next one can break ties):
-1. region: the same 시군, then a neighbouring one (council data); farther ones are left out;
-2. hours: a point for the opening's daily hours lying (75%+) inside the seeker's time of day, and
-   one for weekly hours within 5 of what the seeker wants;
-3. job fit: words of the seeker's desired jobs found in the opening's title, duties, industry;
-4. wage: the opening pays at least what the seeker asks (per hour);
-then the newest record first (higher id).
+Candidates are ranked by how well the seeker fits the job, distance being one factor among them:
+- job fit: words of the seeker's desired jobs found in the opening's title, duties, industry
+  (up to two, `JOB_WEIGHT` each);
+- hours: the opening's daily hours lying (75%+) inside the seeker's time of day, and weekly hours
+  within 5 of what the seeker wants (`HOURS_WEIGHT` each);
+- wage: the opening pays at least what the seeker asks, per hour (`WAGE_WEIGHT`);
+- proximity: the same 시군 (`SAME_REGION_WEIGHT`); a neighbouring one counts nothing, and farther
+  ones are left out (council data).
+Ties go to the nearer region, then the newest record (higher id). A neighbouring seeker who fits
+the job, the hours, the time of day and the wage ranks above a same-시군 one whose only merit is
+the wage.
 
-Every candidate carries its reasons as (catalogue key, values) pairs; the handler renders them
-into one Korean line.
+Every candidate carries its reasons as (catalogue key, values) pairs in the same order (job,
+hours, time of day, wage, region); the rendering turns them into one line.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ TIME_WINDOWS: dict[str, tuple[int, int]] = {
 }
 WEEKLY_HOURS_TOLERANCE = 5.0
 SAME, NEIGHBOUR = 0, 1
+JOB_WEIGHT, HOURS_WEIGHT, WAGE_WEIGHT, SAME_REGION_WEIGHT = 3, 2, 2, 1
 
 Reason = tuple[str, dict[str, Any]]
 
@@ -61,8 +66,18 @@ class Candidate:
     wage_fit: int
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
 
-    def sort_key(self) -> tuple[int, int, int, int, int]:
-        return (self.region_rank, -self.hours_fit, -self.job_fit, -self.wage_fit, -self.id)
+    @property
+    def fit(self) -> int:
+        """How well the pair fits, proximity included (the weights above)."""
+        return (
+            JOB_WEIGHT * self.job_fit
+            + HOURS_WEIGHT * self.hours_fit
+            + WAGE_WEIGHT * self.wage_fit
+            + (SAME_REGION_WEIGHT if self.region_rank == SAME else 0)
+        )
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (-self.fit, self.region_rank, -self.id)
 
 
 def keywords(text: str) -> list[str]:
@@ -90,13 +105,13 @@ def _hours_fit(seeker: SeekerProfile, opening: OpeningProfile) -> tuple[int, lis
         start, end = opening.daily_hours
         inside = max(0, min(end, hi) - max(start, lo))
         time_ok = inside >= 0.75 * (end - start)
-        if time_ok and seeker.time_of_day not in ("", "any"):
-            reasons.append(("match.reason_time", {"time": seeker.time_of_day}))
     weekly_ok: bool | None = None
     if seeker.desired_hours is not None and opening.weekly_hours is not None:
         weekly_ok = abs(seeker.desired_hours - opening.weekly_hours) <= WEEKLY_HOURS_TOLERANCE
         if weekly_ok:
             reasons.append(("match.reason_hours", {"hours": _num(opening.weekly_hours)}))
+    if time_ok and seeker.time_of_day not in ("", "any"):
+        reasons.append(("match.reason_time", {"time": seeker.time_of_day}))
     # One point for each of the two that is known and fits (unknown counts as no point).
     return sum(1 for ok in (time_ok, weekly_ok) if ok), reasons
 
@@ -124,16 +139,15 @@ def score(seeker: SeekerProfile, opening: OpeningProfile,
     region = _region_rank(seeker, opening, neighbours)
     if region is None:
         return None
-    reasons: list[Reason] = [
-        ("match.reason_same_region" if region == SAME else "match.reason_neighbour",
-         {"region": opening.region_code if region == SAME else seeker.region_code}),
-    ]
-    hours, why = _hours_fit(seeker, opening)
-    reasons += why
-    job, why = _job_fit(seeker, opening)
-    reasons += why
-    wage, why = _wage_fit(seeker, opening)
-    reasons += why
+    job, job_why = _job_fit(seeker, opening)
+    hours, hours_why = _hours_fit(seeker, opening)
+    wage, wage_why = _wage_fit(seeker, opening)
+    where: Reason = (
+        "match.reason_same_region" if region == SAME else "match.reason_neighbour",
+        {"region": opening.region_code if region == SAME else seeker.region_code},
+    )
+    # Reasons in the order of their weight: what fits the job first, distance last.
+    reasons = [*job_why, *hours_why, *wage_why, where]
     return region, hours, job, wage, tuple(reasons)
 
 

@@ -182,7 +182,7 @@ def opening(id_: int, region: str, text: str = "사무보조", hours: float = 20
                           daily_hours=daily, hourly_wage=wage)
 
 
-def test_ranking_order_region_then_hours_then_job_then_wage() -> None:
+def test_ranking_by_fit_with_distance_as_one_factor() -> None:
     seeker = SeekerProfile(id=1, region_code="cheonan", desired_jobs="사무보조, 회계",
                            desired_hours=20, time_of_day="morning", desired_wage=13_000)
     openings = [
@@ -194,11 +194,13 @@ def test_ranking_order_region_then_hours_then_job_then_wage() -> None:
         opening(6, "taean"),  # too far: left out
     ]
     ranked = rank_openings(seeker, openings, NEIGHBOURS, limit=10)
-    assert [c.id for c in ranked] == [4, 5, 3, 2, 1]
+    # Fit first (job, hours, time of day, wage), the same 시군 one point among them: the
+    # neighbour who fits everything comes right after the same-시군 one who does too.
+    assert [c.id for c in ranked] == [4, 1, 5, 2, 3]
     best = dict(ranked[0].reasons)
     assert "match.reason_same_region" in best and best["match.reason_job"]["words"] == "사무보조"
     assert "match.reason_wage" in best and "match.reason_hours" in best
-    assert dict(ranked[-1].reasons)["match.reason_neighbour"] == {"region": "cheonan"}
+    assert dict(ranked[1].reasons)["match.reason_neighbour"] == {"region": "cheonan"}
 
 
 def test_rank_seekers_ties_newest_first_and_limit() -> None:
