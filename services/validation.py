@@ -216,13 +216,17 @@ def _minutes(half: str | None, hour: str, minute: str | None, minute2: str | Non
 
 
 def parse_hour_range(text: str | None) -> tuple[int, int]:
-    """'10:00-15:00', '10-15', '10시~15시', '오전 10시 - 오후 3시' → minutes since midnight."""
+    """'10:00-15:00', '10-15', '10시~15시', '10시~3시', '오전 10시 - 오후 3시' → minutes since
+    midnight."""
     raw = clean_text(text, max_length=MAX_INPUT)
     m = _RANGE.match(raw)
     if not m:
         raise DomainError("valid.hour_range")
     start = _minutes(m[1], m[2], m[3], m[4])
     end = _minutes(m[5], m[6], m[7], m[8])
+    if end <= start and m[5] is None and m[7] is None and end < 12 * 60:
+        # '10시~3시': an end hour (not a 24-hour '10:00') below the start and under 12 is afternoon
+        end += 12 * 60
     if end <= start:
         raise DomainError("valid.hour_range_order")
     return start, end
@@ -272,18 +276,35 @@ def parse_weekly_hours(text: str | None) -> float:
     return hours
 
 
+def native_number(text: str) -> int:
+    """'두', '세', '열', '열두', '스물다섯' (native Korean, 1-59) → the number, else ValueError."""
+    tens = 0
+    for word, value in sorted(ko.NATIVE_TENS.items(), key=lambda kv: -len(kv[0])):
+        if text.startswith(word):
+            tens, text = value, text[len(word):]
+            break
+    units = ko.NATIVE_UNITS.get(text, 0) if text else 0
+    if (text and not units) or not tens + units:
+        raise ValueError(text)
+    return tens + units
+
+
 def count_value(text: str, words: tuple[str, ...] = ko.COUNT_WORDS) -> float:
-    """A count with an optional counting word: '5명', '3건', '1만', '이십'; ValueError if none."""
+    """A count with an optional counting word: '5명', '3건', '1만', '이십', '두 명', '열 명';
+    ValueError if none."""
     compact = re.sub(r"[\s,]", "", text)
     for word in sorted(words, key=len, reverse=True):
         if compact.endswith(word):
             compact = compact[: -len(word)]
             break
-    return korean_number(compact)
+    try:
+        return korean_number(compact)
+    except ValueError:
+        return float(native_number(compact))
 
 
 def parse_count(text: str | None, *, low: int = 1, high: int = 999) -> int:
-    """'3', '3명', '세' is not; '삼' is → a whole number within bounds."""
+    """'3', '3명', '삼', '세 명', '열두 명' → a whole number within bounds."""
     raw = clean_text(text, max_length=MAX_INPUT)
     try:
         value = count_value(raw, (ko.PEOPLE_MARK,))

@@ -169,7 +169,7 @@ async def test_every_validation_error_reprompts(harness: BotHarness) -> None:
     checks = [
         ("많이", "금액을 알아보지", "[12/17]"), ("500", "1,000원에서 200,000원", "[12/17]"),
         ("1만 3천5백원", "모집인원", "[13/17]"), ("0", "1에서 999", "[13/17]"),
-        ("두 명", "1에서 999", "[13/17]"), ("2명", "중소기업", "[14/17]"),
+        ("영 명", "1에서 999", "[13/17]"), ("두 명", "중소기업", "[14/17]"),
     ]
     for text, expected, step in checks:
         msg = await h.send(u, text)
