@@ -13,6 +13,14 @@ when another process holds the database (a CLI command, a second bot process in 
 SQLite answers "busy" at once; the statement (which did nothing) then runs again in a thread with
 a 30-second busy timeout, as aiosqlite would have run it.
 
+While that thread runs, it holds the connection: nothing else may touch it. CPython's sqlite3
+releases the GIL inside SQLite, so closing the connection from the event loop meanwhile leaves the
+thread to read a connection that is gone (a segmentation fault: issue 19, seen when a test failed
+with a statement still waiting and the engine was closed, or garbage-collected, under it). So every
+call from the event loop first waits for the thread to let go (`_free`), and `stop()` (SQLAlchemy's
+forced close, also called from the garbage collector, where nothing can wait) leaves the closing to
+the thread when it returns.
+
 This module offers the few calls of aiosqlite's connection and cursor that SQLAlchemy's
 aiosqlite dialect makes; `models.db.make_engine` plugs it in with `async_creator`.
 """
@@ -21,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -44,7 +54,7 @@ class InlineCursor:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._cursor.close()
+        await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Any:
         await self._connection.run(self._cursor.execute, sql, parameters)
@@ -56,15 +66,19 @@ class InlineCursor:
         return self
 
     async def fetchall(self) -> list[Any]:
+        await self._connection.free()
         return self._cursor.fetchall()
 
     async def fetchone(self) -> Any:
+        await self._connection.free()
         return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
+        await self._connection.free()
         return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
 
     async def close(self) -> None:
+        await self._connection.free()
         self._cursor.close()
 
     @property
@@ -125,11 +139,20 @@ class InlineConnection:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
         self._tx = _Immediate()
+        # The statement a thread runs on `raw` (see `run`), settled when the thread lets go.
+        self._thread: asyncio.Future[Any] | None = None
+        # Shared with the thread and with `stop()`, which may run in any thread: `_held` from
+        # handing a statement to a thread until the thread lets go; `_close_when_free` when
+        # `stop()` came meanwhile; `_closed` once closed.
+        self._guard = threading.Lock()
+        self._held = False
+        self._close_when_free = False
+        self._closed = False
 
     # The attributes SQLAlchemy's dialect looks at.
     @property
     def _connection(self) -> sqlite3.Connection | None:  # "is it still open?"
-        return self.raw
+        return None if self._closed or self._close_when_free else self.raw
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -148,42 +171,119 @@ class InlineConnection:
     def cursor(self) -> _CursorOpener:
         return _CursorOpener(self)
 
+    @property
+    def in_thread(self) -> bool:
+        """A statement is running in a thread (waiting for another process's lock)."""
+        return self._held
+
+    async def free(self) -> None:
+        """Wait until no thread holds the connection (at once when none does). A cancelled
+        wait leaves the thread running: the caller must not touch `raw` then."""
+        while self._held and self._thread is not None:
+            # `asyncio.wait` neither raises the statement's error (its caller gets that) nor
+            # cancels the statement when this wait is cancelled.
+            await asyncio.wait([self._thread])
+
     async def run(self, call: Callable[..., T], *args: Any) -> T:
+        await self.free()
         try:
             return call(*args)
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
-        waiting = asyncio.ensure_future(asyncio.to_thread(self._patiently, call, *args))
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        done.add_done_callback(_retrieved)
+        with self._guard:
+            if self._closed or self._close_when_free:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            self._held = True
+            self._thread = done
+        # A thread of its own, not asyncio.to_thread: the event loop's teardown cancels
+        # to_thread's task, and a pool drops a call not yet started, while nothing can stop a
+        # call already inside SQLite; `done` is settled by the thread alone, when it lets go.
+        thread = threading.Thread(
+            target=self._patiently, args=(done, call, args), name="itda-sqlite-busy"
+        )
         try:
-            return await asyncio.shield(waiting)
+            thread.start()
+        except BaseException:
+            self._let_go()
+            raise
+        try:
+            return await asyncio.shield(done)
         except asyncio.CancelledError:
-            # The thread still has the connection: let it finish before anyone else uses it.
-            with contextlib.suppress(Exception):
-                await waiting
+            await self.free()  # the thread still has the connection: let it finish first
             raise
 
-    def _patiently(self, call: Callable[..., T], *args: Any) -> T:
-        self.raw.execute(f"PRAGMA busy_timeout={PATIENT_BUSY_MS}")
+    def _patiently(self, done: asyncio.Future[T], call: Callable[..., T], args: Any) -> None:
+        settle: Callable[[], None]
         try:
-            return call(*args)
-        finally:
-            self.raw.execute("PRAGMA busy_timeout=0")
+            try:
+                self.raw.execute(f"PRAGMA busy_timeout={PATIENT_BUSY_MS}")
+                try:
+                    value = call(*args)
+                finally:
+                    self.raw.execute("PRAGMA busy_timeout=0")
+            finally:
+                self._let_go()
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting caller
+            settle = functools.partial(_fail, done, error)
+        else:
+            settle = functools.partial(_succeed, done, value)
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody waits
+            done.get_loop().call_soon_threadsafe(settle)
+
+    def _let_go(self) -> None:
+        with self._guard:
+            self._held = False
+            if self._close_when_free:
+                self._close_now()
 
     async def commit(self) -> None:
         await self.run(self.raw.commit)
 
     async def rollback(self) -> None:
+        await self.free()
         self.raw.rollback()
 
     async def close(self) -> None:
-        self.raw.close()
+        try:
+            await self.free()
+        finally:
+            self.stop()  # closed now, or by the thread when it returns if this wait was cancelled
 
     def stop(self) -> None:
+        """Close now, or, while a thread is inside the connection, as soon as it returns."""
+        with self._guard:
+            if self._held:
+                self._close_when_free = True
+            else:
+                self._close_now()
+
+    def _close_now(self) -> None:  # with `_guard` held
+        self._closed = True
         self.raw.close()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        await self.free()
         self.raw.create_function(*args, **kwargs)
+
+
+def _succeed(done: asyncio.Future[T], value: T) -> None:
+    if not done.done():
+        done.set_result(value)
+
+
+def _fail(done: asyncio.Future[Any], error: BaseException) -> None:
+    if not done.done():
+        done.set_exception(error)
+
+
+def _retrieved(done: asyncio.Future[Any]) -> None:
+    # The caller may have been cancelled meanwhile: the statement's error is then nobody's to
+    # see, and asyncio would log it as "never retrieved".
+    if not done.cancelled():
+        done.exception()
 
 
 def _open(database: str) -> sqlite3.Connection:

@@ -158,6 +158,21 @@ class BotHarness:
     async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)
 
+    async def settled(self) -> None:
+        """Wait until the bot has handled every update sent so far, with all it sends for them
+        (instead of a sleep that assumes how fast the machine is): no update left at the fake
+        API, none in PTB's queue, none in hand, for a few turns of the event loop in a row."""
+        assert self.app is not None
+        app = self.app
+        calm = 0
+        async with asyncio.timeout(60):  # only turns a hang into a failure
+            while calm < 3:
+                busy = (self.api._updates  # noqa: SLF001 - not yet fetched and confirmed
+                        or not app.update_queue.empty()
+                        or app.update_processor.current_concurrent_updates)
+                calm = 0 if busy else calm + 1
+                await asyncio.sleep(0.01)
+
 
 async def put_target(session: Any, *, agency_id: int, year: int, metric: str, value: int) -> None:
     """Set a target row whatever the council file seeded for it."""

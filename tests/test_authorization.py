@@ -4,7 +4,6 @@ table are covered automatically."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
 import logging
@@ -336,7 +335,7 @@ async def test_feature_buttons_forged_by_everyone_else(
                 first_allowed = False
                 if reply in REFUSED:
                     problems.append(f"{where}: refused but allowed ({reply[:70]})")
-            await asyncio.sleep(0.05)  # anything else the press sends arrives now
+            await harness.settled()  # anything else the press sends has arrived
             if chat_id is not None:
                 api.drain(chat)
             if case.opens and chat_id is None:

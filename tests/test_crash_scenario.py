@@ -48,8 +48,12 @@ JSON = dict[str, Any]
 SEED = int(os.environ.get("ITDA_CRASH_SEED", "20260901"))
 KILLS = 4
 FORMS_EACH = 2
-PATIENCE = 1.5  # seconds without a reply (while the bot is up) before a person sends again
-QUIET = 0.12  # a reply is complete when nothing more came for this long
+# When a button a person saw is gone and nothing new comes, they start the task again after
+# PATIENCE seconds (or four times the slowest reply seen so far, on a slow machine).
+PATIENCE = 1.5
+# A reply is complete when nothing more came for QUIET seconds, or for as long as its first
+# part took to come (a busy machine is slow between the parts of a reply too).
+QUIET = 0.12
 COORDINATOR = 300
 
 
@@ -67,6 +71,7 @@ class Process:
         self.up = asyncio.Event()
         self.ready_at = 0.0
         self.starts = 0
+        self.recorded: set[int] = set()  # update ids that a killed process had taken in hand
 
     async def start(self) -> None:
         polls = self.api._poll_generation  # noqa: SLF001 - counts getUpdates as they arrive
@@ -95,6 +100,9 @@ class Process:
         self.proc.send_signal(signal.SIGKILL)
         assert await self.proc.wait() == -signal.SIGKILL
         await self.reader
+        # Each update's id is recorded before it is handled: these will never be answered.
+        recorded = rows(self.tmp_path, "SELECT update_id FROM processedupdate")
+        self.recorded |= {update_id for (update_id,) in recorded}
 
     async def stop(self) -> int:
         assert self.proc is not None and self.reader is not None
@@ -230,6 +238,7 @@ class World:
     def __init__(self, api: FakeBotAPI, bot: Process, meeting_id: int) -> None:
         self.api, self.bot, self.meeting_id = api, bot, meeting_id
         self.actions = 0
+        self.slowest = 0.0  # the longest a reply took to begin, in seconds
 
     def _events(self, p: Person) -> list[JSON]:
         """Every message and edit in the person's chat but the news of other people's openings
@@ -238,19 +247,28 @@ class World:
         return [e for e in events
                 if not any(d.startswith("match:o:") for _, d in FakeBotAPI.buttons(e))]
 
-    async def _replies(self, p: Person, sent_at: float) -> bool:
-        """Wait for the bot's reply (all of it); False when none came while the bot was up."""
+    async def _replies(self, p: Person, sent_at: float, update_id: int | None = None) -> bool:
+        """Wait for the bot's reply to `update_id` (all of it); False when none will come: a
+        killed process had the update in hand (lost by design), or, with no update (a button
+        that was gone), when nothing came for a while with the bot up. Knowing which updates
+        were lost, nobody needs to guess from the clock whether a reply is late or will never
+        come: on a busy machine replies are just slower."""
         while True:
             if len(self._events(p)) > p.cursor:
                 break
-            if self.bot.up.is_set() and time.monotonic() - max(
+            if update_id is not None:
+                if update_id in self.bot.recorded:
+                    return False
+            elif self.bot.up.is_set() and time.monotonic() - max(
                 sent_at, self.bot.ready_at
-            ) > PATIENCE:
+            ) > max(PATIENCE, 4 * self.slowest):
                 return False
             await asyncio.sleep(0.02)
+        took = time.monotonic() - max(sent_at, self.bot.ready_at)
+        self.slowest = max(self.slowest, took)
         seen = len(self._events(p))
         quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < QUIET:
+        while time.monotonic() - quiet_since < max(QUIET, took):
             await asyncio.sleep(0.02)
             if len(self._events(p)) != seen:
                 seen, quiet_since = len(self._events(p)), time.monotonic()
@@ -259,17 +277,16 @@ class World:
         p.latest = events[-1]
         return True
 
-    def _perform(self, p: Person, action: tuple[str, str]) -> bool:
+    def _perform(self, p: Person, action: tuple[str, str]) -> int | None:
+        """The update id of what the person did; None when the button is gone."""
         kind, value = action
         if kind == "text":
-            self.api.send_text(p.uid, value)
-            return True
+            return int(self.api.send_text(p.uid, value)["update_id"])
         assert p.latest is not None
         current = self.api.message(p.uid, p.latest["message_id"])
         if current is None or value not in [d for _, d in self.api.buttons(current)]:
-            return False  # the screen changed meanwhile: look again
-        self.api.press(p.uid, current, value)
-        return True
+            return None  # the screen changed meanwhile: look again
+        return int(self.api.press(p.uid, current, value)["update_id"])
 
     async def play(self, p: Person) -> None:
         while True:
@@ -282,20 +299,21 @@ class World:
                 return
             if action == p.last_action:
                 p.resends += 1
-            if not self._perform(p, action):
+            sent = self._perform(p, action)
+            if sent is None:
                 # The button is gone (the screen changed): wait for what the bot shows next;
                 # if nothing comes, start the task again, as a person would.
                 if not await self._replies(p, time.monotonic()):
                     p.restarts += 1
                     p.last_action = ("text", "/meetings" if p.kind == "member" else f"/{p.kind}")
-                    self._perform(p, p.last_action)
-                    await self._replies(p, time.monotonic())
+                    again = self._perform(p, p.last_action)
+                    await self._replies(p, time.monotonic(), again)
                 continue
             p.last_action = action
             p.actions += 1
             self.actions += 1
             assert p.actions < 200, f"{p.name} is going round in circles: {p.latest}"
-            await self._replies(p, time.monotonic())
+            await self._replies(p, time.monotonic(), sent)
 
     async def kill_at_random(self, rng: random.Random, expected: int) -> list[int]:
         """SIGKILL after randomly chosen numbers of actions (plus a random instant)."""
@@ -372,7 +390,6 @@ def rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
 async def test_many_users_while_the_bot_is_killed_at_random(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
-    began = time.monotonic()
     people, meeting_id = await seed(tmp_path)
     for p in people:
         api.add_user(p.uid, p.name)
@@ -384,8 +401,9 @@ async def test_many_users_while_the_bot_is_killed_at_random(
                    for p in people)
     killer = asyncio.create_task(world.kill_at_random(rng, expected))
     try:
-        await asyncio.wait_for(asyncio.gather(*(world.play(p) for p in people)), timeout=90)
-        kills_at = await asyncio.wait_for(killer, timeout=30)
+        # Bounds that only turn a hang into a failure (the scenario takes about a minute).
+        await asyncio.wait_for(asyncio.gather(*(world.play(p) for p in people)), timeout=600)
+        kills_at = await asyncio.wait_for(killer, timeout=60)
         assert await bot.stop() == 0
     finally:
         killer.cancel()
@@ -434,8 +452,6 @@ async def test_many_users_while_the_bot_is_killed_at_random(
                 assert name not in bot.output and phone[-9:] not in bot.output
                 assert phone.replace("-", "")[-8:] not in bot.output
     assert "Traceback" not in bot.output, bot.output[-3000:]
-    took = time.monotonic() - began
-    assert took < 100, f"the crash scenario took {took:.0f} s"
 
 
 # --- the two mechanisms the scenario relies on, step by step (in-process, deterministic) ------

@@ -194,7 +194,7 @@ async def own_seeker(h: BotHarness, user: int) -> int:
 
 async def tap(h: BotHarness, user: int, data: str) -> JSON:
     """Press the newest button whose data is (or starts with) `data`; the bot's answer."""
-    for _ in range(50):
+    for _ in range(500):  # a bound that only turns a hang into a failure
         for event in reversed(h.api._events.get(user, [])):  # noqa: SLF001
             current = h.api.message(user, event["message_id"])
             found = [d for _, d in h.api.buttons(current or {}) if d == data] or [

@@ -65,7 +65,7 @@ async def stop_node(node: Node) -> None:
 async def saved(node: Node, name: str, state: int | None) -> None:
     """Wait until the node has written the conversation state (right after its reply);
     None: until the conversation is over (no row)."""
-    for _ in range(100):
+    for _ in range(500):  # a bound that only turns a hang into a failure
         async with node.app.runtime.session() as s:
             rows = (await s.exec(select(ConversationState).where(
                 ConversationState.name == name))).all()
