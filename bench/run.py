@@ -29,7 +29,7 @@ from bench import fanout, load, scenarios, seasondata
 from bench.scenarios import SimUser
 from bot.clock import Clock
 from bot.config import Settings, load_settings
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 
 
 async def council_status(session: AsyncSession, clock: Clock) -> str:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.config import Settings
-from bot.fakeapi import FakeBotAPI
 from bot.runtime import create_runtime, prepare_database
 from locales import Translator
 from services.demo import DEMO_GROUP_ID, DEMO_GROUP_TITLE, DEMO_USERS, seed_demo
+
+if TYPE_CHECKING:
+    from testing.fakeapi import FakeBotAPI
 
 SANDBOX_TOKEN = "424242:SANDBOX-OFFLINE-TOKEN"
 QUIET_SECONDS = 0.6  # how long to wait for the bot's last message after an input
@@ -141,6 +143,10 @@ class Sandbox:
 
 
 async def _run(settings: Settings, fresh: bool, stdin: TextIO, out: TextIO) -> int:
+    # Imported here, not at the top: the fake Telegram is a testing aid that only a started
+    # sandbox loads; `itda run` and `itda webhook` never import it.
+    from testing.fakeapi import FakeBotAPI
+
     db_path = Path(settings.itda_data_dir) / "sandbox.db"
     if fresh:
         for suffix in ("", "-wal", "-shm"):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from tests.harness import (
     PG_MODE,
     SEOUL_START,

@@ -14,10 +14,10 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.clock import FrozenClock
 from bot.config import Settings, load_settings
 from bot.context import ItdaApplication
-from bot.fakeapi import FakeBotAPI
 from bot.runtime import Runtime, create_runtime, prepare_database
 from models import council as council_db
 from models.tables import Member
+from testing.fakeapi import FakeBotAPI
 
 TOKEN = "123456:TEST-TOKEN"
 SEOUL_START = datetime.fromisoformat("2026-09-01T10:00:00+09:00")

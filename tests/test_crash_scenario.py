@@ -31,7 +31,6 @@ from sqlmodel import select
 
 from bot.clock import SystemClock
 from bot.config import load_settings
-from bot.fakeapi import FakeBotAPI
 from bot.runtime import create_runtime, prepare_database
 from models import council as council_db
 from models import members as members_db
@@ -40,6 +39,7 @@ from services import meetings as meetings_svc
 from services import openings as openings_svc
 from services.crypto import Cipher, load_secret
 from services.membership import Actor
+from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN
 from tests.test_run_command import ITDA, env_for
 

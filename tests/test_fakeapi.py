@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import json
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -31,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 
 ALICE = 1001
 BOB = 1002
@@ -377,3 +380,38 @@ async def test_ptb_send_document_and_download(
     assert (chat.title, chat.type, chat.max_reaction_count) == ("Workers", "group", 11)
     member = await app.bot.get_chat_member(GROUP, BOB)
     assert member.status == "member"
+
+
+# ------------------------------------------------------------------------------ packaging
+
+_IMPORT_EVERYTHING = """
+import importlib, pathlib, pkgutil, sys
+root = pathlib.Path.cwd()
+skip = {"testing", "tests", "bench", "migrations", "tools"}
+for init in sorted(root.glob("*/__init__.py")):
+    package = init.parent.name
+    if package in skip:
+        continue
+    importlib.import_module(package)
+    for info in pkgutil.walk_packages([str(init.parent)], package + "."):
+        importlib.import_module(info.name)
+from bot.cli import build_parser
+build_parser()
+print(sorted(name for name in sys.modules if name.split(".")[0] == "testing"))
+"""
+
+
+def test_product_code_never_imports_the_fake() -> None:
+    """Every product module (bot/ with the sandbox and the CLI included) loads without the fake:
+    only a started sandbox, the tests and the benchmark import testing.fakeapi."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERYTHING],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select, text
 
-from bot.fakeapi import FakeBotAPI
 from locales import Translator
 from models import council as council_db
 from models import members as members_db
@@ -30,6 +29,7 @@ from services import openings as openings_svc
 from services import seekers as seekers_svc
 from services.errors import DomainError
 from services.text import person_name
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.records_helpers import EMPLOYER_OPENING, SEEKER_FORM, start_opening, start_seeker, walk
 from tests.test_authorization import forged_press, plain

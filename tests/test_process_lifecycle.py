@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.fakeapi import FakeBotAPI
 from bot.instance import sqlite_path
+from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN, BotHarness
 from tests.test_run_command import ITDA, env_for
 

@@ -15,13 +15,13 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.clock import FrozenClock
-from bot.fakeapi import FakeBotAPI
 from models import council as council_db
 from models import reminders as outbox_db
 from models.tables import GroupChat, JobOpening, Member, MonthlyReport, ReminderLog
 from scheduler.reminders import Pacer, send_due, sender_of
 from services import calendar as cal
 from services import reminders as planner
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness, clear_targets, make_settings, put_target
 
 KST = FrozenClock(datetime(2026, 1, 1)).tz

@@ -9,8 +9,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
-from bot.fakeapi import FakeBotAPI
 from bot.request import AiohttpRequest
+from testing.fakeapi import FakeBotAPI
 
 
 def make_bot(api: FakeBotAPI) -> Bot:

@@ -14,10 +14,10 @@ from telegram.error import Forbidden
 
 from bot.clock import FrozenClock
 from bot.delivery import split_text, utf16_len
-from bot.fakeapi import FakeBotAPI
 from models import members as members_db
 from models.tables import Agency, Member, ProcessedUpdate
 from scheduler.housekeeping import forget_old_updates
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness, make_settings
 
 ADMIN, COORD, SAEIL, OTHER = 1, 11, 12, 13

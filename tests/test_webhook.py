@@ -18,10 +18,10 @@ from bot.app import build_application, on_startup
 from bot.clock import FrozenClock
 from bot.config import ConfigError, Settings
 from bot.context import ItdaApplication
-from bot.fakeapi import FakeBotAPI
 from bot.runtime import create_runtime, prepare_database
 from bot.webhook import SECRET_HEADER, start_webhook_server
 from models.tables import ConversationState
+from testing.fakeapi import FakeBotAPI
 from tests.harness import make_settings
 from tests.test_process_lifecycle import main_cli
 
