@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 
 # ``fan_out(workdir, api_url, token, chat_ids)``: prepares what it needs, sends one message per
 # entry of `chat_ids`, returns the seconds the sending itself took.

@@ -31,8 +31,8 @@ from bench.scenarios import (
     Text,
     is_notification,
 )
-from bot.fakeapi import FakeBotAPI
-from bot.fakeapi.server import Call
+from testing.fakeapi import FakeBotAPI
+from testing.fakeapi.server import Call
 
 REPLY_METHODS = frozenset({"sendMessage", "editMessageText"})
 

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench import fanout, load, scenarios, seasondata
 from bench.scenarios import SimUser
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from core.clock import Clock
 from core.config import Settings, load_settings
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.config import Settings
 from demo.seed import DEMO_GROUP_ID, DEMO_GROUP_TITLE, DEMO_USERS, seed_demo

@@ -1,0 +1,1 @@
+"""Testing aids shipped with the product: the fake Telegram Bot API (tests, sandbox, benchmark)."""

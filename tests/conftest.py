@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from adapters.runtime import Runtime
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from tests.harness import (

@@ -13,7 +13,7 @@ from typing import Any
 from adapters.context import ItdaApplication
 from adapters.runtime import Runtime
 from bot.app import build_application, start_polling, stop_polling
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from core.config import Settings, load_settings

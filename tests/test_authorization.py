@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from core.statuses import AgencyKind
 from locales import Translator
 from models import council as council_db

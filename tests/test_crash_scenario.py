@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import SystemClock
 from core.config import load_settings

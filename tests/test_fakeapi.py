@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 
 ALICE = 1001
 BOB = 1002

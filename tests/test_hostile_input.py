@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select, text
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from core.errors import DomainError
 from core.statuses import Role
 from core.text import person_name

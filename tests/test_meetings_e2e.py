@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.fakeapi import FakeBotAPI
-from bot.fakeapi.server import Upload
 from locales import Translator
 from models import council as council_db
 from models.tables import (
@@ -30,6 +28,8 @@ from models.tables import (
 from services import meetings as svc
 from services.crypto import cipher_of
 from services.membership import Actor
+from testing.fakeapi import FakeBotAPI
+from testing.fakeapi.server import Upload
 from tests.harness import BotHarness
 from tests.test_authorization import forged_press, plain
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 
 ADMIN = 1  # in ADMIN_IDS (see conftest)

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from adapters.logs import quiet_libraries
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from core.clock import FrozenClock
 from services import retention
 from tests.harness import BotHarness

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from adapters.logs import quiet_libraries
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from core.clock import FrozenClock
 from models import audit as audit_db
 from models import council as council_db

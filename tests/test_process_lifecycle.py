@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.instance import sqlite_path
 from core.config import Settings
 from tests.harness import TOKEN, BotHarness

@@ -8,7 +8,6 @@ import re
 import pytest
 from sqlmodel import delete, select
 
-from bot.fakeapi import FakeBotAPI
 from models import audit as audit_db
 from models import hires as hires_db
 from models import members as members_db
@@ -17,6 +16,7 @@ from models import seekers as seekers_db
 from models.tables import BotData, ConversationState
 from services import openings as openings_service
 from services.membership import Actor
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.records_helpers import (
     EMPLOYER_OPENING,

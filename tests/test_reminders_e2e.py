@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.fakeapi import Call, FakeBotAPI
+from testing.fakeapi import Call, FakeBotAPI
 from core import calendar as cal
 from core.clock import FrozenClock
 from models import council as council_db

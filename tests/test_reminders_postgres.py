@@ -20,7 +20,7 @@ from sqlmodel import select
 from telegram import Bot
 
 from adapters.runtime import Runtime
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from models import council as council_db

@@ -10,7 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
 
 from adapters.request import AiohttpRequest
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 
 
 def make_bot(api: FakeBotAPI) -> Bot:

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from adapters.delivery import split_text, utf16_len
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from core.clock import FrozenClock
 from models import members as members_db
 from models.tables import Agency, Member, ProcessedUpdate

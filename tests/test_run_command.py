@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN
 
 ITDA = [sys.executable, "-m", "bot.cli"]

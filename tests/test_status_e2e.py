@@ -6,8 +6,8 @@ import io
 
 from openpyxl import load_workbook
 
-from bot.fakeapi import FakeBotAPI
 from models import audit as audit_db
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.test_status_reports import SEEKER_NAMES, SEEKER_PHONES, seed_records
 

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from adapters.context import ItdaApplication
 from bot.app import build_application, on_startup
-from bot.fakeapi import FakeBotAPI
+from testing.fakeapi import FakeBotAPI
 from bot.webhook import SECRET_HEADER, start_webhook_server
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock

@@ -1,4 +1,4 @@
-"""Run the fake Telegram Bot API standalone: ``python -m bot.fakeapi --port 8081``."""
+"""Run the fake Telegram Bot API standalone: ``python -m testing.fakeapi --port 8081``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import contextlib
 
-from bot.fakeapi.server import DEFAULT_TOKEN, FakeBotAPI
+from testing.fakeapi.server import DEFAULT_TOKEN, FakeBotAPI
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.fakeapi", description="Serve a fake Telegram Bot API until Ctrl-C."
+        prog="python -m testing.fakeapi", description="Serve a fake Telegram Bot API until Ctrl-C."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

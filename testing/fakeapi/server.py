@@ -36,7 +36,7 @@ Fidelity notes:
 * ``press`` only allows callback data that is currently shown on the message; use
   ``send_update`` to forge anything else.
 
-For a standalone server (``python -m bot.fakeapi``) a tiny control API is served under
+For a standalone server (``python -m testing.fakeapi``) a tiny control API is served under
 ``/_fake/``: ``POST /_fake/users`` (``add_user`` arguments as JSON), ``POST /_fake/send_text``
 (``{"user_id", "text", "chat_id"?}``), ``POST /_fake/press``
 (``{"user_id", "chat_id", "message_id", "data"}``) and ``GET /_fake/messages/{chat_id}``.
