@@ -27,9 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench import fanout, load, scenarios, seasondata
 from bench.scenarios import SimUser
-from testing.fakeapi import FakeBotAPI
 from core.clock import Clock
 from core.config import Settings, load_settings
+from testing.fakeapi import FakeBotAPI
 
 
 async def council_status(session: AsyncSession, clock: Clock) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_application, start_polling, stop_polling
-from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.config import Settings
 from demo.seed import DEMO_GROUP_ID, DEMO_GROUP_TITLE, DEMO_USERS, seed_demo
 from locales import Translator
+from testing.fakeapi import FakeBotAPI
 
 SANDBOX_TOKEN = "424242:SANDBOX-OFFLINE-TOKEN"
 QUIET_SECONDS = 0.6  # how long to wait for the bot's last message after an input

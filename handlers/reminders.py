@@ -15,29 +15,15 @@ from adapters.delivery import MAX_MESSAGE as MAX_TEXT
 from handlers.common import answer, requires, say
 from locales import Translator
 from models.tables import ReminderLog
+from rendering.reminders import kind_label
 from services import reminder_outbox
 from services import reminders as planner
 
 MAX_LINES = 25
 
 
-KIND_LABEL = {
-    planner.DISCOVERY_NUDGE: "reminders.kind_discovery_nudge",
-    planner.DISCOVERY_SUMMARY: "reminders.kind_discovery_summary",
-    planner.REPORT_NUDGE: "reminders.kind_report_nudge",
-    planner.REPORT_ESCALATION: "reminders.kind_report_escalation",
-    planner.MEETING_DAY_BEFORE: "reminders.kind_meeting_day_before",
-    planner.MEETING_HOUR_BEFORE: "reminders.kind_meeting_hour_before",
-    planner.MEETING_CHECKLIST: "reminders.kind_meeting_checklist",
-    planner.OPENING_CLOSED: "reminders.kind_opening_closed",
-    planner.MEMBER_BLOCKED: "reminders.kind_member_blocked",
-    planner.GROUP_LOST: "reminders.kind_group_lost",
-    planner.EXPIRED_NOTICE: "reminders.kind_reminders_expired",
-}
-
-
 def _kind(tr: Translator, kind: str) -> str:
-    return tr(KIND_LABEL[kind]) if kind in KIND_LABEL else kind
+    return kind_label(tr, kind)
 
 
 def _when(moment: datetime | None) -> str:
@@ -87,7 +73,10 @@ async def show_reminders(update: Update, context: ItdaContext) -> None:
         lines.append(tr("reminders.view_plan_empty"))
     c = view.counts
     lines.append(tr("reminders.view_log_title", sent=c.get("sent", 0), failed=c.get("failed", 0),
-                    expired=c.get("expired", 0), pending=c.get("pending", 0)))
+                    expired=c.get("expired", 0), pending=c.get("pending", 0),
+                    skipped=c.get("skipped", 0)))
+    if c.get("skipped"):
+        lines.append(tr("reminders.view_skipped_hint"))
     lines += _rows(tr, view.failed, "reminders.view_failed_line", view.agency_names, 10)
     lines += _rows(tr, view.unconfirmed, "reminders.view_unconfirmed_line", view.agency_names, 5)
     lines += _rows(tr, view.expired, "reminders.view_expired_line", view.agency_names, 10)

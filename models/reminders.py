@@ -30,11 +30,13 @@ from models.tables import (
     Member,
     MonthlyReport,
     ProgrammeStep,
+    ReminderClock,
     ReminderLog,
     Target,
 )
 
 PENDING, SENDING, SENT, FAILED, EXPIRED = "pending", "sending", "sent", "failed", "expired"
+SKIPPED = "skipped"  # due before the bot's first pass, or before its data existed: never sent
 
 
 # --- The plan's input (other features' tables, read directly) ----------------------------------
@@ -343,3 +345,27 @@ async def agency_name(*, session: AsyncSession, agency_id: int | None) -> str:
         return ""
     agency = await session.get(Agency, agency_id)
     return agency.short_name if agency is not None else ""
+
+
+# --- When the passes ran (a fresh database, a stop) --------------------------------------------
+async def note_pass(
+    *, session: AsyncSession, now: datetime
+) -> tuple[datetime, datetime | None]:
+    """Record a reminder pass at `now`. Returns the first pass the database ever saw and the
+    latest pass before this one (None when this is the first)."""
+    row = await session.get(ReminderClock, 1)
+    if row is None:
+        try:
+            async with session.begin_nested():
+                session.add(ReminderClock(id=1, first_pass_at=now, last_pass_at=now))
+            return now, None
+        except IntegrityError:  # another process's first pass, at the same moment
+            row = await session.get(ReminderClock, 1, populate_existing=True)
+            assert row is not None
+    assert row.first_pass_at is not None and row.last_pass_at is not None
+    first, previous = row.first_pass_at, row.last_pass_at
+    if now > previous:  # a clock set back (ITDA_NOW) never moves the record back
+        row.last_pass_at = now
+        session.add(row)
+        await session.flush()
+    return first, previous

@@ -285,6 +285,15 @@ class ReminderLog(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class ReminderClock(SQLModel, table=True):
+    """When the reminder passes ran (one row): the first pass the database ever saw (what fell
+    due before it is skipped, not missed) and the latest one (a long silence since is a stop)."""
+
+    id: int = Field(default=1, primary_key=True)
+    first_pass_at: datetime | None = _dt(nullable=False)
+    last_pass_at: datetime | None = _dt(nullable=False)
+
+
 class AuditLog(SQLModel, table=True):
     """Who did what to which record; hash-chained so tampering shows."""
 

@@ -3,9 +3,10 @@ language from the outbox row's payload (figures are those of the moment the row 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.clock import local_zone
 from core.text import escape
 from locales import Translator
 from models.tables import ReminderLog
@@ -28,6 +29,26 @@ BUTTON_LABEL = {
     "seeker": "reminders.btn_seeker",
     "report": "reminders.btn_report",
 }
+
+
+# How each kind of reminder is named in lists (/reminders, the notice of missed reminders).
+KIND_LABEL = {
+    planner.DISCOVERY_NUDGE: "reminders.kind_discovery_nudge",
+    planner.DISCOVERY_SUMMARY: "reminders.kind_discovery_summary",
+    planner.REPORT_NUDGE: "reminders.kind_report_nudge",
+    planner.REPORT_ESCALATION: "reminders.kind_report_escalation",
+    planner.MEETING_DAY_BEFORE: "reminders.kind_meeting_day_before",
+    planner.MEETING_HOUR_BEFORE: "reminders.kind_meeting_hour_before",
+    planner.MEETING_CHECKLIST: "reminders.kind_meeting_checklist",
+    planner.OPENING_CLOSED: "reminders.kind_opening_closed",
+    planner.MEMBER_BLOCKED: "reminders.kind_member_blocked",
+    planner.GROUP_LOST: "reminders.kind_group_lost",
+    planner.EXPIRED_NOTICE: "reminders.kind_reminders_expired",
+}
+
+
+def kind_label(tr: Translator, kind: str) -> str:
+    return tr(KIND_LABEL[kind]) if kind in KIND_LABEL else kind
 
 
 # The entry buttons of the features' own forms: a tap opens the form right away.
@@ -118,5 +139,45 @@ def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
     if kind == planner.GROUP_LOST:
         return tr("reminders.group_lost", title=escape(p.get("title") or "")), []
     if kind == planner.EXPIRED_NOTICE:
-        return tr("reminders.expired_notice", count=p["count"]), []
+        return expired_notice(tr, p), []
     raise ValueError(f"unknown reminder kind {kind!r}")
+
+
+def span_label(tr: Translator, span: timedelta) -> str:
+    """"2일 3시간 15분": days, hours and minutes, the zero parts left out (at least 1분)."""
+    minutes = max(int(span.total_seconds() // 60), 1)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [tr(key, n=n) for key, n in (("reminders.span_days", days),
+                                          ("reminders.span_hours", hours),
+                                          ("reminders.span_minutes", minutes)) if n]
+    return " ".join(parts)
+
+
+def _moment(tr: Translator, text: str) -> str:
+    moment = datetime.fromisoformat(text).astimezone(local_zone())
+    return f"{day_label(tr, moment.date())} {time_label(moment)}"
+
+
+def expired_notice(tr: Translator, p: dict[str, Any]) -> str:
+    """The one message listing missed reminders; after a stop, how long the bot was stopped."""
+    lines = []
+    for item in p.get("items", []):
+        if item.get("group"):
+            who = tr("reminders.who_group")
+        elif item.get("agency"):
+            who = escape(item["agency"])
+        else:
+            who = tr("reminders.who_coordinators")
+        lines.append(tr("reminders.missed_line", when=_moment(tr, item["due"]),
+                        kind=kind_label(tr, item["kind"]), who=who, chats=item["chats"]))
+    if p.get("more"):
+        lines.append(tr("reminders.view_more", count=p["more"]))
+    listed = "\n".join(lines)
+    if p.get("stopped_since") and p.get("resumed_at"):
+        since = datetime.fromisoformat(p["stopped_since"])
+        until = datetime.fromisoformat(p["resumed_at"])
+        return tr("reminders.expired_after_stop", count=p["count"],
+                  span=span_label(tr, until - since), since=_moment(tr, p["stopped_since"]),
+                  until=_moment(tr, p["resumed_at"]), lines=listed)
+    return tr("reminders.expired_notice", count=p["count"], lines=listed)

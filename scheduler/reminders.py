@@ -4,7 +4,8 @@ Nothing here depends on jobs persisted by APScheduler: each pass derives what is
 database (`services.reminders.plan`), writes it to the outbox (`ReminderLog`) and sends the
 pending rows. The repeating job starts a second after the bot, so after downtime what fell due
 earlier the same day goes out within a minute of the start (older reminders are expired and
-listed for the coordinators: see `services.reminder_outbox`).
+listed for the coordinators, and what fell due before the database's first pass is skipped:
+see `services.reminder_outbox`).
 
 Sending is paced under Telegram's limits: at most `GLOBAL_RATE` messages a second overall, one
 a second per private chat and one every three seconds per group (20 a minute). A 429 blocks only
@@ -62,6 +63,7 @@ class SendReport:
 
     planned: int = 0
     expired: int = 0
+    skipped: int = 0
     unconfirmed: int = 0
     closed_openings: int = 0
     sent: int = 0
@@ -131,17 +133,21 @@ def _bot(app_or_bot: Any) -> Bot:
 
 
 async def prepare_pass(runtime: Runtime, *, now: datetime, report: SendReport) -> None:
-    """Close expired openings, plan into the outbox, expire what is too old, settle crashes."""
+    """Close expired openings, plan into the outbox, expire what is too old, settle crashes;
+    tell the coordinators what was missed (see `services.reminder_outbox` for what counts)."""
     async with runtime.session() as session:
+        clock = await outbox.note_pass(session=session, now=now)
         report.closed_openings = await outbox.close_openings(
             session=session, clock=_At(now, runtime)
         )
-        planned = await outbox.plan_into_outbox(session=session, now=now)
+        planned = await outbox.plan_into_outbox(session=session, now=now, clock=clock)
         recovered = await outbox.expire_and_recover(session=session, now=now)
         report.planned = planned.pending
         report.expired = planned.expired + recovered.expired
+        report.skipped = planned.skipped
         report.unconfirmed = recovered.unconfirmed
-        await outbox.notify_expired(session=session, now=now, count=report.expired)
+        await outbox.notify_expired(session=session, now=now, clock=clock,
+                                    rows=planned.expired_rows + recovered.expired_rows)
 
 
 class _At:
@@ -363,10 +369,11 @@ async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Exception:  # noqa: BLE001 - the next pass tries again; log without personal data
         log.exception("reminders pass failed")
         return
-    if report.sent or report.failed or report.expired or report.planned:
+    if report.sent or report.failed or report.expired or report.planned or report.skipped:
         log.info(
-            "reminders: planned %d, sent %d, failed %d, expired %d, retried %d",
-            report.planned, report.sent, report.failed, report.expired, report.retried,
+            "reminders: planned %d, sent %d, failed %d, expired %d, skipped %d, retried %d",
+            report.planned, report.sent, report.failed, report.expired, report.skipped,
+            report.retried,
         )
 
 

@@ -7,6 +7,11 @@ States: pending -> sending -> sent / failed / expired.
   is sent, so a restart or a second process can never plan it twice.
 - A reminder not sent on the day it fell due (or past its stale time, e.g. a meeting that has
   started) is expired instead of sent; coordinators are told and see them in /reminders.
+- What fell due before the database's first reminder pass (a fresh install, a demo season
+  loaded before the first start) is skipped, silently: nobody missed it, the bot was not there
+  yet. So is a reminder whose data came later than its time while the bot ran. Only a
+  reminder due while the bot was really stopped (no pass for longer than `STOP_GAP`) counts as
+  missed; the one notice then says how long the bot was stopped and lists what was missed.
 - For a pending row, `claimed_at` is "not before": a failed attempt sets it to the time of the
   next attempt (exponential backoff); for a sending row it is the time of the claim.
 
@@ -30,7 +35,7 @@ rare unconfirmed case.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,14 +55,35 @@ BACKOFF = timedelta(seconds=30)  # doubled after each failed attempt, up to BACK
 BACKOFF_MAX = timedelta(minutes=15)
 UNCONFIRMED = "unconfirmed: the process stopped during the send"
 BLOCKED = "blocked: 403"
+# Passes come every REMINDER_INTERVAL (30 s): no pass for longer than this means the bot was
+# stopped (or its machine asleep) and what fell due meanwhile was missed.
+STOP_GAP = timedelta(minutes=5)
+NOTICE_ITEMS = 12  # missed reminders listed in one notice (the rest is counted)
 
 
 @dataclass
 class PlanPass:
     pending: int = 0
     expired: int = 0
+    skipped: int = 0
     unconfirmed: int = 0
     closed_openings: int = 0
+    expired_rows: list[ReminderLog] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PassClock:
+    """What the database knows of earlier passes, as seen by the pass at `now`."""
+
+    first_pass_at: datetime  # the database's first reminder pass (this one, on a fresh install)
+    stopped_since: datetime | None = None  # the latest pass before a stop that ends now
+
+
+async def note_pass(*, session: AsyncSession, now: datetime) -> PassClock:
+    """Record this pass; was the bot stopped since the one before?"""
+    first, previous = await outbox_db.note_pass(session=session, now=now)
+    stopped = previous if previous is not None and now - previous > STOP_GAP else None
+    return PassClock(first_pass_at=first, stopped_since=stopped)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -80,33 +106,45 @@ def stale_after(row: ReminderLog) -> datetime | None:
 
 
 async def plan_into_outbox(
-    *, session: AsyncSession, now: datetime, lookback: timedelta = LOOKBACK
+    *, session: AsyncSession, now: datetime, clock: PassClock, lookback: timedelta = LOOKBACK
 ) -> PlanPass:
     """Write every reminder due in [now - lookback, now] that the outbox does not have yet.
 
-    Reminders due earlier today go in as pending (sent at once); older ones go in as expired,
-    but only when nobody got that occurrence (the bot was down): a member who joined or
-    answered an RSVP late is not listed as a missed reminder.
+    Reminders due earlier today go in as pending (sent at once). Those due before the first
+    pass go in as skipped. Older ones go in as expired when they fell due while the bot was
+    stopped (`clock.stopped_since`) and nobody got that occurrence (a member who joined or
+    answered an RSVP late is not listed as a missed reminder); as skipped when they fell due
+    while the bot ran, before their data existed (a demo season loaded into a running bot).
     """
     data = await planner.load_plan_data(session=session, start=now - lookback, end=now)
     due = planner.reminders_of(planner.plan(data, start=now - lookback, end=now))
     known = await outbox_db.existing_keys(session=session, keys=[r.key for r in due])
     new = [r for r in due if r.key not in known]
-    late = [r for r in new if planner.is_expired(due_at=r.due_at, stale_after=r.stale_after,
-                                                 now=now)]
+    late = [r for r in new if r.due_at >= clock.first_pass_at
+            and planner.is_expired(due_at=r.due_at, stale_after=r.stale_after, now=now)]
     seen = await outbox_db.existing_occurrences(
         session=session, pairs={(r.kind, r.occurrence[:60]) for r in late}
     )
-    rows = [
-        _row(r, outbox_db.EXPIRED if r in late else outbox_db.PENDING)
-        for r in new
-        if r not in late or (r.kind, r.occurrence[:60]) not in seen
-    ]
+    rows = []
+    for r in new:
+        if r.due_at < clock.first_pass_at:
+            rows.append(_row(r, outbox_db.SKIPPED))
+        elif r not in late:
+            rows.append(_row(r, outbox_db.PENDING))
+        elif (r.kind, r.occurrence[:60]) in seen:
+            continue
+        elif clock.stopped_since is not None and r.due_at > clock.stopped_since:
+            rows.append(_row(r, outbox_db.EXPIRED))
+        else:
+            rows.append(_row(r, outbox_db.SKIPPED))
     added = await outbox_db.add_rows(session=session, rows=rows)
     result = PlanPass()
     for row in added:
         if row.state == outbox_db.EXPIRED:
             result.expired += 1
+            result.expired_rows.append(row)
+        elif row.state == outbox_db.SKIPPED:
+            result.skipped += 1
         else:
             result.pending += 1
     return result
@@ -121,6 +159,7 @@ async def expire_and_recover(*, session: AsyncSession, now: datetime) -> PlanPas
                                          from_state=outbox_db.PENDING,
                                          to_state=outbox_db.EXPIRED, error=row.last_error):
                 result.expired += 1
+                result.expired_rows.append(row)
     for row in await outbox_db.stale_sending(session=session, before=now - LEASE):
         if await outbox_db.set_state(session=session, row_id=row.id or 0,
                                      from_state=outbox_db.SENDING, to_state=outbox_db.SENT,
@@ -146,15 +185,38 @@ async def enqueue_notice(
     return len(added)
 
 
-async def notify_expired(*, session: AsyncSession, now: datetime, count: int) -> None:
-    """Tell the coordinators (once a day) that reminders were missed and are listed."""
-    if count <= 0:
+async def notify_expired(
+    *, session: AsyncSession, now: datetime, rows: Sequence[ReminderLog], clock: PassClock
+) -> None:
+    """Tell the coordinators, in one message, which reminders were missed; after a stop, for
+    how long the bot was stopped. Once per stop (or once a day for other expiries)."""
+    if not rows:
         return
+    groups: dict[tuple[str, str, int | None, bool], list[ReminderLog]] = {}
+    for row in sorted(rows, key=lambda r: (r.due_at or now, r.kind, r.agency_id or 0)):
+        group_key = (row.kind, row.occurrence, row.agency_id, row.chat_id < 0)
+        groups.setdefault(group_key, []).append(row)
+    names: dict[int, str] = {}
+    items = []
+    for (kind, _occurrence, agency_id, group), members in list(groups.items())[:NOTICE_ITEMS]:
+        if agency_id is not None and agency_id not in names:
+            names[agency_id] = await outbox_db.agency_name(session=session, agency_id=agency_id)
+        due = members[0].due_at or now
+        items.append({"kind": kind, "due": due.isoformat(), "group": group,
+                      "agency": names.get(agency_id, "") if agency_id is not None else "",
+                      "chats": len(members)})
+    payload: dict[str, Any] = {"count": len(rows), "items": items,
+                               "more": max(len(groups) - NOTICE_ITEMS, 0)}
+    if clock.stopped_since is not None:
+        payload["stopped_since"] = clock.stopped_since.isoformat()
+        payload["resumed_at"] = now.isoformat()
+        occurrence = f"stop:{clock.stopped_since.astimezone(local_zone()):%Y%m%dT%H%M%S}"
+    else:
+        occurrence = now.astimezone(local_zone()).date().isoformat()
     chats = await outbox_db.coordinator_chats(session=session)
     await enqueue_notice(
         session=session, kind=planner.EXPIRED_NOTICE, chat_ids=chats,
-        occurrence=now.astimezone(local_zone()).date().isoformat(), now=now,
-        payload={"count": count},
+        occurrence=occurrence, now=now, payload=payload,
     )
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from adapters.runtime import Runtime
-from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
+from testing.fakeapi import FakeBotAPI
 from tests.harness import (
     PG_MODE,
     SEOUL_START,

@@ -13,12 +13,12 @@ from typing import Any
 from adapters.context import ItdaApplication
 from adapters.runtime import Runtime
 from bot.app import build_application, start_polling, stop_polling
-from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from core.config import Settings, load_settings
 from models import council as council_db
 from models.tables import Member
+from testing.fakeapi import FakeBotAPI
 
 TOKEN = "123456:TEST-TOKEN"
 SEOUL_START = datetime.fromisoformat("2026-09-01T10:00:00+09:00")

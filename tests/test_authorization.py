@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from testing.fakeapi import FakeBotAPI
 from core.statuses import AgencyKind
 from locales import Translator
 from models import council as council_db
 from models import meetings as meetings_db
 from models import members as members_db
 from services import commands as command_table
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 
 GROUP = -100777

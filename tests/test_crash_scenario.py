@@ -29,7 +29,6 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import SystemClock
 from core.config import load_settings
@@ -41,6 +40,7 @@ from services import meetings as meetings_svc
 from services import openings as openings_svc
 from services.crypto import Cipher, load_secret
 from services.membership import Actor
+from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN
 from tests.test_run_command import ITDA, env_for
 

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select, text
 
-from testing.fakeapi import FakeBotAPI
 from core.errors import DomainError
 from core.statuses import Role
 from core.text import person_name
@@ -31,6 +30,7 @@ from models.tables import Hire, Invite, JobOpening, JobSeeker, Meeting, Member
 from services import membership
 from services import openings as openings_svc
 from services import seekers as seekers_svc
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.records_helpers import EMPLOYER_OPENING, SEEKER_FORM, start_opening, start_seeker, walk
 from tests.test_authorization import forged_press, plain

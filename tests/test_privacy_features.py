@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from adapters.logs import quiet_libraries
-from testing.fakeapi import FakeBotAPI
 from core.clock import FrozenClock
 from services import retention
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.records_helpers import EMPLOYER_OPENING, SEEKER_FORM, start_opening, start_seeker, walk
 

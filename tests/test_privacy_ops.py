@@ -13,12 +13,12 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from adapters.logs import quiet_libraries
-from testing.fakeapi import FakeBotAPI
 from core.clock import FrozenClock
 from models import audit as audit_db
 from models import council as council_db
 from models.tables import AuditLog, JobSeeker
 from services import retention
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.test_process_lifecycle import main_cli
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testing.fakeapi import FakeBotAPI
 from bot.instance import sqlite_path
 from core.config import Settings
+from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN, BotHarness
 from tests.test_run_command import ITDA, env_for
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from testing.fakeapi import Call, FakeBotAPI
 from core import calendar as cal
 from core.clock import FrozenClock
 from models import council as council_db
@@ -22,6 +21,7 @@ from models import reminders as outbox_db
 from models.tables import GroupChat, JobOpening, Member, MonthlyReport, ReminderLog
 from scheduler.reminders import Pacer, send_due, sender_of
 from services import reminders as planner
+from testing.fakeapi import Call, FakeBotAPI
 from tests.harness import BotHarness, clear_targets, make_settings, put_target
 
 KST = FrozenClock(datetime(2026, 1, 1)).tz
@@ -323,6 +323,7 @@ async def test_three_hour_outage_catch_up_and_older_reminders_expire(
     await h.start()
     try:
         await setup_council(h)
+        await asyncio.sleep(0.5)  # the bot ran (its passes at 07:30), then it stops
         await h.stop()
         clock.set(kst("2026-08-27T11:00"))
         await h.start()
@@ -390,7 +391,8 @@ async def test_row_left_sending_by_a_killed_process_is_not_sent_twice(
     from services import reminder_outbox
 
     async with harness.runtime.session() as s:
-        await reminder_outbox.plan_into_outbox(session=s, now=now)
+        clock = await reminder_outbox.note_pass(session=s, now=now)
+        await reminder_outbox.plan_into_outbox(session=s, now=now, clock=clock)
     async with harness.runtime.session() as s:
         row = await outbox_db.claim_next(session=s, now=now, worker="dead-process")
     assert row is not None

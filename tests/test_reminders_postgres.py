@@ -20,13 +20,13 @@ from sqlmodel import select
 from telegram import Bot
 
 from adapters.runtime import Runtime
-from testing.fakeapi import FakeBotAPI
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from models import council as council_db
 from models import reminders as outbox_db
 from models.tables import Member, ReminderLog
 from scheduler.reminders import send_due
+from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN, clear_targets, make_settings, put_target
 
 PG = "postgresql://postgres@127.0.0.1:5432"

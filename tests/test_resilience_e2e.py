@@ -13,11 +13,11 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from adapters.delivery import split_text, utf16_len
-from testing.fakeapi import FakeBotAPI
 from core.clock import FrozenClock
 from models import members as members_db
 from models.tables import Agency, Member, ProcessedUpdate
 from scheduler.housekeeping import forget_old_updates
+from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness, make_settings
 
 ADMIN, COORD, SAEIL, OTHER = 1, 11, 12, 13

@@ -16,12 +16,12 @@ from sqlmodel import select
 
 from adapters.context import ItdaApplication
 from bot.app import build_application, on_startup
-from testing.fakeapi import FakeBotAPI
 from bot.webhook import SECRET_HEADER, start_webhook_server
 from bot.wiring import create_runtime, prepare_database
 from core.clock import FrozenClock
 from core.config import ConfigError, Settings
 from models.tables import ConversationState
+from testing.fakeapi import FakeBotAPI
 from tests.harness import make_settings
 from tests.test_process_lifecycle import main_cli
 
