@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.statuses import OpeningStatus, SeekerStatus
+from core.statuses import ACTIVE_SEEKER_STATUSES, OpeningStatus
 from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import JobOpening, JobSeeker
@@ -73,7 +73,7 @@ async def seekers_for(
     one centre's seekers only."""
     seekers = [
         s
-        for status in (SeekerStatus.SEEKING, SeekerStatus.MATCHED)
+        for status in ACTIVE_SEEKER_STATUSES
         for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
                                                 status=status, purged=False)
     ]
