@@ -138,22 +138,30 @@ class BotHarness:
         return member
 
     # --- conversation --------------------------------------------------------------------------
-    async def send(self, user_id: int, text: str, *, chat_id: int | None = None) -> dict[str, Any]:
+    async def send(
+        self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
         """The user sends text; returns the bot's next message in that chat."""
         chat = chat_id if chat_id is not None else user_id
         self.api.drain(chat)
         self.api.send_text(user_id, text, chat_id=chat_id)
-        return await self.api.next_message(chat)
+        return await self.api.next_message(chat, timeout=timeout)
 
     async def press(
-        self, user_id: int, message: dict[str, Any], label: str, *, chat_id: int | None = None
+        self,
+        user_id: int,
+        message: dict[str, Any],
+        label: str,
+        *,
+        chat_id: int | None = None,
+        timeout: float = 5.0,
     ) -> dict[str, Any]:
         """The user taps the button whose label contains `label`; returns the bot's answer."""
         chat = chat_id if chat_id is not None else user_id
         data = self.api.button(message, label)
         self.api.drain(chat)
         self.api.press(user_id, message, data)
-        return await self.api.next_message(chat)
+        return await self.api.next_message(chat, timeout=timeout)
 
     async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)

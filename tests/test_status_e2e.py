@@ -14,6 +14,8 @@ from tests.test_status_reports import SEEKER_NAMES, SEEKER_PHONES, seed_records
 COORD, SAEIL, SAEIL2, EMPLOYER, STRANGER = 11, 12, 13, 14, 99
 GROUP = -100700
 
+CHART_WAIT = 60.0  # seconds
+
 
 async def test_group_status_and_chart_show_aggregates_only(
     harness: BotHarness, api: FakeBotAPI
@@ -30,7 +32,9 @@ async def test_group_status_and_chart_show_aggregates_only(
     assert len(text) < 4096
     for secret in SEEKER_NAMES + SEEKER_PHONES:
         assert secret not in text
-    photo = await harness.press(SAEIL, reply, "차트", chat_id=GROUP)
+    # Drawing the chart is CPU work (matplotlib and the Korean font load on the first one): wait
+    # for it as long as a busy machine may take, rather than assume the machine's speed.
+    photo = await harness.press(SAEIL, reply, "차트", chat_id=GROUP, timeout=CHART_WAIT)
     assert photo["photo"] and "목표 달성률" in photo["caption"]
     stored = api.files[photo["photo"][0]["file_id"]]
     assert stored.data.startswith(b"\x89PNG")
@@ -38,7 +42,7 @@ async def test_group_status_and_chart_show_aggregates_only(
     assert "찾지 못했어요" in unknown["text"]
     narrowed = await harness.press(SAEIL, unknown, "아산새일센터", chat_id=GROUP)
     assert "추진 현황 — 아산새일센터" in narrowed["text"]
-    chart = await harness.send(COORD, "/status 차트", chat_id=GROUP)
+    chart = await harness.send(COORD, "/status 차트", chat_id=GROUP, timeout=CHART_WAIT)
     assert chart["photo"]
     refused = await harness.send(STRANGER, "/status", chat_id=GROUP)
     assert "초대 링크" in refused["text"]
