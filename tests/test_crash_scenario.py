@@ -103,6 +103,11 @@ class Process:
         # Each update's id is recorded before it is handled: these will never be answered.
         recorded = rows(self.tmp_path, "SELECT update_id FROM processedupdate")
         self.recorded |= {update_id for (update_id,) in recorded}
+        # So is an update the killed process had fetched and confirmed (its next getUpdates
+        # passed its offset) but not yet recorded: it waited in the application's queue, and
+        # Telegram does not send it again. (On a busy machine the queue holds it for longer.)
+        pending = {u["update_id"] for u in self.api._updates}  # noqa: SLF001
+        self.recorded |= set(self.api.delivered_at) - pending
 
     async def stop(self) -> int:
         assert self.proc is not None and self.reader is not None
