@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext import ConversationHandler as _CH
 
@@ -43,6 +43,8 @@ from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
 log = logging.getLogger(__name__)
 
 ASK, SUMMARY, PICK = range(3)
+# Seconds after which a form screen Telegram did not take is sent again (one try each).
+RESEND_AFTER: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
 
 Save = Callable[[Update, ItdaContext, dict[str, Any]], Awaitable[int]]
 Check = Callable[[Update, ItdaContext, FieldSpec, Any], Awaitable[None]]
@@ -115,15 +117,52 @@ async def checkpoint(update: Update, context: ItdaContext, name: str, state: obj
 
 async def show(update: Update, context: ItdaContext, flow: FormFlow, state: object, text: str,
                markup: InlineKeyboardMarkup | None, *, edit: bool = False) -> object:
-    """Checkpoint, then send a screen of the form; the draft notes that it went out."""
+    """Checkpoint, then send a screen of the form; the draft notes that it went out.
+
+    A screen that Telegram refused or lost (403, 400, a dropped connection, a timeout) is no
+    error of the form: the answers are kept, so the user is told so and shown the screen again
+    at once; if that fails too, a job tries again shortly and the user's next update is met with
+    the screen first (`_bind`), never taken as the answer to a question they did not see."""
     draft = draft_of(context, flow)
     if draft is not None:
         draft["sent"] = False
     await checkpoint(update, context, flow.name, state)
-    await say(update, context, text, markup, edit=edit)
+    try:
+        await say(update, context, text, markup, edit=edit)
+    except TelegramError as exc:
+        if draft is None:
+            raise
+        log.warning("form %s: a screen was not delivered (%s)", flow.name, type(exc).__name__)
+        await _show_again(update, context, flow, draft, text, markup,
+                          retry=not isinstance(exc, Forbidden))
+        return state
     if draft is not None:
         draft["sent"] = True
     return state
+
+
+async def _show_again(update: Update, context: ItdaContext, flow: FormFlow,
+                      draft: dict[str, Any], text: str, markup: InlineKeyboardMarkup | None,
+                      *, retry: bool) -> None:
+    """The screen that did not go out, once more under "your answers are kept"; on failure a
+    job tries later (a blocked bot is only shown again when the user writes)."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    lead = context.tr("records.shown_again")
+    if retry:
+        try:
+            await context.bot.send_message(
+                chat.id, text if text.startswith(lead) else f"{lead}\n\n{text}",
+                reply_markup=markup)
+        except TelegramError as exc:
+            log.warning("form %s: shown again in vain (%s)", flow.name, type(exc).__name__)
+        else:
+            draft["sent"] = True
+            return
+    queue = context.application.job_queue
+    if queue is not None and retry:
+        queue.run_once(_show_later, RESEND_AFTER[0], data=(flow.name, chat.id, user.id, 0),
+                       name=f"form-resend-{flow.name}-{user.id}")
 
 
 def options(context: Any, flow: FormFlow, spec: FieldSpec,
@@ -491,10 +530,58 @@ async def use_buttons(update: Update, context: ItdaContext, flow: FormFlow) -> i
     return await summary(update, context, flow)
 
 
+def _screen(context: Any, flow: FormFlow,
+            draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup, object]:
+    """The screen the draft is at (a stage before the questions, the summary or a question)
+    and its conversation state (`context` needs tr, runtime, user_data)."""
+    if draft.get("stage") and flow.resume is not None:
+        return flow.resume(context, draft)
+    if draft.get("summary"):
+        text, markup = summary_view(context, flow)
+        return text, markup, SUMMARY
+    draft["edit"] = bool(draft.get("edit"))
+    text, markup = question(context, flow)
+    return text, markup, ASK
+
+
+async def _shown_first(update: Update, context: ItdaContext, flow: FormFlow) -> object:
+    """The user writes or taps while the screen they should answer never reached them: show it
+    (their update answered the screen before, so it is not taken as an answer)."""
+    await answer(update)
+    draft = draft_of(context, flow)
+    assert draft is not None
+    text, markup, state = _screen(context, flow, draft)
+    lead = context.tr("records.shown_again")
+    return await show(update, context, flow, state, f"{lead}\n\n{text}", markup)
+
+
+async def _show_later(context: Any) -> None:
+    """A job: send the screen Telegram did not take again, unless the user has seen one since."""
+    job = context.job
+    name, chat_id, user_id, attempt = job.data
+    app = context.application
+    flow = FLOWS.get(name)
+    data = app.user_data.get(user_id) or {}
+    draft = data.get(name)
+    if flow is None or not isinstance(draft, dict) or draft.get("sent") is not False:
+        return
+    try:
+        await _resume_one(app, app.runtime, flow, chat_id, user_id, data,
+                          lead="records.shown_again")
+    except (TelegramError, DomainError, KeyError, ValueError) as exc:
+        log.warning("form %s of user %s not shown again: %s", name, user_id, type(exc).__name__)
+        if attempt + 1 < len(RESEND_AFTER) and not isinstance(exc, Forbidden):
+            app.job_queue.run_once(_show_later, RESEND_AFTER[attempt + 1],
+                                   data=(name, chat_id, user_id, attempt + 1), name=job.name)
+
+
 def _bind(
     func: Callable[..., Awaitable[int | None]], flow: FormFlow
 ) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int | None]]:
-    async def bound(update: Update, context: ItdaContext) -> int | None:
+    async def bound(update: Update, context: ItdaContext) -> Any:
+        draft = draft_of(context, flow)
+        if func is not cancel and draft is not None and draft.get("sent") is False:
+            return await _shown_first(update, context, flow)
         return await func(update, context, flow)
 
     bound.__doc__ = func.__doc__
@@ -572,7 +659,7 @@ async def resume_open_forms(app: Application) -> int:
     user_data = await persistence.get_user_data()
     shown = 0
     for name, flow in FLOWS.items():
-        for key, state in (await persistence.get_conversations(name)).items():
+        for key in await persistence.get_conversations(name):
             chat_id, user_id = key[0], key[-1]
             if not isinstance(chat_id, int) or not isinstance(user_id, int):
                 continue  # form conversations are keyed on (chat id, user id)
@@ -581,7 +668,7 @@ async def resume_open_forms(app: Application) -> int:
             if not isinstance(draft, dict) or draft.get("sent") is not False:
                 continue
             try:
-                shown += await _resume_one(app, runtime, flow, chat_id, user_id, data, state)
+                shown += await _resume_one(app, runtime, flow, chat_id, user_id, data)
             except (TelegramError, DomainError, KeyError, ValueError) as exc:
                 log.warning("form %s of user %s not resumed: %s", name, user_id,
                             type(exc).__name__)
@@ -591,22 +678,15 @@ async def resume_open_forms(app: Application) -> int:
 
 
 async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: int,
-                      user_id: int, data: dict[str, Any], state: object) -> int:
+                      user_id: int, data: dict[str, Any], *, lead: str = "records.resumed") -> int:
     async with runtime.session() as session:
         member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user_id)
     lang = member.language if member and member.language else runtime.settings.default_language
     screen = _Screen(runtime=runtime, lang=lang, user_data=data)
-    draft = data[flow.name]
-    if draft.get("stage") and flow.resume is not None:
-        text, markup, state = flow.resume(screen, draft)
-    elif draft.get("summary"):
-        (text, markup), state = summary_view(screen, flow), SUMMARY
-    else:
-        draft["edit"] = bool(draft.get("edit"))
-        (text, markup), state = question(screen, flow), ASK
-    text = f"{screen.tr('records.resumed')}\n\n{text}"
+    text, markup, state = _screen(screen, flow, data[flow.name])
+    text = f"{screen.tr(lead)}\n\n{text}"
     await app.bot.send_message(chat_id, text, reply_markup=markup)
-    draft["sent"] = True
+    data[flow.name]["sent"] = True
     assert app.persistence is not None
     async with batched(app.persistence):
         await app.persistence.update_user_data(user_id, data)

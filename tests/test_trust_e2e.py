@@ -1,0 +1,91 @@
+"""A fault never misleads the user, and groups stay where they belong (issue 13), end to end
+over HTTP against the fake Bot API."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from handlers import forms
+from locales import Translator
+from testing.fakeapi import FakeBotAPI
+from tests.harness import BotHarness
+from tests.records_helpers import start_opening
+
+COORD, SAEIL, EMPLOYER, EMPLOYER2 = 11, 12, 13, 15
+KO = Translator("ko")
+
+
+def plain(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+SHOWN_AGAIN = plain(KO("records.shown_again"))
+GENERIC = plain(KO("error.generic"))
+ASK_NUMBER = plain(KO("opening.ask.business_number"))
+ASK_INDUSTRY = plain(KO("opening.ask.industry"))
+
+
+async def people(h: BotHarness) -> None:
+    await h.add_member(COORD, "김민지", "chungnam-province", "coordinator")
+    await h.add_member(SAEIL, "이수진", "saeil-cheonan")
+    await h.add_member(EMPLOYER, "박정호", "chungnam-north-chamber")
+    await h.add_member(EMPLOYER2, "정다은", "chungnam-venture")
+
+
+def no_apology(api: FakeBotAPI, chat_id: int) -> None:
+    assert not [m for m in api.sent_to(chat_id) if GENERIC in plain(m.get("text", ""))]
+
+
+def last_sent(api: FakeBotAPI, chat_id: int) -> dict:
+    return api.sent_to(chat_id)[-1]
+
+
+# --- 1. a form question that did not go out --------------------------------------------------
+async def test_question_refused_once_is_shown_again_with_the_answer_kept(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await people(harness)
+    await start_opening(harness, EMPLOYER)
+    api.fail("sendMessage", error="400", chat_id=EMPLOYER)  # the next question is refused
+    again = plain((await harness.send(EMPLOYER, "행복제과"))["text"])
+    assert again.startswith(SHOWN_AGAIN) and ASK_NUMBER in again and "[2/" in again
+    no_apology(api, EMPLOYER)
+    nxt = await harness.press(EMPLOYER, last_sent(api, EMPLOYER), "건너뛰기")
+    assert ASK_INDUSTRY in plain(nxt["text"])
+
+
+async def test_next_message_meets_the_question_it_never_saw(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await people(harness)
+    await start_opening(harness, EMPLOYER)
+    api.block(EMPLOYER)  # 403 for the next question (and for any apology)
+    api.send_text(EMPLOYER, "행복제과")
+    await api.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == EMPLOYER
+                       and c.response is not None and c.response.get("error_code") == 403)
+    await harness.settled()
+    api.unblock(EMPLOYER)
+    # The user writes again, answering what they last saw: it is not taken as question 2.
+    again = plain((await harness.send(EMPLOYER, "행복제과"))["text"])
+    assert again.startswith(SHOWN_AGAIN) and ASK_NUMBER in again and "[2/" in again
+    nxt = await harness.send(EMPLOYER, "123-45-67891")
+    assert ASK_INDUSTRY in plain(nxt["text"])
+    no_apology(api, EMPLOYER)
+
+
+async def test_question_lost_twice_is_sent_again_when_telegram_answers(
+    harness: BotHarness, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forms, "RESEND_AFTER", (0.2, 0.2))
+    await people(harness)
+    await start_opening(harness, EMPLOYER)
+    api.fail("sendMessage", error="drop", chat_id=EMPLOYER, times=2)  # and the quick retry
+    api.send_text(EMPLOYER, "행복제과")
+    again = plain((await api.next_message(EMPLOYER, timeout=15))["text"])
+    assert again.startswith(SHOWN_AGAIN) and ASK_NUMBER in again
+    no_apology(api, EMPLOYER)
+    nxt = await harness.send(EMPLOYER, "123-45-67891")
+    assert ASK_INDUSTRY in plain(nxt["text"])
