@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import threading
 import uuid
@@ -91,6 +92,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+_FORGED = itertools.count(1)
+
+
 class BotHarness:
     """Starts, stops and restarts the bot; plays users; reads what the bot sent."""
 
@@ -162,6 +166,18 @@ class BotHarness:
         self.api.drain(chat)
         self.api.press(user_id, message, data)
         return await self.api.next_message(chat, timeout=timeout)
+
+    def press_data(self, user_id: int, message: dict[str, Any], data: str | None) -> str:
+        """A callback query with any data, or none (as an old, forged or garbled button sends)
+        on `message`; returns the query's id."""
+        query_id = f"forged-{next(_FORGED)}"
+        self.api._open_callbacks.add(query_id)  # noqa: SLF001 - Telegram knows the query
+        query: dict[str, Any] = {"id": query_id, "from": self.api.users[user_id],
+                                 "message": message, "chat_instance": "1"}
+        if data is not None:
+            query["data"] = data
+        self.api.send_update({"callback_query": query})
+        return query_id
 
     async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)
