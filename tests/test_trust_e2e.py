@@ -89,3 +89,53 @@ async def test_question_lost_twice_is_sent_again_when_telegram_answers(
     no_apology(api, EMPLOYER)
     nxt = await harness.send(EMPLOYER, "123-45-67891")
     assert ASK_INDUSTRY in plain(nxt["text"])
+
+
+# --- 3. editing another agency's record -------------------------------------------------------
+OPENING = {
+    "company_name": "행복제과", "business_number": None, "industry": "제조",
+    "job_title": "포장·사무보조", "duties": "제품 포장", "region_code": "cheonan",
+    "employment_type": "regular_part_time", "weekly_hours": 20.0, "work_days": "월~금",
+    "work_time": "10:00-15:00", "wage_type": "hourly", "wage_amount": 13_500,
+    "positions": 2, "small_firm": "yes", "subsidy_approved": "yes", "deadline": None,
+    "contact": "041-555-1234",
+}
+
+
+async def an_opening(h: BotHarness, user: int) -> int:
+    from models import members as members_db
+    from services import openings as openings_service
+    from services.membership import Actor
+
+    assert h.runtime is not None
+    async with h.runtime.session() as s:
+        member = await members_db.get_member_by_telegram_id(session=s, telegram_id=user)
+        opening, _ = await openings_service.create_opening(
+            session=s, clock=h.clock, actor=Actor(user, member), draft=OPENING,
+            minimum_wage=h.runtime.council.minimum_wage)
+    assert opening.id is not None
+    return opening.id
+
+
+async def test_editing_another_agencys_record_is_refused_before_any_question(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await people(harness)
+    opening_id = await an_opening(harness, EMPLOYER)
+    not_yours = plain(KO("records.not_yours"))
+    await harness.send(EMPLOYER2, "/mine")
+    for data in (f"mine:ed:{opening_id}", f"mine:ef:{opening_id}:job_title"):
+        anchor = last_sent(api, EMPLOYER2)
+        api.drain(EMPLOYER2)
+        harness.press_data(EMPLOYER2, anchor, data)
+        reply = plain((await harness.expect(EMPLOYER2))["text"])
+        assert reply == not_yours, (data, reply)
+    # Typing now changes nothing and asks nothing: no edit was begun.
+    reply = plain((await harness.send(EMPLOYER2, "사무원"))["text"])
+    assert reply != not_yours and plain(KO("opening.ask.job_title")) not in reply
+    # The owner may.
+    await harness.send(EMPLOYER, "/mine")
+    anchor = last_sent(api, EMPLOYER)
+    api.drain(EMPLOYER)
+    harness.press_data(EMPLOYER, anchor, f"mine:ef:{opening_id}:job_title")
+    assert plain(KO("opening.ask.job_title")) in plain((await harness.expect(EMPLOYER))["text"])
