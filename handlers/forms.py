@@ -34,15 +34,16 @@ from telegram.ext import ConversationHandler as _CH
 from adapters.context import ItdaContext
 from adapters.persistence import batched
 from core.errors import DomainError
-from handlers.common import END, answer, explain, in_rows, keyboard, say
+from handlers.common import END, answer, attempt, explain, in_rows, keyboard, say
 from locales import Translator
 from models import members as members_db
 from rendering.records import field_lines
-from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
+from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named, saved_record
 
 log = logging.getLogger(__name__)
 
 ASK, SUMMARY, PICK = range(3)
+SAVED = "form_saved"  # user_data: the last 저장 that saved (prefix, draft token, message id)
 # Seconds after which a form screen Telegram did not take is sent again (one try each).
 RESEND_AFTER: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
 
@@ -498,7 +499,7 @@ async def save(update: Update, context: ItdaContext, flow: FormFlow) -> int:
         return await _advance(update, context, flow)
     del data[flow.name]
     try:
-        return await flow.save(update, context, draft)
+        state = await flow.save(update, context, draft)
     except DomainError as error:
         spec = field_named(flow.fields, flow.retry.get(error.key, ""))
         if spec is None:
@@ -508,6 +509,31 @@ async def save(update: Update, context: ItdaContext, flow: FormFlow) -> int:
         draft["i"], draft["edit"], draft["summary"] = flow.fields.index(spec), True, False
         draft.pop("sel", None)
         return await ask(update, context, flow, error=context.tr(error.key, **error.shown))
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        data[SAVED] = {"p": flow.prefix, "token": token_of(draft),
+                       "msg": query.message.message_id}
+    return state
+
+
+async def repeated_save(update: Update, context: ItdaContext) -> None:
+    """저장 tapped again on a summary that was saved (a double tap): say so quietly, in the
+    button's answer; any other 저장 whose form is over is a stale button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    data = context.user_data or {}
+    note = data.get(SAVED)
+    record_id = None
+    if (isinstance(note, dict) and note.get("p") == query.data.split(":", 1)[0]
+            and query.message is not None and note.get("msg") == query.message.message_id
+            and isinstance(note.get("token"), str)):
+        found = await attempt(update, context, saved_record, token=note["token"])
+        record_id = found if isinstance(found, int) else None
+    if record_id is None:
+        await answer(update, context.tr("stale.toast"))
+        await say(update, context, context.tr("stale.text"))
+        return
+    await answer(update, context.tr("records.already_saved", id=record_id))
 
 
 async def cancel(update: Update, context: ItdaContext, flow: FormFlow) -> int:

@@ -139,3 +139,28 @@ async def test_editing_another_agencys_record_is_refused_before_any_question(
     api.drain(EMPLOYER)
     harness.press_data(EMPLOYER, anchor, f"mine:ef:{opening_id}:job_title")
     assert plain(KO("opening.ask.job_title")) in plain((await harness.expect(EMPLOYER))["text"])
+
+
+# --- 4. a double tap on 저장 -------------------------------------------------------------------
+async def test_double_tap_on_save_is_answered_quietly(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    from tests.records_helpers import EMPLOYER_OPENING, walk
+
+    await people(harness)
+    summary = await walk(harness, EMPLOYER, await start_opening(harness, EMPLOYER),
+                         EMPLOYER_OPENING)
+    data = api.button(summary, "저장")
+    api.drain(EMPLOYER)
+    api.press(EMPLOYER, summary, data)
+    api.press(EMPLOYER, summary, data)  # the second tap, before the first is answered
+    saved = await harness.expect(EMPLOYER)
+    match = re.search(r"#(\d+)", saved["text"])
+    assert match, saved["text"]
+    await harness.settled()
+    answers = [a.get("text") for a in api.answered_callbacks[-2:]]
+    assert answers[-1] == KO("records.already_saved", id=match.group(1)), answers
+    stale = plain(KO("stale.text"))
+    assert not [m for m in api.sent_to(EMPLOYER) if plain(m.get("text", "")) == stale]
+    with pytest.raises(TimeoutError):
+        await api.next_message(EMPLOYER, timeout=0.5)
