@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 from adapters.context import ANSWERED_QUERIES, ItdaContext
 from core.errors import DomainError
 from services import commands as command_table
+from services import groups
 from services.membership import Actor
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,8 @@ def requires(name: str) -> Callable[[Callback], Callback]:
             kind = context.agency.kind if context.agency else None
             where = chat_kind(update)
             if command_table.may_use(spec, role=role, agency_kind=kind, chat=where):
+                if spec.council_group and not await in_council_chat(update, context):
+                    return END
                 return await func(update, context)
             await answer(update)
             key = refusal_key(spec, role=role, agency_kind=kind, chat=where)
@@ -168,6 +171,33 @@ def requires(name: str) -> Callable[[Callback], Callback]:
         return wrapper
 
     return decorate
+
+
+async def in_council_chat(update: Update, context: ItdaContext) -> bool:
+    """A private chat or the registered council group; in any other group the user reads how a
+    coordinator registers it, and False is returned."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    registered = await attempt(update, context, groups.is_registered, chat_id=chat.id)
+    if registered is True:
+        return True
+    await answer(update)
+    if registered is not REFUSED:
+        await say(update, context, context.tr("group.not_registered"))
+    return False
+
+
+def council_chat_only(callback: Callback) -> Callback:
+    """A button of a council-group screen (the chart): only in private or the council group."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: Update, context: ItdaContext) -> Any:
+        if not await in_council_chat(update, context):
+            return None
+        return await callback(update, context)
+
+    return wrapper
 
 
 def refusal_key(

@@ -164,3 +164,33 @@ async def test_double_tap_on_save_is_answered_quietly(
     assert not [m for m in api.sent_to(EMPLOYER) if plain(m.get("text", "")) == stale]
     with pytest.raises(TimeoutError):
         await api.next_message(EMPLOYER, timeout=0.5)
+
+
+# --- 5. /status and the chart only in the council group ---------------------------------------
+COUNCIL, OTHER_GROUP = -100901, -100902
+
+
+async def test_status_and_chart_answer_only_in_the_council_group(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await people(harness)
+    members = [COORD, SAEIL, EMPLOYER]
+    api.add_group(COUNCIL, "충남 실무자협의회", members=members)
+    api.add_group(OTHER_GROUP, "친목방", members=members)
+    await harness.send(COORD, "/register_group", chat_id=COUNCIL)
+    how = plain(KO("group.not_registered"))
+    for words in ("/status", "/status 차트", "/status 천안시"):
+        reply = await harness.send(SAEIL, words, chat_id=OTHER_GROUP)
+        assert plain(reply["text"]) == how, words
+    # The chart's button, pressed in the other group (an old or forwarded message): the same.
+    anchor = last_sent(api, OTHER_GROUP)
+    api.drain(OTHER_GROUP)
+    harness.press_data(SAEIL, anchor, "st:chart")
+    assert plain((await harness.expect(OTHER_GROUP))["text"]) == how
+    await harness.settled()
+    assert not [c for c in api.calls if c.method == "sendPhoto" and c.chat_id == OTHER_GROUP]
+    # In the council group and in private, /status answers.
+    overview = await harness.send(SAEIL, "/status", chat_id=COUNCIL)
+    assert plain(overview["text"]) != how and api.buttons(overview)
+    mine = await harness.send(COORD, "/status")
+    assert plain(mine["text"]) != how
