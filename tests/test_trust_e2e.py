@@ -194,3 +194,52 @@ async def test_status_and_chart_answer_only_in_the_council_group(
     assert plain(overview["text"]) != how and api.buttons(overview)
     mine = await harness.send(COORD, "/status")
     assert plain(mine["text"]) != how
+
+
+# --- 6. moving the council group ----------------------------------------------------------------
+async def test_register_group_elsewhere_asks_to_move_the_council_group(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    from datetime import datetime
+
+    from models import audit as audit_db
+    from scheduler.reminders import send_due
+
+    await people(harness)
+    members = [COORD, SAEIL, EMPLOYER]
+    api.add_group(COUNCIL, "충남 실무자협의회", members=members)
+    api.add_group(OTHER_GROUP, "새 협의회방", members=members)
+    await harness.send(COORD, "/register_group", chat_id=COUNCIL)
+    ask = await harness.send(COORD, "/register_group", chat_id=OTHER_GROUP)
+    assert "충남 실무자협의회" in ask["text"] and "새 협의회방" in ask["text"]
+    # Keeping changes nothing; a staff member's tap is refused (the coordinator decides).
+    kept = await harness.press(COORD, ask, "그대로", chat_id=OTHER_GROUP)
+    assert plain(kept["text"]) == plain(KO("group.kept"))
+    ask = await harness.send(COORD, "/register_group", chat_id=OTHER_GROUP)
+    refused = await harness.press(SAEIL, ask, "옮기기", chat_id=OTHER_GROUP)
+    assert plain(refused["text"]) == plain(KO("auth.leads_only"))
+    assert plain((await harness.send(SAEIL, "/status", chat_id=OTHER_GROUP))["text"]) == plain(
+        KO("group.not_registered"))
+    api.drain(COUNCIL)
+    moved = await harness.press(COORD, ask, "옮기기", chat_id=OTHER_GROUP)
+    assert "새 협의회방" in moved["text"] and "충남 실무자협의회" in moved["text"]
+    told = await harness.expect(COUNCIL)
+    assert plain(told["text"]) == plain(KO("group.moved_away", here="새 협의회방"))
+    assert harness.runtime is not None
+    async with harness.runtime.session() as s:
+        moves = [e for e in await audit_db.list_audit(session=s) if e.action == "group.move"]
+    assert len(moves) == 1 and moves[0].actor_telegram_id == COORD
+    # /status follows the council group, and so do the group's reminders.
+    assert plain((await harness.send(SAEIL, "/status", chat_id=COUNCIL))["text"]) == plain(
+        KO("group.not_registered"))
+    assert plain((await harness.send(SAEIL, "/status", chat_id=OTHER_GROUP))["text"]) != plain(
+        KO("group.not_registered"))
+    api.drain(COUNCIL)
+    api.drain(OTHER_GROUP)
+    before_old = len(api.sent_to(COUNCIL))
+    assert harness.app is not None
+    when = datetime.fromisoformat("2026-10-01T10:00:00+09:00")  # September's reports are late
+    harness.clock.set(when)
+    await send_due(harness.app, harness.runtime, now=when)
+    assert len(api.sent_to(COUNCIL)) == before_old, "the old group gets no more reminders"
+    assert await harness.expect(OTHER_GROUP)
