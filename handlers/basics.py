@@ -96,6 +96,8 @@ async def gate(update: Update, context: ItdaContext) -> None:
     else:
         context.lang = normalize_language(user.language_code)
 
+    if update.my_chat_member is not None:
+        return  # the bot was added to (or removed from) a chat: handlers.groups says hello
     query = update.callback_query
     if query is not None and not query.data and not query.game_short_name:
         # Empty or missing data: python-telegram-bot would give it to the first button handler

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
@@ -85,7 +85,28 @@ async def keep_old(update: Update, context: ItdaContext) -> None:
     await say(update, context, context.tr("group.kept"), edit=True)
 
 
+OUT = frozenset({ChatMember.LEFT, ChatMember.BANNED})
+IN = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER})
+
+
+async def bot_added(update: Update, context: ItdaContext) -> None:
+    """The bot was added to a group: say once what it does there and how the group is
+    registered (not again when it is made an administrator, or on its removal)."""
+    change = update.my_chat_member
+    chat = update.effective_chat
+    if change is None or chat is None or chat.type == ChatType.PRIVATE:
+        return
+    if change.old_chat_member.status not in OUT or change.new_chat_member.status not in IN:
+        return
+    registered = await attempt(update, context, groups.is_registered, chat_id=chat.id)
+    lines = [context.tr("group.welcome")]
+    if registered is not True:
+        lines.append(context.tr("group.not_registered"))
+    await say(update, context, "\n\n".join(lines))
+
+
 HANDLERS: list[BaseHandler[Any, Any, Any]] = [
+    ChatMemberHandler(bot_added, ChatMemberHandler.MY_CHAT_MEMBER),
     CommandHandler("register_group", register_group),
     CallbackQueryHandler(move_here, pattern=rf"^{MOVE}$"),
     CallbackQueryHandler(keep_old, pattern=rf"^{KEEP}$"),

@@ -179,6 +179,28 @@ class BotHarness:
         self.api.send_update({"callback_query": query})
         return query_id
 
+    def add_bot_to_group(
+        self, chat_id: int, title: str, *, by: int, members: list[int] | None = None,
+        status: str = "member", before: str = "left",
+    ) -> dict[str, Any]:
+        """User `by` adds the bot to a group (a `my_chat_member` update, as Telegram sends);
+        `status`/`before` give other changes (made an administrator, removed)."""
+        chat = self.api.add_group(chat_id, title, members=[by, *(members or [])])
+        bot = self.api.bot_user
+        new: dict[str, Any] = {"user": bot, "status": status}
+        change = {
+            "chat": chat, "from": self.api.users[by], "date": int(self.clock.now().timestamp()),
+            "old_chat_member": {"user": bot, "status": before}, "new_chat_member": new,
+        }
+        if status == "administrator":
+            new.update(
+                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                can_delete_messages=False, can_manage_video_chats=False,
+                can_restrict_members=False, can_promote_members=False, can_change_info=False,
+                can_invite_users=False, can_post_stories=False, can_edit_stories=False,
+                can_delete_stories=False)
+        return self.api.send_update({"my_chat_member": change})
+
     async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)
 

@@ -243,3 +243,24 @@ async def test_register_group_elsewhere_asks_to_move_the_council_group(
     await send_due(harness.app, harness.runtime, now=when)
     assert len(api.sent_to(COUNCIL)) == before_old, "the old group gets no more reminders"
     assert await harness.expect(OTHER_GROUP)
+
+
+# --- 7. the bot added to a group ----------------------------------------------------------------
+async def test_bot_added_to_a_group_says_once_what_it_does_there(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await people(harness)
+    api.add_user(90, "낯선사람")
+    harness.add_bot_to_group(OTHER_GROUP, "새 협의회방", by=90)  # anyone may add it
+    hello = plain((await harness.expect(OTHER_GROUP))["text"])
+    assert plain(KO("group.welcome")) in hello and "/register_group" in hello
+    # Made an administrator afterwards: no second hello.
+    harness.add_bot_to_group(OTHER_GROUP, "새 협의회방", by=COORD, status="administrator",
+                             before="member")
+    await harness.settled()
+    assert len(api.sent_to(OTHER_GROUP)) == 1
+    # Added again to the council group once registered: what it does, not how to register.
+    await harness.send(COORD, "/register_group", chat_id=OTHER_GROUP)
+    harness.add_bot_to_group(OTHER_GROUP, "새 협의회방", by=COORD, before="left")
+    again = plain((await harness.expect(OTHER_GROUP))["text"])
+    assert again == plain(KO("group.welcome"))
