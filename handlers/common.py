@@ -165,7 +165,10 @@ def requires(name: str) -> Callable[[Callback], Callback]:
                 "refused /%s for user %s (role %s, chat %s)",
                 name, user.id if user else "?", role, where,
             )
-            await say(update, context, context.tr(key, command=name))
+            markup = None
+            if key == "auth.private_only":  # a button that opens the private chat there
+                markup = private_chat_button(context, name)
+            await say(update, context, context.tr(key, command=name), markup)
             return END
 
         return wrapper
@@ -198,6 +201,16 @@ def council_chat_only(callback: Callback) -> Callback:
         return await callback(update, context)
 
     return wrapper
+
+
+START_COMMAND = "go-"  # /start go-<command>: the private chat opened from a group's button
+
+
+def private_chat_button(context: ItdaContext, command: str) -> InlineKeyboardMarkup:
+    """A URL button opening the private chat with the bot at `/start go-<command>`."""
+    link = f"https://t.me/{context.bot.username}?start={START_COMMAND}{command}"
+    label = context.tr("auth.btn_private")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link)]])
 
 
 def refusal_key(

@@ -264,3 +264,20 @@ async def test_bot_added_to_a_group_says_once_what_it_does_there(
     harness.add_bot_to_group(OTHER_GROUP, "새 협의회방", by=COORD, before="left")
     again = plain((await harness.expect(OTHER_GROUP))["text"])
     assert again == plain(KO("group.welcome"))
+
+
+# --- 8. a personal-data command in a group ------------------------------------------------------
+async def test_personal_data_command_in_a_group_offers_the_private_chat(
+    harness: BotHarness, api: FakeBotAPI
+) -> None:
+    await people(harness)
+    api.add_group(COUNCIL, "충남 실무자협의회", members=[COORD, SAEIL, EMPLOYER])
+    for user, command in ((SAEIL, "seeker"), (EMPLOYER, "opening"), (SAEIL, "mine")):
+        reply = await harness.send(user, f"/{command}", chat_id=COUNCIL)
+        assert plain(reply["text"]) == plain(KO("auth.private_only", command=command))
+        [[button]] = reply["reply_markup"]["inline_keyboard"]
+        assert button["url"] == f"https://t.me/{api.bot_username}?start=go-{command}"
+        assert button["text"] == KO("auth.btn_private")
+    # Tapping it opens the private chat with /start go-mine: the bot says what to send.
+    opened = await harness.send(SAEIL, "/start go-mine")
+    assert plain(opened["text"]) == plain(KO("start.continue_here", command="mine"))
