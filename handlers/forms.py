@@ -16,6 +16,8 @@ Crashes: the draft and the form's state are written *before* each question goes 
 but may not have reached the user (``draft["sent"]`` still False) is asked again when the bot
 starts (`resume_open_forms`), so a user who re-sends an answer after a crash answers the right
 question. The draft carries a token: the record's 저장 is idempotent (services keep a receipt).
+What happens after a fault (a screen Telegram did not take, a crash, a double tap on 저장) is in
+`handlers.form_faults`.
 """
 
 from __future__ import annotations
@@ -28,24 +30,20 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext import ConversationHandler as _CH
 
 from adapters.context import ItdaContext
 from adapters.persistence import batched
 from core.errors import DomainError
-from handlers.common import END, answer, attempt, explain, in_rows, keyboard, say
-from locales import Translator
-from models import members as members_db
+from handlers.common import END, answer, explain, in_rows, keyboard, say
 from rendering.records import field_lines
-from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named, saved_record
+from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
 
 log = logging.getLogger(__name__)
 
 ASK, SUMMARY, PICK = range(3)
 SAVED = "form_saved"  # user_data: the last 저장 that saved (prefix, draft token, message id)
-# Seconds after which a form screen Telegram did not take is sent again (one try each).
-RESEND_AFTER: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
 
 Save = Callable[[Update, ItdaContext, dict[str, Any]], Awaitable[int]]
 Check = Callable[[Update, ItdaContext, FieldSpec, Any], Awaitable[None]]
@@ -133,37 +131,15 @@ async def show(update: Update, context: ItdaContext, flow: FormFlow, state: obje
     except TelegramError as exc:
         if draft is None:
             raise
+        from handlers.form_faults import show_again  # the faults' module builds on this one
+
         log.warning("form %s: a screen was not delivered (%s)", flow.name, type(exc).__name__)
-        await _show_again(update, context, flow, draft, text, markup,
-                          retry=not isinstance(exc, Forbidden))
+        await show_again(update, context, flow, draft, text, markup,
+                         retry=not isinstance(exc, Forbidden))
         return state
     if draft is not None:
         draft["sent"] = True
     return state
-
-
-async def _show_again(update: Update, context: ItdaContext, flow: FormFlow,
-                      draft: dict[str, Any], text: str, markup: InlineKeyboardMarkup | None,
-                      *, retry: bool) -> None:
-    """The screen that did not go out, once more under "your answers are kept"; on failure a
-    job tries later (a blocked bot is only shown again when the user writes)."""
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
-    lead = context.tr("records.shown_again")
-    if retry:
-        try:
-            await context.bot.send_message(
-                chat.id, text if text.startswith(lead) else f"{lead}\n\n{text}",
-                reply_markup=markup)
-        except TelegramError as exc:
-            log.warning("form %s: shown again in vain (%s)", flow.name, type(exc).__name__)
-        else:
-            draft["sent"] = True
-            return
-    queue = context.application.job_queue
-    if queue is not None and retry:
-        queue.run_once(_show_later, RESEND_AFTER[0], data=(flow.name, chat.id, user.id, 0),
-                       name=f"form-resend-{flow.name}-{user.id}")
 
 
 def options(context: Any, flow: FormFlow, spec: FieldSpec,
@@ -516,26 +492,6 @@ async def save(update: Update, context: ItdaContext, flow: FormFlow) -> int:
     return state
 
 
-async def repeated_save(update: Update, context: ItdaContext) -> None:
-    """저장 tapped again on a summary that was saved (a double tap): say so quietly, in the
-    button's answer; any other 저장 whose form is over is a stale button."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    data = context.user_data or {}
-    note = data.get(SAVED)
-    record_id = None
-    if (isinstance(note, dict) and note.get("p") == query.data.split(":", 1)[0]
-            and query.message is not None and note.get("msg") == query.message.message_id
-            and isinstance(note.get("token"), str)):
-        found = await attempt(update, context, saved_record, token=note["token"])
-        record_id = found if isinstance(found, int) else None
-    if record_id is None:
-        await answer(update, context.tr("stale.toast"))
-        await say(update, context, context.tr("stale.text"))
-        return
-    await answer(update, context.tr("records.already_saved", id=record_id))
-
-
 async def cancel(update: Update, context: ItdaContext, flow: FormFlow) -> int:
     """취소 or /cancel at any step: the draft is dropped, nothing was stored."""
     await answer(update)
@@ -556,7 +512,7 @@ async def use_buttons(update: Update, context: ItdaContext, flow: FormFlow) -> i
     return await summary(update, context, flow)
 
 
-def _screen(context: Any, flow: FormFlow,
+def screen_of(context: Any, flow: FormFlow,
             draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup, object]:
     """The screen the draft is at (a stage before the questions, the summary or a question)
     and its conversation state (`context` needs tr, runtime, user_data)."""
@@ -576,29 +532,9 @@ async def _shown_first(update: Update, context: ItdaContext, flow: FormFlow) -> 
     await answer(update)
     draft = draft_of(context, flow)
     assert draft is not None
-    text, markup, state = _screen(context, flow, draft)
+    text, markup, state = screen_of(context, flow, draft)
     lead = context.tr("records.shown_again")
     return await show(update, context, flow, state, f"{lead}\n\n{text}", markup)
-
-
-async def _show_later(context: Any) -> None:
-    """A job: send the screen Telegram did not take again, unless the user has seen one since."""
-    job = context.job
-    name, chat_id, user_id, attempt = job.data
-    app = context.application
-    flow = FLOWS.get(name)
-    data = app.user_data.get(user_id) or {}
-    draft = data.get(name)
-    if flow is None or not isinstance(draft, dict) or draft.get("sent") is not False:
-        return
-    try:
-        await _resume_one(app, app.runtime, flow, chat_id, user_id, data,
-                          lead="records.shown_again")
-    except (TelegramError, DomainError, KeyError, ValueError) as exc:
-        log.warning("form %s of user %s not shown again: %s", name, user_id, type(exc).__name__)
-        if attempt + 1 < len(RESEND_AFTER) and not isinstance(exc, Forbidden):
-            app.job_queue.run_once(_show_later, RESEND_AFTER[attempt + 1],
-                                   data=(name, chat_id, user_id, attempt + 1), name=job.name)
 
 
 def _bind(
@@ -659,62 +595,3 @@ def conversation(
         persistent=True,
         allow_reentry=True,
     )
-
-
-# --- after a crash -------------------------------------------------------------------------------
-@dataclass
-class _Screen:
-    """What `question`/`summary_view` need from a context, outside any update."""
-
-    runtime: Any
-    lang: str
-    user_data: dict[str, Any]
-
-    @property
-    def tr(self) -> Translator:
-        return Translator(self.lang)
-
-
-async def resume_open_forms(app: Application) -> int:
-    """Show again every form screen that was written but may not have been sent (the bot died
-    in between), so the user's next answer goes to the question they see. Returns how many."""
-    persistence = app.persistence
-    runtime = app.runtime  # type: ignore[attr-defined]
-    if persistence is None:
-        return 0
-    user_data = await persistence.get_user_data()
-    shown = 0
-    for name, flow in FLOWS.items():
-        for key in await persistence.get_conversations(name):
-            chat_id, user_id = key[0], key[-1]
-            if not isinstance(chat_id, int) or not isinstance(user_id, int):
-                continue  # form conversations are keyed on (chat id, user id)
-            data = user_data.get(user_id) or {}
-            draft = data.get(name)
-            if not isinstance(draft, dict) or draft.get("sent") is not False:
-                continue
-            try:
-                shown += await _resume_one(app, runtime, flow, chat_id, user_id, data)
-            except (TelegramError, DomainError, KeyError, ValueError) as exc:
-                log.warning("form %s of user %s not resumed: %s", name, user_id,
-                            type(exc).__name__)
-    if shown:
-        log.info("resumed %d open form(s) after a restart", shown)
-    return shown
-
-
-async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: int,
-                      user_id: int, data: dict[str, Any], *, lead: str = "records.resumed") -> int:
-    async with runtime.session() as session:
-        member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user_id)
-    lang = member.language if member and member.language else runtime.settings.default_language
-    screen = _Screen(runtime=runtime, lang=lang, user_data=data)
-    text, markup, state = _screen(screen, flow, data[flow.name])
-    text = f"{screen.tr(lead)}\n\n{text}"
-    await app.bot.send_message(chat_id, text, reply_markup=markup)
-    data[flow.name]["sent"] = True
-    assert app.persistence is not None
-    async with batched(app.persistence):
-        await app.persistence.update_user_data(user_id, data)
-        await app.persistence.update_conversation(flow.name, (chat_id, user_id), state)
-    return 1

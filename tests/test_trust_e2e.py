@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from handlers import forms
+from handlers import form_faults
 from locales import Translator
 from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
@@ -79,7 +79,7 @@ async def test_next_message_meets_the_question_it_never_saw(
 async def test_question_lost_twice_is_sent_again_when_telegram_answers(
     harness: BotHarness, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(forms, "RESEND_AFTER", (0.2, 0.2))
+    monkeypatch.setattr(form_faults, "RESEND_AFTER", (0.2, 0.2))
     await people(harness)
     await start_opening(harness, EMPLOYER)
     api.fail("sendMessage", error="drop", chat_id=EMPLOYER, times=2)  # and the quick retry
