@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 
+from core.clock import FrozenClock
 from handlers import form_faults
 from locales import Translator
 from testing.fakeapi import FakeBotAPI
-from tests.harness import BotHarness
+from tests.harness import BotHarness, make_settings
 from tests.records_helpers import start_opening
 
 COORD, SAEIL, EMPLOYER, EMPLOYER2 = 11, 12, 13, 15
@@ -74,6 +76,31 @@ async def test_next_message_meets_the_question_it_never_saw(
     nxt = await harness.send(EMPLOYER, "123-45-67891")
     assert ASK_INDUSTRY in plain(nxt["text"])
     no_apology(api, EMPLOYER)
+
+
+async def test_question_timed_out_is_shown_again_not_apologised_for(
+    api: FakeBotAPI, tmp_path: Path, clock: FrozenClock
+) -> None:
+    settings = make_settings(tmp_path, TELEGRAM_API_URL=api.url, ADMIN_IDS="1",
+                             REQUEST_TIMEOUT="1")
+    h = BotHarness(api, settings, clock)
+    await h.start()
+    try:
+        await people(h)
+        await start_opening(h, EMPLOYER)
+        api.timeout_sleep = 1.6  # Telegram answers after the bot gave up: it may have arrived
+        api.fail("sendMessage", error="timeout", chat_id=EMPLOYER)
+        api.drain(EMPLOYER)
+        api.send_text(EMPLOYER, "행복제과")
+        shown = [plain((await api.next_message(EMPLOYER, timeout=10))["text"])
+                 for _ in range(2)]  # the question as it came late, and shown again
+        assert any(t.startswith(SHOWN_AGAIN) and ASK_NUMBER in t for t in shown), shown
+        await h.settled()
+        no_apology(api, EMPLOYER)
+        nxt = await h.send(EMPLOYER, "123-45-67891")
+        assert ASK_INDUSTRY in plain(nxt["text"])
+    finally:
+        await h.stop()
 
 
 async def test_question_lost_twice_is_sent_again_when_telegram_answers(
