@@ -85,7 +85,7 @@ async def on_startup(app: Application) -> None:
     from scheduler import install_jobs
 
     install_jobs(app)
-    from handlers.forms import resume_open_forms
+    from handlers.form_faults import resume_open_forms
 
     try:  # a form screen written just before a crash is shown again (see handlers.forms)
         await resume_open_forms(app)

@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import (
     basics,
+    form_faults,
     groups,
     invites,
     matching,
@@ -78,6 +79,7 @@ def register_handlers(app: Application) -> None:
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.
     app.add_handler(CommandHandler("cancel", basics.cancel_outside))
+    app.add_handler(CallbackQueryHandler(form_faults.repeated_save, pattern=r"^\w+:save$"))
     app.add_handler(CallbackQueryHandler(basics.stale_button))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE, basics.unknown_text))
 

@@ -96,6 +96,14 @@ async def gate(update: Update, context: ItdaContext) -> None:
     else:
         context.lang = normalize_language(user.language_code)
 
+    if update.my_chat_member is not None:
+        return  # the bot was added to (or removed from) a chat: handlers.groups says hello
+    query = update.callback_query
+    if query is not None and not query.data and not query.game_short_name:
+        # Empty or missing data: python-telegram-bot would give it to the first button handler
+        # of any pattern (CallbackQueryHandler matches it), which cannot parse it.
+        await stale_button(update, context)
+        raise ApplicationHandlerStop
     command = _command_name(update)
     if chat.type != ChatType.PRIVATE:
         # In groups the bot answers commands only (and its own buttons), never chatter.
@@ -105,7 +113,6 @@ async def gate(update: Update, context: ItdaContext) -> None:
         return
     if command in GUEST_COMMANDS:
         return
-    query = update.callback_query
     if query is not None and (query.data or "").startswith(GUEST_CALLBACK_PREFIXES):
         return
     drafting = context.user_data is not None and ONBOARDING_DRAFT in context.user_data

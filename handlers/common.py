@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 from adapters.context import ANSWERED_QUERIES, ItdaContext
 from core.errors import DomainError
 from services import commands as command_table
+from services import groups
 from services.membership import Actor
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,8 @@ def requires(name: str) -> Callable[[Callback], Callback]:
             kind = context.agency.kind if context.agency else None
             where = chat_kind(update)
             if command_table.may_use(spec, role=role, agency_kind=kind, chat=where):
+                if spec.council_group and not await in_council_chat(update, context):
+                    return END
                 return await func(update, context)
             await answer(update)
             key = refusal_key(spec, role=role, agency_kind=kind, chat=where)
@@ -162,12 +165,52 @@ def requires(name: str) -> Callable[[Callback], Callback]:
                 "refused /%s for user %s (role %s, chat %s)",
                 name, user.id if user else "?", role, where,
             )
-            await say(update, context, context.tr(key, command=name))
+            markup = None
+            if key == "auth.private_only":  # a button that opens the private chat there
+                markup = private_chat_button(context, name)
+            await say(update, context, context.tr(key, command=name), markup)
             return END
 
         return wrapper
 
     return decorate
+
+
+async def in_council_chat(update: Update, context: ItdaContext) -> bool:
+    """A private chat or the registered council group; in any other group the user reads how a
+    coordinator registers it, and False is returned."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    registered = await attempt(update, context, groups.is_registered, chat_id=chat.id)
+    if registered is True:
+        return True
+    await answer(update)
+    if registered is not REFUSED:
+        await say(update, context, context.tr("group.not_registered"))
+    return False
+
+
+def council_chat_only(callback: Callback) -> Callback:
+    """A button of a council-group screen (the chart): only in private or the council group."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: Update, context: ItdaContext) -> Any:
+        if not await in_council_chat(update, context):
+            return None
+        return await callback(update, context)
+
+    return wrapper
+
+
+START_COMMAND = "go-"  # /start go-<command>: the private chat opened from a group's button
+
+
+def private_chat_button(context: ItdaContext, command: str) -> InlineKeyboardMarkup:
+    """A URL button opening the private chat with the bot at `/start go-<command>`."""
+    link = f"https://t.me/{context.bot.username}?start={START_COMMAND}{command}"
+    label = context.tr("auth.btn_private")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link)]])
 
 
 def refusal_key(

@@ -16,6 +16,8 @@ Crashes: the draft and the form's state are written *before* each question goes 
 but may not have reached the user (``draft["sent"]`` still False) is asked again when the bot
 starts (`resume_open_forms`), so a user who re-sends an answer after a crash answers the right
 question. The draft carries a token: the record's 저장 is idempotent (services keep a receipt).
+What happens after a fault (a screen Telegram did not take, a crash, a double tap on 저장) is in
+`handlers.form_faults`.
 """
 
 from __future__ import annotations
@@ -27,22 +29,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext import ConversationHandler as _CH
 
 from adapters.context import ItdaContext
 from adapters.persistence import batched
 from core.errors import DomainError
 from handlers.common import END, answer, explain, in_rows, keyboard, say
-from locales import Translator
-from models import members as members_db
 from rendering.records import field_lines
 from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
 
 log = logging.getLogger(__name__)
 
 ASK, SUMMARY, PICK = range(3)
+SAVED = "form_saved"  # user_data: the last 저장 that saved (prefix, draft token, message id)
 
 Save = Callable[[Update, ItdaContext, dict[str, Any]], Awaitable[int]]
 Check = Callable[[Update, ItdaContext, FieldSpec, Any], Awaitable[None]]
@@ -115,12 +116,27 @@ async def checkpoint(update: Update, context: ItdaContext, name: str, state: obj
 
 async def show(update: Update, context: ItdaContext, flow: FormFlow, state: object, text: str,
                markup: InlineKeyboardMarkup | None, *, edit: bool = False) -> object:
-    """Checkpoint, then send a screen of the form; the draft notes that it went out."""
+    """Checkpoint, then send a screen of the form; the draft notes that it went out.
+
+    A screen that Telegram refused or lost (403, 400, a dropped connection, a timeout) is no
+    error of the form: the answers are kept, so the user is told so and shown the screen again
+    at once; if that fails too, a job tries again shortly and the user's next update is met with
+    the screen first (`_bind`), never taken as the answer to a question they did not see."""
     draft = draft_of(context, flow)
     if draft is not None:
         draft["sent"] = False
     await checkpoint(update, context, flow.name, state)
-    await say(update, context, text, markup, edit=edit)
+    try:
+        await say(update, context, text, markup, edit=edit)
+    except TelegramError as exc:
+        if draft is None:
+            raise
+        from handlers.form_faults import show_again  # the faults' module builds on this one
+
+        log.warning("form %s: a screen was not delivered (%s)", flow.name, type(exc).__name__)
+        await show_again(update, context, flow, draft, text, markup,
+                         retry=not isinstance(exc, Forbidden))
+        return state
     if draft is not None:
         draft["sent"] = True
     return state
@@ -459,7 +475,7 @@ async def save(update: Update, context: ItdaContext, flow: FormFlow) -> int:
         return await _advance(update, context, flow)
     del data[flow.name]
     try:
-        return await flow.save(update, context, draft)
+        state = await flow.save(update, context, draft)
     except DomainError as error:
         spec = field_named(flow.fields, flow.retry.get(error.key, ""))
         if spec is None:
@@ -469,6 +485,11 @@ async def save(update: Update, context: ItdaContext, flow: FormFlow) -> int:
         draft["i"], draft["edit"], draft["summary"] = flow.fields.index(spec), True, False
         draft.pop("sel", None)
         return await ask(update, context, flow, error=context.tr(error.key, **error.shown))
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        data[SAVED] = {"p": flow.prefix, "token": token_of(draft),
+                       "msg": query.message.message_id}
+    return state
 
 
 async def cancel(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -491,10 +512,38 @@ async def use_buttons(update: Update, context: ItdaContext, flow: FormFlow) -> i
     return await summary(update, context, flow)
 
 
+def screen_of(context: Any, flow: FormFlow,
+            draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup, object]:
+    """The screen the draft is at (a stage before the questions, the summary or a question)
+    and its conversation state (`context` needs tr, runtime, user_data)."""
+    if draft.get("stage") and flow.resume is not None:
+        return flow.resume(context, draft)
+    if draft.get("summary"):
+        text, markup = summary_view(context, flow)
+        return text, markup, SUMMARY
+    draft["edit"] = bool(draft.get("edit"))
+    text, markup = question(context, flow)
+    return text, markup, ASK
+
+
+async def _shown_first(update: Update, context: ItdaContext, flow: FormFlow) -> object:
+    """The user writes or taps while the screen they should answer never reached them: show it
+    (their update answered the screen before, so it is not taken as an answer)."""
+    await answer(update)
+    draft = draft_of(context, flow)
+    assert draft is not None
+    text, markup, state = screen_of(context, flow, draft)
+    lead = context.tr("records.shown_again")
+    return await show(update, context, flow, state, f"{lead}\n\n{text}", markup)
+
+
 def _bind(
     func: Callable[..., Awaitable[int | None]], flow: FormFlow
 ) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int | None]]:
-    async def bound(update: Update, context: ItdaContext) -> int | None:
+    async def bound(update: Update, context: ItdaContext) -> Any:
+        draft = draft_of(context, flow)
+        if func is not cancel and draft is not None and draft.get("sent") is False:
+            return await _shown_first(update, context, flow)
         return await func(update, context, flow)
 
     bound.__doc__ = func.__doc__
@@ -546,69 +595,3 @@ def conversation(
         persistent=True,
         allow_reentry=True,
     )
-
-
-# --- after a crash -------------------------------------------------------------------------------
-@dataclass
-class _Screen:
-    """What `question`/`summary_view` need from a context, outside any update."""
-
-    runtime: Any
-    lang: str
-    user_data: dict[str, Any]
-
-    @property
-    def tr(self) -> Translator:
-        return Translator(self.lang)
-
-
-async def resume_open_forms(app: Application) -> int:
-    """Show again every form screen that was written but may not have been sent (the bot died
-    in between), so the user's next answer goes to the question they see. Returns how many."""
-    persistence = app.persistence
-    runtime = app.runtime  # type: ignore[attr-defined]
-    if persistence is None:
-        return 0
-    user_data = await persistence.get_user_data()
-    shown = 0
-    for name, flow in FLOWS.items():
-        for key, state in (await persistence.get_conversations(name)).items():
-            chat_id, user_id = key[0], key[-1]
-            if not isinstance(chat_id, int) or not isinstance(user_id, int):
-                continue  # form conversations are keyed on (chat id, user id)
-            data = user_data.get(user_id) or {}
-            draft = data.get(name)
-            if not isinstance(draft, dict) or draft.get("sent") is not False:
-                continue
-            try:
-                shown += await _resume_one(app, runtime, flow, chat_id, user_id, data, state)
-            except (TelegramError, DomainError, KeyError, ValueError) as exc:
-                log.warning("form %s of user %s not resumed: %s", name, user_id,
-                            type(exc).__name__)
-    if shown:
-        log.info("resumed %d open form(s) after a restart", shown)
-    return shown
-
-
-async def _resume_one(app: Application, runtime: Any, flow: FormFlow, chat_id: int,
-                      user_id: int, data: dict[str, Any], state: object) -> int:
-    async with runtime.session() as session:
-        member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user_id)
-    lang = member.language if member and member.language else runtime.settings.default_language
-    screen = _Screen(runtime=runtime, lang=lang, user_data=data)
-    draft = data[flow.name]
-    if draft.get("stage") and flow.resume is not None:
-        text, markup, state = flow.resume(screen, draft)
-    elif draft.get("summary"):
-        (text, markup), state = summary_view(screen, flow), SUMMARY
-    else:
-        draft["edit"] = bool(draft.get("edit"))
-        (text, markup), state = question(screen, flow), ASK
-    text = f"{screen.tr('records.resumed')}\n\n{text}"
-    await app.bot.send_message(chat_id, text, reply_markup=markup)
-    draft["sent"] = True
-    assert app.persistence is not None
-    async with batched(app.persistence):
-        await app.persistence.update_user_data(user_id, data)
-        await app.persistence.update_conversation(flow.name, (chat_id, user_id), state)
-    return 1

@@ -18,8 +18,9 @@ from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import person_name
 from handlers.basics import ONBOARDING_DRAFT
-from handlers.common import END, answer, explain, keyboard, requires, say
+from handlers.common import END, START_COMMAND, answer, explain, keyboard, requires, say
 from locales import normalize_language
+from services import commands as command_table
 from services import membership
 
 CONFIRM_NAME, TYPE_NAME = range(2)
@@ -33,6 +34,9 @@ async def start(update: Update, context: ItdaContext) -> int:
     code = context.args[0] if context.args else None
     if not code:
         await _welcome(update, context)
+        return END
+    if code.startswith(START_COMMAND):  # from a group's "open the private chat" button
+        await _continue_here(update, context, code.removeprefix(START_COMMAND))
         return END
     try:
         async with context.runtime.session() as session:
@@ -63,6 +67,15 @@ async def start(update: Update, context: ItdaContext) -> int:
         return TYPE_NAME
     await say(update, context, text)
     return await _ask_confirm(update, context)
+
+
+async def _continue_here(update: Update, context: ItdaContext, command: str) -> None:
+    """Sent here from a group: the command to send in this private chat (members only)."""
+    member = context.member
+    if member is None or not member.active or command_table.command(command) is None:
+        await _welcome(update, context)
+        return
+    await say(update, context, context.tr("start.continue_here", command=command))
 
 
 async def _welcome(update: Update, context: ItdaContext) -> None:

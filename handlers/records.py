@@ -21,7 +21,18 @@ from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.statuses import AgencyKind, OpeningStatus, SeekerStatus
 from core.text import clean_text, escape
-from handlers.common import END, actor, answer, explain, in_rows, keyboard, requires, say
+from handlers.common import (
+    END,
+    REFUSED,
+    actor,
+    answer,
+    attempt,
+    explain,
+    in_rows,
+    keyboard,
+    requires,
+    say,
+)
 from models import openings as openings_db
 from models import seekers as seekers_db
 from rendering.records import (
@@ -271,9 +282,18 @@ async def open_record(update: Update, context: ItdaContext) -> int:
     return await _detail(update, context, _id(update))
 
 
+async def _may_edit(update: Update, context: ItdaContext, record_id: int) -> bool:
+    """The record is the user's to edit (else the refusal is shown, before any question)."""
+    editable = (seekers.require_editable if _state(context)["kind"] == SEEKER
+                else openings.require_editable)
+    return await attempt(update, context, editable, record_id=record_id) is not REFUSED
+
+
 async def choose_field(update: Update, context: ItdaContext) -> int:
     await answer(update)
     record_id = _id(update)
+    if not await _may_edit(update, context, record_id):
+        return BROWSE
     fields = [s for s in _fields(_state(context)["kind"]) if s.editable]
     buttons = [(context.tr(s.label_key), f"mine:ef:{record_id}:{s.key}") for s in fields]
     rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"mine:open:{record_id}")]]
@@ -290,6 +310,8 @@ async def field_chosen(update: Update, context: ItdaContext) -> int:
     spec = field_named(_fields(_state(context)["kind"]), key)
     if spec is None:  # an old or forged button: never silent
         await say(update, context, context.tr("stale.text"))
+        return BROWSE
+    if not await _may_edit(update, context, int(record_id)):
         return BROWSE
     back = (context.tr("records.btn_back"), f"mine:open:{record_id}")
     if spec.is_choice:

@@ -12,7 +12,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
-from handlers.common import answer, explain, in_rows, keyboard, requires, say
+from handlers.common import (
+    answer,
+    council_chat_only,
+    explain,
+    in_rows,
+    keyboard,
+    requires,
+    say,
+)
 from locales import Translator
 from models import council as council_db
 from services import chart, programme, status, targets
@@ -161,10 +169,10 @@ async def agency_by_id(update: Update, context: ItdaContext) -> None:
     await _send_overview(update, context, status.Scope(agency=agency))
 
 
-HANDLERS = [
+HANDLERS = [  # the buttons too work in a group only if it is the council's
     CommandHandler("status", show_status),
-    CallbackQueryHandler(send_chart, pattern=r"^st:chart$"),
-    CallbackQueryHandler(narrowed, pattern=r"^st:q:.+$"),
-    CallbackQueryHandler(whole_council, pattern=r"^st:all$"),
-    CallbackQueryHandler(agency_by_id, pattern=r"^st:ag:\d{1,9}$"),
+    CallbackQueryHandler(council_chat_only(send_chart), pattern=r"^st:chart$"),
+    CallbackQueryHandler(council_chat_only(narrowed), pattern=r"^st:q:.+$"),
+    CallbackQueryHandler(council_chat_only(whole_council), pattern=r"^st:all$"),
+    CallbackQueryHandler(council_chat_only(agency_by_id), pattern=r"^st:ag:\d{1,9}$"),
 ]

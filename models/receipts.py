@@ -18,6 +18,12 @@ async def get_receipt(*, session: AsyncSession, token: str, kind: str) -> int | 
     return receipt.record_id
 
 
+async def record_of(*, session: AsyncSession, token: str) -> int | None:
+    """The id of the record this token created, whatever its kind."""
+    receipt = await session.get(SaveReceipt, token)
+    return receipt.record_id if receipt is not None else None
+
+
 async def add_receipt(
     *, session: AsyncSession, token: str, kind: str, record_id: int, at: datetime
 ) -> None:

@@ -24,6 +24,8 @@ class CommandSpec:
     chats: frozenset[str] = frozenset({PRIVATE})
     # For staff only: the agency kinds whose staff may use it (coordinators and admins always may).
     staff_kinds: frozenset[str] | None = None
+    # In a group, only in the registered council group (elsewhere: how a coordinator registers).
+    council_group: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -42,7 +44,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "meeting_day", "cmd.meeting_day", MEMBERS,
         staff_kinds=frozenset({AgencyKind.SAEIL_CENTER}),
     ),
-    CommandSpec("status", "cmd.status", MEMBERS, frozenset({PRIVATE, GROUP})),
+    CommandSpec("status", "cmd.status", MEMBERS, frozenset({PRIVATE, GROUP}), council_group=True),
     CommandSpec("report", "cmd.report", MEMBERS),
     CommandSpec("reports", "cmd.reports", LEADS),
     CommandSpec("programme", "cmd.programme", LEADS),

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import receipts as receipts_db
+
 REGIONS = "regions"  # choices filled in from the council data (the 15 시군)
 # Other names in `choices` are sources a form fills in itself (FormFlow.sources), e.g. the next
 # working days or the agencies to invite.
@@ -67,3 +71,8 @@ def field_named(fields: tuple[FieldSpec, ...], key: str) -> FieldSpec | None:
         if spec.key == key:
             return spec
     return None
+
+
+async def saved_record(*, session: AsyncSession, token: str) -> int | None:
+    """The id of the record a form's draft token saved (None when it saved nothing)."""
+    return await receipts_db.record_of(session=session, token=token)

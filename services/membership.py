@@ -267,3 +267,9 @@ async def set_language(*, session: AsyncSession, member: Member, language: str) 
     session.add(member)
     await session.flush()
     return member
+
+
+async def language_of(*, session: AsyncSession, telegram_id: int) -> str | None:
+    """The language a member chose (None for someone who is not a member)."""
+    member = await members_db.get_member_by_telegram_id(session=session, telegram_id=telegram_id)
+    return member.language if member is not None and member.language else None

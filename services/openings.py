@@ -194,6 +194,11 @@ async def _owned(*, session: AsyncSession, actor: Actor, opening_id: int) -> Job
     return opening
 
 
+async def require_editable(*, session: AsyncSession, actor: Actor, record_id: int) -> None:
+    """Refuse (before any question is asked) to edit an opening the actor may not manage."""
+    await _owned(session=session, actor=actor, opening_id=record_id)
+
+
 async def update_opening_field(
     *,
     session: AsyncSession,

@@ -275,6 +275,11 @@ async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
     return seeker
 
 
+async def require_editable(*, session: AsyncSession, actor: Actor, record_id: int) -> None:
+    """Refuse (before any question is asked) to edit a seeker of another centre."""
+    await _owned(session=session, actor=actor, seeker_id=record_id)
+
+
 async def update_seeker_field(
     *,
     session: AsyncSession,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import threading
 import uuid
@@ -91,6 +92,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+_FORGED = itertools.count(1)
+
+
 class BotHarness:
     """Starts, stops and restarts the bot; plays users; reads what the bot sent."""
 
@@ -162,6 +166,40 @@ class BotHarness:
         self.api.drain(chat)
         self.api.press(user_id, message, data)
         return await self.api.next_message(chat, timeout=timeout)
+
+    def press_data(self, user_id: int, message: dict[str, Any], data: str | None) -> str:
+        """A callback query with any data, or none (as an old, forged or garbled button sends)
+        on `message`; returns the query's id."""
+        query_id = f"forged-{next(_FORGED)}"
+        self.api._open_callbacks.add(query_id)  # noqa: SLF001 - Telegram knows the query
+        query: dict[str, Any] = {"id": query_id, "from": self.api.users[user_id],
+                                 "message": message, "chat_instance": "1"}
+        if data is not None:
+            query["data"] = data
+        self.api.send_update({"callback_query": query})
+        return query_id
+
+    def add_bot_to_group(
+        self, chat_id: int, title: str, *, by: int, members: list[int] | None = None,
+        status: str = "member", before: str = "left",
+    ) -> dict[str, Any]:
+        """User `by` adds the bot to a group (a `my_chat_member` update, as Telegram sends);
+        `status`/`before` give other changes (made an administrator, removed)."""
+        chat = self.api.add_group(chat_id, title, members=[by, *(members or [])])
+        bot = self.api.bot_user
+        new: dict[str, Any] = {"user": bot, "status": status}
+        change = {
+            "chat": chat, "from": self.api.users[by], "date": int(self.clock.now().timestamp()),
+            "old_chat_member": {"user": bot, "status": before}, "new_chat_member": new,
+        }
+        if status == "administrator":
+            new.update(
+                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                can_delete_messages=False, can_manage_video_chats=False,
+                can_restrict_members=False, can_promote_members=False, can_change_info=False,
+                can_invite_users=False, can_post_stories=False, can_edit_stories=False,
+                can_delete_stories=False)
+        return self.api.send_update({"my_chat_member": change})
 
     async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)

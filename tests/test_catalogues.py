@@ -40,11 +40,12 @@ def used_keys() -> set[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         # Audit actions look like keys ("invite.create") but are data, not messages.
         actions = {
-            id(k.value)
+            id(part)
             for n in ast.walk(tree)
             if isinstance(n, ast.Call)
             for k in n.keywords
             if k.arg == "action"
+            for part in ast.walk(k.value)  # also each branch of `"a.b" if x else "a.c"`
         }
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -241,14 +241,17 @@ async def test_edit_before_save_double_tap_and_restart(
     assert "[6/17]" in ask["text"]
     summary = await harness.press(EMPLOYER, ask, "아산시")
     assert "아산시" in summary["text"] and "확인해 주세요" in summary["text"]
-    # A double tap on 저장 creates one opening.
+    # A double tap on 저장 creates one opening; the second tap is answered quietly.
     data = api.button(summary, "저장")
     api.drain(EMPLOYER)
     api.press(EMPLOYER, summary, data)
     api.press(EMPLOYER, summary, data)
     first = await harness.expect(EMPLOYER)
-    second = await harness.expect(EMPLOYER)
-    assert "저장했어요" in first["text"] and "저장했어요" not in second["text"]
+    assert "저장했어요" in first["text"]
+    await harness.settled()
+    assert api.answered_callbacks[-1].get("text") == "이미 저장했어요 #1"
+    with pytest.raises(TimeoutError):
+        await harness.expect(EMPLOYER, timeout=0.5)
     assert await counts(harness) == (1, 0, 0)
     note = await harness.expect(SAEIL_ASAN)  # the opening moved to 아산시: 아산 is told
     assert "행복제과" in note["text"]

@@ -26,6 +26,7 @@ async def test_group_status_and_chart_show_aggregates_only(
     await harness.add_member(SAEIL, "이수진", "saeil-cheonan", "staff")
     api.add_group(GROUP, "충남 실무자협의회", members=[COORD, SAEIL, STRANGER])
     api.add_user(STRANGER, "낯선사람")
+    await harness.send(COORD, "/register_group", chat_id=GROUP)  # /status is for this group
     reply = await harness.send(SAEIL, "/status", chat_id=GROUP)
     text = reply["text"]
     assert "진행일정" in text and "충남북부상의" in text and "9월 실적보고" in text
