@@ -203,8 +203,13 @@ async def closed_loop(
     *,
     duration: float,
     warmup: float,
+    require: Sequence[str] = (),
 ) -> float:
-    """Every user plays as fast as the bot answers; steps per second after the warm-up."""
+    """Every user plays as fast as the bot answers; steps per second after the warm-up.
+
+    `require` names kinds of step the window must hold at least one of: the window goes on past
+    `duration` until it does (a smoke run on a busy machine may not reach a form field in its
+    short window), bounded by a minute; the rate is over the window's real length."""
     players = [_Player(user, scenarios) for user in users]
     stop = False
 
@@ -220,6 +225,11 @@ async def closed_loop(
         driver.recording = True
         started, before = time.perf_counter(), driver.stats.steps
         await asyncio.sleep(duration)
+        limit = time.perf_counter() + 60
+        missing = [label for label in require if not driver.stats.by_label.get(label)]
+        while missing and time.perf_counter() < limit:  # noqa: ASYNC110 - polling a counter
+            await asyncio.sleep(0.05)
+            missing = [label for label in require if not driver.stats.by_label.get(label)]
         done, elapsed = driver.stats.steps - before, time.perf_counter() - started
         driver.recording = False
         stop = True

@@ -82,11 +82,13 @@ class Profile:
     sizes: tuple[int, ...]
     status_repeats: int
     reply_timeout: float = 10.0
+    require_steps: tuple[str, ...] = ()  # kinds of step the ITDA window holds (closed_loop)
 
 
 FULL = Profile("full", 15, 3, 64, 60, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
 QUICK = Profile("quick", 8, 2, 64, 15, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
-SMOKE = Profile("smoke", 2.5, 0.5, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0)
+SMOKE = Profile("smoke", 2.5, 0.5, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0,
+                ("opening_field", "seeker_field"))
 
 
 def log(message: str, *, quiet: bool) -> None:
@@ -348,6 +350,7 @@ async def itda_phases(
             result["itda_ups"] = await load.closed_loop(
                 driver, fast_staff, scenarios.ITDA_SCENARIOS,
                 duration=profile.throughput_seconds, warmup=profile.warmup,
+                require=profile.require_steps,
             )
         result["itda_steps"] = dict(driver.stats.by_label)
         result["itda_errors"] = driver.stats.timeouts + driver.stats.failed_calls

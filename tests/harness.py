@@ -22,6 +22,10 @@ from models.tables import Member
 from testing.fakeapi import FakeBotAPI
 
 TOKEN = "123456:TEST-TOKEN"
+# How long a test waits for a reply it expects: a bound that only turns a hang into a failure, so
+# generous enough for a busy shared 2-core machine (a wait for a message that must NOT come passes
+# its own short timeout instead).
+PATIENCE = 30.0
 SEOUL_START = datetime.fromisoformat("2026-09-01T10:00:00+09:00")
 
 
@@ -143,7 +147,7 @@ class BotHarness:
 
     # --- conversation --------------------------------------------------------------------------
     async def send(
-        self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = 5.0
+        self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = PATIENCE
     ) -> dict[str, Any]:
         """The user sends text; returns the bot's next message in that chat."""
         chat = chat_id if chat_id is not None else user_id
@@ -158,7 +162,7 @@ class BotHarness:
         label: str,
         *,
         chat_id: int | None = None,
-        timeout: float = 5.0,
+        timeout: float = PATIENCE,
     ) -> dict[str, Any]:
         """The user taps the button whose label contains `label`; returns the bot's answer."""
         chat = chat_id if chat_id is not None else user_id
@@ -201,7 +205,7 @@ class BotHarness:
                 can_delete_stories=False)
         return self.api.send_update({"my_chat_member": change})
 
-    async def expect(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
+    async def expect(self, chat_id: int, timeout: float = PATIENCE) -> dict[str, Any]:
         return await self.api.next_message(chat_id, timeout=timeout)
 
     async def settled(self) -> None:

@@ -142,13 +142,13 @@ def test_random_button_data_never_raises_and_is_always_answered(
         async def one(user: int, in_group: bool, opener: str | None, pressed: str | None) -> None:
             chat = GROUP if in_group else user
             if opener is not None and not in_group:
-                await h.send(user, opener, timeout=15)
-            anchor = await h.send(user, "/help", chat_id=GROUP if in_group else None, timeout=15)
+                await h.send(user, opener, timeout=60)
+            anchor = await h.send(user, "/help", chat_id=GROUP if in_group else None, timeout=60)
             seen = len(errors.records)
             query_id = h.press_data(user, anchor, pressed)
             await api.wait_for(
                 lambda c: c.method == "answerCallbackQuery"
-                and c.params.get("callback_query_id") == query_id, timeout=15)
+                and c.params.get("callback_query_id") == query_id, timeout=60)
             await h.settled()
             raised = [r.getMessage() for r in errors.records[seen:]]
             assert not raised, f"{pressed!r} by {user} (after {opener}): {raised}"

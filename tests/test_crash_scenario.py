@@ -81,7 +81,7 @@ class Process:
         )
         self.proc, self.starts = proc, self.starts + 1
         self.reader = asyncio.create_task(self._read(proc))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # only turns a hang into a failure
         while self.api._poll_generation == polls:  # noqa: SLF001
             assert proc.returncode is None, f"itda run exited at start:\n{self.output[-3000:]}"
             assert time.monotonic() < deadline, "itda run did not start polling"

@@ -234,11 +234,11 @@ async def app(api: FakeBotAPI) -> AsyncIterator[Application[Any, Any, Any, Any, 
 async def test_ptb_echo(api: FakeBotAPI, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert {"getMe", "deleteWebhook"} <= {call.method for call in api.calls}
     api.send_text(ALICE, "안녕하세요")
-    reply = await api.next_message(ALICE, timeout=3)
+    reply = await api.next_message(ALICE, timeout=30)
     assert reply["text"] == "echo: 안녕하세요"
     assert "reply_to_message" not in reply  # PTB only quotes in groups by default
     request = api.send_text(BOB, "hi there", chat_id=GROUP)
-    group_reply = await api.next_message(GROUP, timeout=3)
+    group_reply = await api.next_message(GROUP, timeout=30)
     assert group_reply["text"] == "echo: hi there"
     assert group_reply["reply_to_message"]["message_id"] == request["message"]["message_id"]
     with pytest.raises(TimeoutError, match="echo: 안녕하세요"):
@@ -249,11 +249,11 @@ async def test_ptb_inline_button_press(
     api: FakeBotAPI, app: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
     api.send_text(ALICE, "/menu")
-    menu = await api.next_message(ALICE, timeout=3)
+    menu = await api.next_message(ALICE, timeout=30)
     assert api.buttons(menu) == [("Yes, please", "menu:yes"), ("No", "menu:no")]
     data = api.button(menu, "Yes")
     update = api.press(ALICE, menu, data)
-    edited = await api.next_message(ALICE, timeout=3)
+    edited = await api.next_message(ALICE, timeout=30)
     assert edited["_edited"] is True
     assert edited["message_id"] == menu["message_id"]
     assert edited["text"] == "You chose menu:yes"

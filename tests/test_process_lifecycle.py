@@ -90,9 +90,9 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
     bot = Bot(api, tmp_path)
     await bot.start()
     api.send_text(ADMIN, "/invite")
-    agencies = await api.next_message(ADMIN, timeout=15)
+    agencies = await api.next_message(ADMIN, timeout=60)
     api.press(ADMIN, agencies, api.button(agencies, "천안새일센터"))
-    roles = await api.next_message(ADMIN, timeout=10)
+    roles = await api.next_message(ADMIN, timeout=60)
     assert api.buttons(roles)
     await until_state(tmp_path, "invite", "1")  # the completed step is saved
 
@@ -101,7 +101,7 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
         *ITDA, "run", cwd=tmp_path, env=bot.env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    _, err = await asyncio.wait_for(second.communicate(), timeout=30)
+    _, err = await asyncio.wait_for(second.communicate(), timeout=120)
     assert second.returncode == 3
     assert "already running" in err.decode() and "Traceback" not in err.decode()
 
@@ -111,7 +111,7 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
     assert code == -signal.SIGKILL
 
     await bot.start()
-    done = await asyncio.wait_for(_press(api, roles, "담당자"), timeout=15)
+    done = await asyncio.wait_for(_press(api, roles, "담당자"), timeout=60)
     assert "t.me/itda_test_bot?start=" in done["text"], "the form resumed after kill -9"
     assert invites(tmp_path) == 1
     assert bot.proc is not None
@@ -124,7 +124,7 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
 async def _press(api: FakeBotAPI, message: dict, label: str) -> dict:
     api.drain(ADMIN)
     api.press(ADMIN, message, api.button(message, label))
-    return await api.next_message(ADMIN, timeout=15)
+    return await api.next_message(ADMIN, timeout=60)
 
 
 async def test_sigterm_finishes_the_update_in_hand_saves_state_and_stops_fast(
@@ -134,11 +134,11 @@ async def test_sigterm_finishes_the_update_in_hand_saves_state_and_stops_fast(
     bot = Bot(api, tmp_path)
     await bot.start()
     api.send_text(ADMIN, "/invite")
-    agencies = await api.next_message(ADMIN, timeout=15)
+    agencies = await api.next_message(ADMIN, timeout=60)
     api.timeout_sleep = 2.0
     api.fail("editMessageText", error="timeout", chat_id=ADMIN)  # this step takes 2 s
     api.press(ADMIN, agencies, api.button(agencies, "아산새일센터"))
-    await api.wait_for(lambda c: c.method == "answerCallbackQuery", timeout=10)
+    await api.wait_for(lambda c: c.method == "answerCallbackQuery", timeout=60)
     assert bot.proc is not None
     bot.proc.send_signal(signal.SIGTERM)  # while the step is still in hand
     code, took = await bot.finish()
@@ -156,7 +156,7 @@ async def test_sigterm_finishes_the_update_in_hand_saves_state_and_stops_fast(
     assert "t.me/itda_test_bot?start=" in done["text"]
     async with httpx.AsyncClient() as client:
         await client.post(f"{api.url}/bot{TOKEN}/getUpdates", json={"timeout": 0})
-    code, _ = await bot.finish(timeout=20)
+    code, _ = await bot.finish(timeout=60)
     assert code == 3
     assert "409 Conflict" in bot.output
     assert ADMIN_NAME not in bot.output

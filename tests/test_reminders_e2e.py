@@ -327,7 +327,7 @@ async def test_three_hour_outage_catch_up_and_older_reminders_expire(
         await h.stop()
         clock.set(kst("2026-08-27T11:00"))
         await h.start()
-        notice = await api.next_message(COORD, timeout=5)
+        notice = await api.next_message(COORD, timeout=60)
         assert "만료" in notice["text"] and "3건" in notice["text"]
         assert api.sent_to(CHAMBER_A) == []
         view = await h.send(COORD, "/reminders")
@@ -339,7 +339,7 @@ async def test_three_hour_outage_catch_up_and_older_reminders_expire(
         await h.stop()
         clock.set(kst("2026-08-28T11:00"))  # three hours later
         await h.start()
-        nudge = await api.next_message(CHAMBER_A, timeout=5)
+        nudge = await api.next_message(CHAMBER_A, timeout=60)
         assert "8일 전" in nudge["text"]
         await asyncio.sleep(0.5)  # more passes: nothing more
         by_state = Counter((r.occurrence, r.state) for r in await rows(h)

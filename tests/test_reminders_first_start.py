@@ -134,14 +134,14 @@ async def test_itda_seed_demo_then_the_first_itda_run_blames_no_stop(
     )
     db_file = tmp_path / "data" / "itda.db"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while outbox_states(db_file).get("skipped", 0) == 0:  # the first pass is done
             assert proc.returncode is None and time.monotonic() < deadline
             await asyncio.sleep(0.2)
         await asyncio.sleep(2.5)  # two more passes
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode == 0, out.decode()[-2000:]
     assert set(outbox_states(db_file)) == {"skipped"}
     sent = [c for c in api.calls if c.method == "sendMessage"]

@@ -37,16 +37,16 @@ async def test_run_connects_and_answers(api: FakeBotAPI, tmp_path: Path) -> None
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await api.wait_for(lambda c: c.method == "getUpdates", timeout=30)
+        await api.wait_for(lambda c: c.method == "getUpdates", timeout=180)
         api.add_user(1, "Admin")
         api.send_text(1, "/whoami")
-        reply = await api.next_message(1, timeout=15)
+        reply = await api.next_message(1, timeout=60)
         assert "관리자" in reply["text"]
         menus = [c for c in api.calls if c.method == "setMyCommands"]
         assert menus, "the command menus were set at start"
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(proc.communicate(), timeout=20)
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     logs = out.decode() + err.decode()
     assert TOKEN not in logs and "TEST-TOKEN" not in logs

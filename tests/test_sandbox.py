@@ -36,7 +36,7 @@ async def test_sandbox_session(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=90)
+    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=300)
     text = out.decode()
     assert proc.returncode == 0, err.decode()
     assert "/members" in text  # the coordinator's help

@@ -92,7 +92,7 @@ async def test_question_timed_out_is_shown_again_not_apologised_for(
         api.fail("sendMessage", error="timeout", chat_id=EMPLOYER)
         api.drain(EMPLOYER)
         api.send_text(EMPLOYER, "행복제과")
-        shown = [plain((await api.next_message(EMPLOYER, timeout=10))["text"])
+        shown = [plain((await api.next_message(EMPLOYER, timeout=60))["text"])
                  for _ in range(2)]  # the question as it came late, and shown again
         assert any(t.startswith(SHOWN_AGAIN) and ASK_NUMBER in t for t in shown), shown
         await h.settled()
@@ -111,7 +111,7 @@ async def test_question_lost_twice_is_sent_again_when_telegram_answers(
     await start_opening(harness, EMPLOYER)
     api.fail("sendMessage", error="drop", chat_id=EMPLOYER, times=2)  # and the quick retry
     api.send_text(EMPLOYER, "행복제과")
-    again = plain((await api.next_message(EMPLOYER, timeout=15))["text"])
+    again = plain((await api.next_message(EMPLOYER, timeout=60))["text"])
     assert again.startswith(SHOWN_AGAIN) and ASK_NUMBER in again
     no_apology(api, EMPLOYER)
     nxt = await harness.send(EMPLOYER, "123-45-67891")

@@ -1066,7 +1066,7 @@ class FakeBotAPI:
         """Messages the bot sent (not edits) to a chat, in order, as they were sent."""
         return copy.deepcopy(self._sent.get(chat_id, []))
 
-    async def next_message(self, chat_id: int, *, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+    async def next_message(self, chat_id: int, *, timeout: float = 30.0) -> JSON:  # noqa: ASYNC109
         """The next bot message or edit in a chat not yet returned (edits carry ``_edited``)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -1086,7 +1086,7 @@ class FakeBotAPI:
         self,
         predicate: Callable[[Call], bool],
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
     ) -> Call:
         """The first recorded call matching ``predicate``, waiting for it if needed."""
         loop = asyncio.get_running_loop()
