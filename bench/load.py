@@ -196,6 +196,52 @@ def no_collector_pauses() -> Iterator[None]:
         gc.collect()
 
 
+class ClosedLoop:
+    """Users playing as fast as the bot answers, in windows: between two windows every user
+    pauses where they are and the next window carries on from there (a form half filled stays
+    half filled), so that rounds of two bots can alternate (A B A B) on one noisy machine."""
+
+    def __init__(
+        self, driver: Driver, users: Sequence[SimUser], scenarios: Sequence[ScenarioFactory]
+    ) -> None:
+        self.driver = driver
+        self.players = [_Player(user, scenarios) for user in users]
+
+    async def window(
+        self, *, duration: float, warmup: float, require: Sequence[str] = ()
+    ) -> float:
+        """Steps per second over one window, after its warm-up.
+
+        `require` names kinds of step the window must hold at least one of: the window goes on
+        past `duration` until it does (a smoke run on a busy machine may not reach a form field
+        in its short window), bounded by a minute; the rate is over the window's real length."""
+        driver = self.driver
+        stop = False
+
+        async def play(player: _Player) -> None:
+            while not stop:
+                step = player.next_step()
+                player.replied(await driver.play_step(player.user, step))
+
+        driver.recording = False
+        with no_collector_pauses():
+            tasks = [asyncio.create_task(play(p)) for p in self.players]
+            await asyncio.sleep(warmup)
+            driver.recording = True
+            started, before = time.perf_counter(), driver.stats.steps
+            await asyncio.sleep(duration)
+            limit = time.perf_counter() + 60
+            missing = [label for label in require if not driver.stats.by_label.get(label)]
+            while missing and time.perf_counter() < limit:  # noqa: ASYNC110 - polling a counter
+                await asyncio.sleep(0.05)
+                missing = [label for label in require if not driver.stats.by_label.get(label)]
+            done, elapsed = driver.stats.steps - before, time.perf_counter() - started
+            driver.recording = False
+            stop = True
+            await asyncio.gather(*tasks)
+        return done / elapsed
+
+
 async def closed_loop(
     driver: Driver,
     users: Sequence[SimUser],
@@ -205,36 +251,10 @@ async def closed_loop(
     warmup: float,
     require: Sequence[str] = (),
 ) -> float:
-    """Every user plays as fast as the bot answers; steps per second after the warm-up.
-
-    `require` names kinds of step the window must hold at least one of: the window goes on past
-    `duration` until it does (a smoke run on a busy machine may not reach a form field in its
-    short window), bounded by a minute; the rate is over the window's real length."""
-    players = [_Player(user, scenarios) for user in users]
-    stop = False
-
-    async def play(player: _Player) -> None:
-        while not stop:
-            step = player.next_step()
-            player.replied(await driver.play_step(player.user, step))
-
-    driver.recording = False
-    with no_collector_pauses():
-        tasks = [asyncio.create_task(play(p)) for p in players]
-        await asyncio.sleep(warmup)
-        driver.recording = True
-        started, before = time.perf_counter(), driver.stats.steps
-        await asyncio.sleep(duration)
-        limit = time.perf_counter() + 60
-        missing = [label for label in require if not driver.stats.by_label.get(label)]
-        while missing and time.perf_counter() < limit:  # noqa: ASYNC110 - polling a counter
-            await asyncio.sleep(0.05)
-            missing = [label for label in require if not driver.stats.by_label.get(label)]
-        done, elapsed = driver.stats.steps - before, time.perf_counter() - started
-        driver.recording = False
-        stop = True
-        await asyncio.gather(*tasks)
-    return done / elapsed
+    """One window of a `ClosedLoop`: every user plays as fast as the bot answers."""
+    return await ClosedLoop(driver, users, scenarios).window(
+        duration=duration, warmup=warmup, require=require
+    )
 
 
 async def open_loop(

@@ -35,7 +35,20 @@ def test_smoke_run_prints_every_figure_as_the_last_json_line(tmp_path: Path) -> 
     for key in NUMBER_KEYS:
         assert is_number(figures[key]), (key, figures[key])
         assert figures[key] > 0, key
-    assert abs(figures["ratio"] - figures["itda_ups"] / figures["echo_ups"]) < 0.01
+    # Echo and ITDA rounds alternate (A B A B ...): the ratio is the median of the pairs'.
+    pairs = figures["ratio_pairs"]
+    assert len(pairs["ratios"]) >= 5
+    assert len(pairs["echo_ups"]) == len(pairs["itda_ups"]) == len(pairs["ratios"])
+    for echo, itda, ratio in zip(pairs["echo_ups"], pairs["itda_ups"], pairs["ratios"],
+                                 strict=True):
+        assert echo > 0 and itda > 0 and abs(ratio - itda / echo) < 0.01
+    assert pairs["min"] <= figures["ratio"] == pairs["median"] <= pairs["max"]
+    # Each kind of step's p99 in ms and in units of the echo bot's time per update.
+    by_step, norm = figures["p99_ms_by_step"], figures["p99_norm_by_step"]
+    assert by_step and set(norm) == set(by_step)
+    for label, ms in by_step.items():
+        if ms is not None:
+            assert abs(norm[label] - ms * figures["echo_ups"] / 1000) < 0.05 * norm[label] + 0.01
 
     # /status (the council's overview) by season size; the reminder sender's fan-out.
     assert set(figures["status_ms"]) == {"50", "200"}
