@@ -96,6 +96,11 @@ async def agencies_for(*, session: AsyncSession, actor: Actor, kind: str) -> lis
     return [a for a in agencies if a.active and a.kind == AGENCY_KIND[kind]]
 
 
+async def template_regions(*, session: AsyncSession) -> Sequence[Region]:
+    """The 시군 the template's drop-down offers."""
+    return await council_db.list_regions(session=session)
+
+
 # --- reading the rows ------------------------------------------------------------------------
 def _norm(text: str) -> str:
     return re.sub(r"[\s*·()\[\]_\-]", "", text).lower()
