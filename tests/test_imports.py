@@ -4,7 +4,6 @@ duplicates, refusals of bad files and saving all or nothing, against a real SQLi
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from datetime import date
 from typing import Any
@@ -253,13 +252,12 @@ def test_dates_typed_as_text(text: str) -> None:
     assert v.parse_date(imports.date_text(text), today=date(2026, 9, 1)) == date(2026, 8, 20)
 
 
-async def test_thousand_rows_in_time(runtime: Runtime, clock: FrozenClock) -> None:
+async def test_thousand_rows_are_all_checked(runtime: Runtime, clock: FrozenClock) -> None:
+    """The largest file allowed is read and checked whole (its time is the benchmark's
+    `import_1000_s`, never asserted here: a busy machine is not a bug)."""
     saeil = await member(runtime, 2, "saeil-cheonan")
     rows = [seeker_row("김" + chr(0xAC00 + i), f"010-3{i:03d}-{i:04d}") for i in range(1000)]
     data = xlsx(SEEKER_HEADERS, rows)
-    began = time.perf_counter()
     checked = await check(runtime, clock, saeil, data, "big.xlsx")
-    imports.error_workbook(checked, KO)
-    elapsed = time.perf_counter() - began
+    assert imports.error_workbook(checked, KO)
     assert len(checked.ready) == 1000
-    assert elapsed < 5, f"1,000 rows took {elapsed:.1f} s"
