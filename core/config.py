@@ -6,6 +6,7 @@ A missing or malformed setting is turned into one clear line by `load_settings`,
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +36,7 @@ EXPECTED = {
     "WEBHOOK_SECRET": "1-256 characters A-Z a-z 0-9 _ - (Telegram's secret token)",
     "WEBHOOK_LISTEN": "the address the webhook server listens on, like 127.0.0.1",
     "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
+    "ITDA_NOW": "an ISO timestamp with its offset, like 2026-09-01T10:00:00+09:00 (or unset)",
 }
 
 
@@ -66,6 +68,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
+    # Demonstrations, training and tests: the bot's clock starts at this moment and runs on in
+    # real time (core.clock.StartedClock). Unset in production: the wall clock.
+    itda_now: datetime | None = Field(default=None, alias="ITDA_NOW")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -82,6 +87,18 @@ class Settings(BaseSettings):
             return None
         if len(value.get_secret_value().strip()) < 16:
             raise ValueError("secret too short")
+        return value
+
+    @field_validator("itda_now", mode="before")
+    @classmethod
+    def _parse_now(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            parsed = datetime.fromisoformat(value.strip())  # ValueError: the one-line message
+            if parsed.tzinfo is None:
+                raise ValueError("no offset")
+            return parsed
         return value
 
     @field_validator("telegram_api_url")
