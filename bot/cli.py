@@ -23,7 +23,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.ext import Application
 
     from adapters.logs import setup_logging
-    from bot.app import build_application, freeze_startup_heap, on_startup
+    from bot.app import (
+        StartupProblem,
+        build_application,
+        check_telegram,
+        freeze_startup_heap,
+        on_startup,
+    )
     from bot.instance import EXIT_ALREADY_RUNNING, InstanceLock
     from bot.wiring import clock_warning, create_runtime
 
@@ -34,6 +40,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     lock = InstanceLock(settings.effective_database_url, token)
     refusal = lock.acquire_file()
     if refusal is None:
+        try:  # Telegram first: a wrong token or server is told before any database work
+            asyncio.run(check_telegram(settings, token))
+        except StartupProblem as problem:
+            asyncio.run(lock.release())
+            print(f"itda: {problem}", file=sys.stderr)
+            return problem.exit_code
         asyncio.run(_prepare(settings))
         runtime = create_runtime(settings)
         app = build_application(runtime, token=token)

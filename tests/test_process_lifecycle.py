@@ -20,6 +20,8 @@ from tests.test_run_command import ITDA, env_for
 ADMIN = 1
 ADMIN_NAME = "홍길동"  # must never appear in the bot's output
 PINNED_NOW = "2026-09-08T10:30:00+09:00"  # a Tuesday of the season
+# What a stop must never print (issue 14).
+SHUTDOWN_NOISE = ("Unclosed client session", "Unclosed connector", "never awaited", "Traceback")
 
 
 class Bot:
@@ -123,6 +125,7 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
     # Each start said once that the clock is not today's date.
     warnings = [line for line in bot.output.splitlines() if "ITDA_NOW is set" in line]
     assert len(warnings) == 2 and all(PINNED_NOW in line for line in warnings), warnings
+    assert not [n for n in SHUTDOWN_NOISE if n in bot.output], bot.output[-3000:]
 
 
 async def _press(api: FakeBotAPI, message: dict, label: str) -> dict:
@@ -164,6 +167,7 @@ async def test_sigterm_finishes_the_update_in_hand_saves_state_and_stops_fast(
     assert code == 3
     assert "409 Conflict" in bot.output
     assert ADMIN_NAME not in bot.output
+    assert not [n for n in SHUTDOWN_NOISE if n in bot.output], bot.output[-3000:]
 
 
 async def test_backup_copies_the_database_while_the_bot_runs(
