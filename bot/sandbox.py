@@ -52,6 +52,7 @@ class Sandbox:
         self.at_prompt = False  # the prompt is on screen, waiting for a line
         self.printed_at = 0.0  # loop time of the latest message printed
         self._watcher: asyncio.Task[None] | None = None
+        self._held: dict[int, list[dict[str, Any]]] = {}
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -99,16 +100,20 @@ class Sandbox:
         person is at the prompt (the prompt is shown again below it)."""
         while True:
             chat = self.chat_id
-            try:
-                first = await self.api.next_message(chat, timeout=WATCH_SECONDS)
-            except TimeoutError:
-                continue
-            batch = [first]
+            batch = self._held.pop(chat, [])  # read for this chat while it was not on screen
+            if not batch:
+                try:
+                    batch.append(await self.api.next_message(chat, timeout=WATCH_SECONDS))
+                except TimeoutError:
+                    continue
             while True:  # whatever else is already there, so an edited message prints once
                 try:
                     batch.append(await self.api.next_message(chat, timeout=0))
                 except TimeoutError:
                     break
+            if chat != self.chat_id:  # switched while waiting: kept for when it is back
+                self._held[chat] = batch
+                continue
             interrupted = self.at_prompt
             if interrupted:
                 self.out.write("\n")
@@ -183,7 +188,8 @@ class Sandbox:
             suffix = Path(stored.file_path).suffix
             base = _UNSAFE.sub("_", Path(name).name) if name else f"image{suffix}"
             self.files.mkdir(parents=True, exist_ok=True)
-            path = self.files / f"{len(self.saved) + 1:03d}-{base}"
+            number = sum(1 for _ in self.files.iterdir()) + 1  # never over an earlier run's
+            path = self.files / f"{number:03d}-{base}"
             path.write_bytes(stored.data)
             self.saved[file_id] = path
         self.print(self.tr("sandbox.saved", path=str(path.resolve())))
