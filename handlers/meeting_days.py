@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
+from core.statuses import AttendanceMode
 from core.text import escape
 from handlers import forms
 from handlers.common import (
@@ -338,7 +339,7 @@ async def toggle_seeker(update: Update, context: ItdaContext) -> None:
 def _presence_mark(p: svc.Participant) -> str:
     if not p.present:
         return "⬜"
-    if p.kind == "company" and p.mode == svc.MODE_WRITTEN:
+    if p.kind == "company" and p.mode == AttendanceMode.WRITTEN:
         return "📝"
     return "✅"
 

@@ -23,12 +23,12 @@ from telegram.ext import (
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
+from core.statuses import MeetingKind, MeetingStatus
 from core.text import escape
 from handlers import forms
 from handlers.common import END, Button, actor, answer, explain, in_rows, keyboard, requires, say
 from locales import Translator
 from models import council as council_db
-from models.meetings import COUNCIL, MEETING_DAY, SCHEDULED
 from models.tables import Meeting, Member
 from services import ics
 from services import meetings as svc
@@ -180,7 +180,7 @@ async def stale(update: Update, context: ItdaContext) -> int:
 
 # --- rendering ---------------------------------------------------------------------------------
 def meeting_title(tr: Translator, meeting: Meeting, region: str = "") -> str:
-    if meeting.kind == COUNCIL:
+    if meeting.kind == MeetingKind.COUNCIL:
         return tr("meetings.council_title")
     return tr("meetingday.title", region=region or "-")
 
@@ -203,7 +203,7 @@ def render_view(tr: Translator, view: svc.MeetingView) -> str:
     m = view.meeting
     assert m.starts_at is not None and m.ends_at is not None
     lines = [f"<b>{escape(meeting_title(tr, m, view.region))}</b> · {escape(view.host)}"]
-    if m.status != SCHEDULED:
+    if m.status != MeetingStatus.SCHEDULED:
         lines.append(tr(f"meetings.status.{m.status}"))
     lines.append(
         tr(
@@ -213,7 +213,7 @@ def render_view(tr: Translator, view: svc.MeetingView) -> str:
         )
     )
     lines.append(tr("meetings.line_place", place=place_text(tr, m)))
-    if m.kind == COUNCIL:
+    if m.kind == MeetingKind.COUNCIL:
         lines.append(tr("meetings.line_agenda", agenda=escape(m.agenda)))
         if view.invited:
             lines.append(tr("meetings.line_my_rsvp", rsvp=rsvp_text(tr, view.my_rsvp)))
@@ -245,12 +245,13 @@ def view_markup(tr: Translator, view: svc.MeetingView, now: datetime) -> InlineK
     m = view.meeting
     assert m.id is not None and m.starts_at is not None
     rows: list[list[Button]] = []
-    scheduled = m.status == SCHEDULED
-    if m.kind == COUNCIL and view.invited and scheduled and now < m.starts_at:
+    scheduled = m.status == MeetingStatus.SCHEDULED
+    if m.kind == MeetingKind.COUNCIL and view.invited and scheduled and now < m.starts_at:
         rows.append(rsvp_buttons(tr, m.id))
-    if m.kind == COUNCIL and view.invited and not view.present and svc.in_checkin_window(m, now):
+    council = m.kind == MeetingKind.COUNCIL
+    if council and view.invited and not view.present and svc.in_checkin_window(m, now):
         rows.append([(tr("meetings.btn_checkin"), f"mtg:ci:{m.id}")])
-    if view.can_manage and m.kind == COUNCIL and m.status != "cancelled":
+    if view.can_manage and m.kind == MeetingKind.COUNCIL and m.status != "cancelled":
         rows.append(
             [
                 (tr("meetings.btn_answers"), f"mtg:ans:{m.id}"),
@@ -258,7 +259,7 @@ def view_markup(tr: Translator, view: svc.MeetingView, now: datetime) -> InlineK
             ]
         )
         rows.append([(tr("meetings.btn_notes"), f"mtg:notes:{m.id}")])
-    if view.can_manage and m.kind == MEETING_DAY and scheduled:
+    if view.can_manage and m.kind == MeetingKind.MEETING_DAY and scheduled:
         rows.append(
             [
                 (tr("meetingday.btn_companies"), f"mday:co:{m.id}"),
@@ -374,7 +375,7 @@ async def _list(update: Update, context: ItdaContext, *, past: bool) -> None:
         m = view.meeting
         assert m.starts_at is not None and m.id is not None
         extra = ""
-        if m.kind == COUNCIL and view.invited:
+        if m.kind == MeetingKind.COUNCIL and view.invited:
             extra = tr("meetings.list_rsvp", rsvp=rsvp_text(tr, view.my_rsvp))
         elif view.counts is not None:
             extra = tr(
@@ -557,7 +558,7 @@ async def send_ics(update: Update, context: ItdaContext) -> None:
         return
     m = view.meeting
     assert m.starts_at is not None and m.ends_at is not None and m.id is not None
-    if m.kind == COUNCIL:
+    if m.kind == MeetingKind.COUNCIL:
         description = m.agenda
     else:
         description = tr("meetingday.ics_description", host=view.host, contact=m.contact)
@@ -644,8 +645,9 @@ async def _send_notice(
             [rsvp_buttons(tr, meeting_id), [(tr("meetings.btn_ics"), f"mtg:ics:{meeting_id}")]]
         )
 
-    markup = rsvp_markup if (what == "moved" and m.kind == COUNCIL) else None
-    key = f"meetings.notice.{what}" if m.kind == COUNCIL else f"meetingday.notice.{what}"
+    markup = rsvp_markup if (what == "moved" and m.kind == MeetingKind.COUNCIL) else None
+    council = m.kind == MeetingKind.COUNCIL
+    key = f"meetings.notice.{what}" if council else f"meetingday.notice.{what}"
     sent = await notify(context, notice.members, key, markup, title=title, old=old, new=new)
     sent += await notify(
         context,
@@ -661,7 +663,7 @@ async def _send_notice(
     text = context.tr(
         done_key, title=title(context.tr), old=old(context.tr), new=new(context.tr), notified=sent
     )
-    if m.kind == MEETING_DAY and notice.seekers:
+    if m.kind == MeetingKind.MEETING_DAY and notice.seekers:
         text += "\n" + context.tr("meetingday.call_seekers", seekers=notice.seekers)
     await say(update, context, text, edit=update.callback_query is not None)
 
