@@ -274,3 +274,12 @@ async def first_council_meeting_held(*, session: AsyncSession, year: int) -> dat
     end = datetime(year + 1, 1, 1, tzinfo=tz)
     meeting = await meetings_db.first_held_council(session=session, start=start, end=end)
     return start_of(meeting).date() if meeting else None
+
+
+async def invitable_agencies(*, session: AsyncSession) -> list[tuple[int, str]]:
+    """(id, short name) of the council's active agencies: a new meeting invites them all first."""
+    return [
+        (a.id, a.short_name)
+        for a in await council_db.list_agencies(session=session)
+        if a.id is not None
+    ]
