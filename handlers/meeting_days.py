@@ -25,6 +25,7 @@ from handlers import forms, meetings_day_sheet
 from handlers.common import END, Press, Refused, actor, answer, attempt, keyboard, requires, say
 from handlers.meetings_common import (
     DATE_RETRY,
+    ScreenText,
     canceller,
     day_buttons,
     day_prompt,
@@ -35,7 +36,7 @@ from handlers.meetings_common import (
     open_draft,
     private,
     refused,
-    show,
+    show_found,
     show_meeting,
     small_form,
     stale,
@@ -181,12 +182,12 @@ async def companies(update: Update, context: ItdaContext) -> None:
 async def _companies(
     update: Update, context: ItdaContext, meeting_id: int, *, edit: bool, lead: str = ""
 ) -> None:
-    found = await attempt(update, context, svc.company_choices, meeting_id=meeting_id)
-    if isinstance(found, Refused):
-        return
-    _, choices = found
-    screen = text.companies_screen(context.tr, meeting_id, choices, lead)
-    await show(update, context, screen, edit=edit)
+    def render(found: tuple[object, list[svc.CompanyChoice]]) -> ScreenText:
+        return text.companies_screen(context.tr, meeting_id, found[1], lead)
+
+    await show_found(
+        update, context, svc.company_choices, render, edit=edit, meeting_id=meeting_id
+    )
 
 
 async def toggle_company(update: Update, context: ItdaContext) -> None:
@@ -210,12 +211,11 @@ async def seekers(update: Update, context: ItdaContext) -> None:
 async def _seekers(
     update: Update, context: ItdaContext, meeting_id: int, *, edit: bool, lead: str = ""
 ) -> None:
-    found = await attempt(update, context, svc.seeker_choices, meeting_id=meeting_id)
-    if isinstance(found, Refused):
-        return
-    meeting, choices, taken = found
-    screen = text.seekers_screen(context.tr, meeting, choices, taken, lead)
-    await show(update, context, screen, edit=edit)
+    def render(found: tuple[Any, list[svc.SeekerChoice], int]) -> ScreenText:
+        meeting, choices, taken = found
+        return text.seekers_screen(context.tr, meeting, choices, taken, lead)
+
+    await show_found(update, context, svc.seeker_choices, render, edit=edit, meeting_id=meeting_id)
 
 
 async def toggle_seeker(update: Update, context: ItdaContext) -> None:

@@ -13,7 +13,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from adapters.context import ItdaContext
 from core.text import escape
 from handlers.common import Press, Refused, answer, attempt, keyboard, requires, say
-from handlers.meetings_common import meeting_id, send_notice, show, show_meeting
+from handlers.meetings_common import (
+    ScreenText,
+    confirm,
+    meeting_id,
+    send_notice,
+    show_found,
+    show_meeting,
+)
 from handlers.meetings_forms import (
     build_council_conversation,
     build_move_conversation,
@@ -44,10 +51,10 @@ async def list_past(update: Update, context: ItdaContext) -> None:
 
 
 async def _list(update: Update, context: ItdaContext, *, past: bool) -> None:
-    views = await attempt(update, context, svc.my_meetings, past=past)
-    if isinstance(views, Refused):
-        return
-    await show(update, context, text.list_screen(context.tr, views, past=past))
+    def render(views: list[svc.MeetingView]) -> ScreenText:
+        return text.list_screen(context.tr, views, past=past)
+
+    await show_found(update, context, svc.my_meetings, render, past=past)
 
 
 async def open_meeting(update: Update, context: ItdaContext) -> None:
@@ -99,10 +106,10 @@ async def attendance(update: Update, context: ItdaContext) -> None:
 async def _attendance(
     update: Update, context: ItdaContext, meeting_id: int, *, edit: bool
 ) -> None:
-    sheet = await attempt(update, context, svc.answer_sheet, meeting_id=meeting_id)
-    if isinstance(sheet, Refused):
-        return
-    await show(update, context, text.attendance_screen(context.tr, sheet, meeting_id), edit=edit)
+    def render(sheet: svc.AnswerSheet) -> ScreenText:
+        return text.attendance_screen(context.tr, sheet, meeting_id)
+
+    await show_found(update, context, svc.answer_sheet, render, edit=edit, meeting_id=meeting_id)
 
 
 async def toggle_attendance(update: Update, context: ItdaContext) -> None:
@@ -149,9 +156,9 @@ async def send_ics(update: Update, context: ItdaContext) -> None:
 # --- cancelling --------------------------------------------------------------------------------
 async def confirm_cancel(update: Update, context: ItdaContext) -> None:
     """Ask once more before cancelling a meeting."""
-    i = meeting_id(update)
-    rows = text.confirm_rows(context.tr, "meetings.btn_cancel_confirm", f"mtg:cxok:{i}", i)
-    await show(update, context, (context.tr("meetings.cancel_confirm"), rows), edit=True)
+    await confirm(
+        update, context, "meetings.cancel_confirm", "meetings.btn_cancel_confirm", "mtg:cxok"
+    )
 
 
 async def do_cancel(update: Update, context: ItdaContext) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -33,6 +33,8 @@ from services.forms import Also, FieldSpec, ParseEnv
 log = logging.getLogger(__name__)
 
 Screen = Callable[[Update, ItdaContext], Coroutine[Any, Any, Any]]
+ScreenText = tuple[str, Sequence[Sequence[tuple[str, str]]]]  # a rendered screen: text, buttons
+T = TypeVar("T")
 
 
 def meeting_id(update: Update, position: int = -1) -> int:
@@ -77,15 +79,37 @@ async def show_meeting(
 
 
 async def show(
-    update: Update,
-    context: ItdaContext,
-    screen: tuple[str, Sequence[Sequence[tuple[str, str]]]],
-    *,
-    edit: bool = False,
+    update: Update, context: ItdaContext, screen: ScreenText, *, edit: bool = False
 ) -> None:
     """Send a rendered screen: its text and its buttons."""
     body, rows = screen
     await say(update, context, body, keyboard(rows), edit=edit)
+
+
+async def show_found(
+    update: Update,
+    context: ItdaContext,
+    service: Callable[..., Awaitable[T]],
+    render: Callable[[T], ScreenText],
+    /,
+    *,
+    edit: bool = False,
+    **kwargs: Any,
+) -> None:
+    """Run one service call (`attempt`: a refusal is explained) and show what `render` makes of
+    its answer."""
+    found = await attempt(update, context, service, **kwargs)
+    if not isinstance(found, Refused):
+        await show(update, context, render(found), edit=edit)
+
+
+async def confirm(
+    update: Update, context: ItdaContext, question: str, button: str, action: str
+) -> None:
+    """Ask once more: `button` sends `action:<meeting id>`, or back to the meeting."""
+    i = meeting_id(update)
+    rows = text.confirm_rows(context.tr, button, f"{action}:{i}", i)
+    await show(update, context, (context.tr(question), rows), edit=True)
 
 
 class Reader(Protocol):

@@ -7,7 +7,15 @@ from telegram import Update
 
 from adapters.context import ItdaContext
 from handlers.common import Press, Refused, attempt, say
-from handlers.meetings_common import action_of, meeting_id, private, show
+from handlers.meetings_common import (
+    ScreenText,
+    action_of,
+    confirm,
+    meeting_id,
+    private,
+    show,
+    show_found,
+)
 from rendering import meetings as text
 from services import meetings as svc
 
@@ -19,10 +27,10 @@ async def checklist(update: Update, context: ItdaContext) -> None:
 
 
 async def _checklist(update: Update, context: ItdaContext, meeting_id: int, *, edit: bool) -> None:
-    sheet = await attempt(update, context, svc.day_sheet, meeting_id=meeting_id)
-    if isinstance(sheet, Refused):
-        return
-    await show(update, context, text.checklist_screen(context.tr, sheet, meeting_id), edit=edit)
+    def render(sheet: svc.DaySheet) -> ScreenText:
+        return text.checklist_screen(context.tr, sheet, meeting_id)
+
+    await show_found(update, context, svc.day_sheet, render, edit=edit, meeting_id=meeting_id)
 
 
 async def toggle_presence(update: Update, context: ItdaContext) -> None:
@@ -36,10 +44,11 @@ async def toggle_presence(update: Update, context: ItdaContext) -> None:
 async def results(update: Update, context: ItdaContext) -> None:
     """Present seekers: pick one to record interviews, a hire on the spot or a hire in progress."""
     day_id = meeting_id(update)
-    sheet = await attempt(update, context, svc.day_sheet, meeting_id=day_id)
-    if isinstance(sheet, Refused):
-        return
-    await show(update, context, text.results_screen(context.tr, sheet, day_id))
+
+    def render(sheet: svc.DaySheet) -> ScreenText:
+        return text.results_screen(context.tr, sheet, day_id)
+
+    await show_found(update, context, svc.day_sheet, render, meeting_id=day_id)
 
 
 async def seeker_result(update: Update, context: ItdaContext) -> None:
@@ -102,9 +111,10 @@ async def not_hired(update: Update, context: ItdaContext) -> None:
 
 # --- closing the day ---------------------------------------------------------------------------
 async def confirm_close(update: Update, context: ItdaContext) -> None:
-    i = meeting_id(update)
-    rows = text.confirm_rows(context.tr, "meetingday.btn_close_confirm", f"mday:closeok:{i}", i)
-    await show(update, context, (context.tr("meetingday.close_confirm"), rows), edit=True)
+    await confirm(
+        update, context, "meetingday.close_confirm", "meetingday.btn_close_confirm",
+        "mday:closeok",
+    )
 
 
 async def close_day(update: Update, context: ItdaContext) -> None:

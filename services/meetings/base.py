@@ -187,6 +187,31 @@ async def audit(
     )
 
 
+async def store_new(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    token: str | None,
+    meeting: Meeting,
+    **detail: object,
+) -> Meeting:
+    """Store a new meeting with the form's save receipt and its audit line."""
+    meeting.created_at = clock.now()
+    meeting = await meetings_db.add_meeting(session=session, meeting=meeting)
+    await add_receipt(session, clock, token, meeting)
+    await audit(
+        session,
+        clock,
+        actor,
+        meeting.id,
+        action="meeting.create",
+        kind=meeting.kind,
+        starts_at=meeting.starts_at,
+        **detail,
+    )
+    return meeting
+
+
 async def saved_meeting(session: AsyncSession, token: str | None) -> Meeting | None:
     """The meeting a form's draft token already created (a 저장 repeated after a crash)."""
     if not token:

@@ -18,7 +18,6 @@ from models.tables import Attendance, Meeting, Member
 from services.meetings.base import (
     CHECKIN_EARLY,
     COUNCIL_LENGTH,
-    add_receipt,
     audit,
     current_members,
     end_of,
@@ -31,6 +30,7 @@ from services.meetings.base import (
     own_invitation,
     saved_meeting,
     start_of,
+    store_new,
 )
 from services.meetings.fields import check_start, clean_agenda, clean_notes
 from services.membership import Actor, require_lead
@@ -73,9 +73,12 @@ async def create_council_meeting(
     invitees = list(await meetings_db.active_members_of(session=session, agency_ids=agency_ids))
     if not invitees:
         raise DomainError("meetings.no_invitees")
-    meeting = await meetings_db.add_meeting(
-        session=session,
-        meeting=Meeting(
+    meeting = await store_new(
+        session,
+        clock,
+        actor,
+        token,
+        Meeting(
             kind=MeetingKind.COUNCIL,
             host_agency_id=lead.agency_id,
             created_by=lead.id,
@@ -84,8 +87,9 @@ async def create_council_meeting(
             place=place,
             online_link=online_link,
             agenda=agenda,
-            created_at=clock.now(),
         ),
+        agencies=list(agency_ids),
+        invited=len(invitees),
     )
     assert meeting.id is not None
     await meetings_db.save(
@@ -99,18 +103,6 @@ async def create_council_meeting(
             )
             for m in invitees
         ],
-    )
-    await add_receipt(session, clock, token, meeting)
-    await audit(
-        session,
-        clock,
-        actor,
-        meeting.id,
-        action="meeting.create",
-        kind=MeetingKind.COUNCIL,
-        starts_at=starts_at,
-        agencies=list(agency_ids),
-        invited=len(invitees),
     )
     return meeting, invitees
 

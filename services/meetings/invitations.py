@@ -17,7 +17,6 @@ from models.tables import Agency, Attendance, Meeting, Member
 from services.crypto import cipher_of
 from services.meetings.base import (
     MEETING_DAY_LENGTH,
-    add_receipt,
     audit,
     company_label,
     hosted,
@@ -27,6 +26,7 @@ from services.meetings.base import (
     require_scheduled,
     saved_meeting,
     seeker_label,
+    store_new,
     taken_places,
 )
 from services.meetings.fields import MAX_CAPACITY, check_start, clean_contact, clean_venue
@@ -86,9 +86,12 @@ async def create_meeting_day(
     _check_capacity(capacity)
     ends_at = starts_at + MEETING_DAY_LENGTH
     await no_overlap(session, agency.id, starts_at, ends_at, None)
-    meeting = await meetings_db.add_meeting(
-        session=session,
-        meeting=Meeting(
+    return await store_new(
+        session,
+        clock,
+        actor,
+        token,
+        Meeting(
             kind=MeetingKind.MEETING_DAY,
             host_agency_id=agency.id,
             created_by=member.id,
@@ -98,22 +101,17 @@ async def create_meeting_day(
             region_code=region_code,
             capacity=capacity,
             contact=contact,
-            created_at=clock.now(),
         ),
-    )
-    await add_receipt(session, clock, token, meeting)
-    await audit(
-        session,
-        clock,
-        actor,
-        meeting.id,
-        action="meeting.create",
-        kind=MeetingKind.MEETING_DAY,
-        starts_at=starts_at,
         region=region_code,
         capacity=capacity,
     )
-    return meeting
+
+
+async def _invite(
+    session: AsyncSession, clock: Clock, actor: Actor, row: Attendance, **detail: object
+) -> None:
+    await meetings_db.save(session=session, rows=[row])
+    await audit(session, clock, actor, row.meeting_id, action="meeting.invite", **detail)
 
 
 async def _uninvite(
@@ -174,18 +172,13 @@ async def toggle_company(
         or opening.region_code not in codes
     ):
         raise DomainError("meetingday.company_not_eligible")
-    await meetings_db.save(
-        session=session,
-        rows=[
-            Attendance(
-                meeting_id=meeting_id,
-                participant_key=f"o:{opening_id}",
-                agency_id=opening.agency_id,
-                opening_id=opening_id,
-            )
-        ],
+    row = Attendance(
+        meeting_id=meeting_id,
+        participant_key=f"o:{opening_id}",
+        agency_id=opening.agency_id,
+        opening_id=opening_id,
     )
-    await audit(session, clock, actor, meeting_id, action="meeting.invite", opening_id=opening_id)
+    await _invite(session, clock, actor, row, opening_id=opening_id)
     return True, company_label(opening)
 
 
@@ -246,27 +239,14 @@ async def toggle_seeker(
     ):
         raise DomainError("meetingday.seeker_not_eligible")
     full = meeting.capacity is not None and taken_places(rows) >= meeting.capacity
-    await meetings_db.save(
-        session=session,
-        rows=[
-            Attendance(
-                meeting_id=meeting_id,
-                participant_key=f"s:{seeker_id}",
-                agency_id=seeker.agency_id,
-                seeker_id=seeker_id,
-                waitlisted=full,
-            )
-        ],
-    )
-    await audit(
-        session,
-        clock,
-        actor,
-        meeting_id,
-        action="meeting.invite",
+    row = Attendance(
+        meeting_id=meeting_id,
+        participant_key=f"s:{seeker_id}",
+        agency_id=seeker.agency_id,
         seeker_id=seeker_id,
         waitlisted=full,
     )
+    await _invite(session, clock, actor, row, seeker_id=seeker_id, waitlisted=full)
     return SeekerToggle(WAITLISTED if full else INVITED, 0)
 
 

@@ -30,8 +30,16 @@ def _not_hired_yet(row: Attendance) -> None:
 
 
 async def _result_pair(
-    session: AsyncSession, clock: Clock, actor: Actor, seeker_row_id: int, company_row_id: int
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    seeker_row_id: int,
+    company_row_id: int,
+    *,
+    unhired: bool = False,
 ) -> tuple[Meeting, Attendance, Attendance]:
+    """A present seeker and a present company of the same day, results open (`unhired`: the
+    seeker not hired yet)."""
     meeting, seeker_row = await day_row(session, actor, seeker_row_id)
     company_row = await meetings_db.get_attendance(session=session, attendance_id=company_row_id)
     if (
@@ -46,6 +54,8 @@ async def _result_pair(
         raise DomainError("meetingday.not_present")
     if not company_row.present:
         raise DomainError("meetingday.company_not_present")
+    if unhired:
+        _not_hired_yet(seeker_row)
     return meeting, seeker_row, company_row
 
 
@@ -67,9 +77,8 @@ async def record_spot_hire(
 ) -> tuple[Attendance, Attendance]:
     """Hired on the spot: a real hire record through the hires feature."""
     meeting, seeker_row, company_row = await _result_pair(
-        session, clock, actor, seeker_row_id, company_row_id
+        session, clock, actor, seeker_row_id, company_row_id, unhired=True
     )
-    _not_hired_yet(seeker_row)
     assert seeker_row.seeker_id is not None and company_row.opening_id is not None
     await hires.record_hire(
         session=session,
@@ -92,9 +101,8 @@ async def record_in_progress(
 ) -> tuple[Attendance, Attendance]:
     """A hire in progress (second interview, papers): followed up after the day."""
     _, seeker_row, company_row = await _result_pair(
-        session, clock, actor, seeker_row_id, company_row_id
+        session, clock, actor, seeker_row_id, company_row_id, unhired=True
     )
-    _not_hired_yet(seeker_row)
     seeker_row.result = MeetingResult.IN_PROGRESS
     if company_row.result != MeetingResult.HIRED:
         company_row.result = MeetingResult.IN_PROGRESS
