@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
-from core.statuses import AttendanceMode, MeetingKind, MeetingResult, MeetingStatus
+from core.statuses import AttendanceMode, MeetingKind, MeetingResult, MeetingStatus, Rsvp
 from models import council as council_db
 from models import meetings as meetings_db
 from models import members as members_db
@@ -153,7 +153,7 @@ async def _council(
                 participant_key=f"m:{member.id}",
                 agency_id=member.agency_id,
                 member_id=member.id,
-                rsvp="yes" if here else "no",
+                rsvp=Rsvp.YES if here else Rsvp.NO,
                 rsvp_at=start - timedelta(days=3),
                 present=here,
                 checked_in_at=start if here else None,

@@ -166,7 +166,7 @@ async def do_cancel(update: Update, context: ItdaContext) -> None:
     notice = await attempt(update, context, svc.cancel_meeting, meeting_id=meeting_id(update))
     if isinstance(notice, Refused):
         return
-    await send_notice(update, context, notice, "cancelled")
+    await send_notice(update, context, notice, text.CANCELLED)
 
 
 HANDLERS = [

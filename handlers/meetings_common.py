@@ -167,7 +167,7 @@ async def send_notice(
     assert m.id is not None
     council = m.kind == MeetingKind.COUNCIL
     values = text.notice_values(notice)
-    markup = invitation_markup(m.id) if (what == "moved" and council) else None
+    markup = invitation_markup(m.id) if (what == text.MOVED and council) else None
     key = f"meetings.notice.{what}" if council else f"meetingday.notice.{what}"
     sent = await notify(context, notice.members, key, markup, **values)
     sent += await notify(

@@ -168,7 +168,7 @@ async def _do_move(update: Update, context: ItdaContext, draft: dict) -> int:
             return MOVE_DATE
         return await refused(update, context, MOVE, error, END)
     drop_draft(context, MOVE)
-    await send_notice(update, context, notice, "moved")
+    await send_notice(update, context, notice, text.MOVED)
     return END
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from core.statuses import MeetingKind, MeetingStatus
+from core.statuses import MeetingKind, MeetingStatus, Rsvp
 from core.text import escape
 from locales import Translator
 from models.tables import Meeting
@@ -229,9 +229,9 @@ def answers_text(tr: Translator, sheet: svc.AnswerSheet) -> str:
         tr(
             "meetings.answers_title",
             when=when_text(tr, m.starts_at),
-            yes=sheet.count("yes"),
-            no=sheet.count("no"),
-            maybe=sheet.count("maybe"),
+            yes=sheet.count(Rsvp.YES),
+            no=sheet.count(Rsvp.NO),
+            maybe=sheet.count(Rsvp.MAYBE),
             none=sheet.count(None),
         )
     ]
@@ -264,6 +264,8 @@ def attendance_screen(
 
 
 # --- cancelling and moving ---------------------------------------------------------------------
+CANCELLED, MOVED = "cancelled", "moved"  # what a notice says of a meeting (its catalogue keys)
+
 def notice_values(notice: svc.Notice) -> dict[str, Callable[[Translator], str]]:
     """A cancelled or moved meeting's title and times, filled in each reader's language."""
     m = notice.meeting
@@ -279,7 +281,7 @@ def notice_values(notice: svc.Notice) -> dict[str, Callable[[Translator], str]]:
 def notice_done(tr: Translator, notice: svc.Notice, what: str, sent: int) -> str:
     """What the coordinator (or the host centre) reads after cancelling or moving."""
     values = {k: v(tr) for k, v in notice_values(notice).items()}
-    done_key = "meetings.cancelled_done" if what == "cancelled" else "meetings.moved_done"
+    done_key = "meetings.cancelled_done" if what == CANCELLED else "meetings.moved_done"
     text = tr(done_key, notified=sent, **values)
     if notice.meeting.kind == MeetingKind.MEETING_DAY and notice.seekers:
         text += "\n" + tr("meetingday.call_seekers", seekers=notice.seekers)
