@@ -55,15 +55,27 @@ import struct
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final
 
 from aiohttp import web
 
-JSON = dict[str, Any]
-
-DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
+from testing.fakeapi.common import (
+    DEFAULT_TOKEN,
+    JSON,
+    ApiError,
+    Call,
+    Dropped,
+    Failure,
+    StoredFile,
+    Upload,
+    as_bool,
+    as_int,
+    bad_request,
+    decode_param,
+    require_int,
+)
+from testing.fakeapi.entities import PARSERS, ParseError, strip_text, u16
 
 MAX_TEXT_LENGTH: Final = 4096
 MAX_CAPTION_LENGTH: Final = 1024
@@ -127,616 +139,10 @@ SCOPE_TYPES: Final = frozenset(
 # Update types Telegram leaves out unless they are asked for explicitly.
 OPT_IN_UPDATES: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
-# Parameters that are plain strings in the Bot API; every other form value is JSON-decoded.
-STRING_PARAMS: Final = frozenset(
-    {
-        "action",
-        "address",
-        "animation",
-        "audio",
-        "business_connection_id",
-        "callback_query_id",
-        "caption",
-        "certificate",
-        "custom_title",
-        "data",
-        "description",
-        "document",
-        "emoji",
-        "file_id",
-        "first_name",
-        "foursquare_id",
-        "google_place_id",
-        "inline_message_id",
-        "ip_address",
-        "language_code",
-        "last_name",
-        "message_effect_id",
-        "name",
-        "parse_mode",
-        "performer",
-        "phone_number",
-        "photo",
-        "query",
-        "secret_token",
-        "short_description",
-        "sticker",
-        "text",
-        "thumbnail",
-        "title",
-        "url",
-        "vcard",
-        "video",
-        "video_note",
-        "voice",
-    }
-)
 
 _BOT_COMMAND_RE: Final = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,64})?")
 _COMMAND_NAME_RE: Final = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE: Final = re.compile(r"[a-z]{2}")
-
-
-# --------------------------------------------------------------------------------------------
-# Records
-
-
-@dataclass
-class Call:
-    """One Bot API request made by the bot.
-
-    ``params`` are decoded (JSON-encoded form values parsed, uploaded files as ``Upload``),
-    ``at`` is the ``time.monotonic()`` of arrival, ``chat_id`` the integer ``chat_id`` parameter
-    if any, and ``response`` the JSON answer (None when the connection was dropped).
-    """
-
-    method: str
-    params: JSON
-    at: float
-    chat_id: int | None
-    response: JSON | None
-
-
-@dataclass
-class Upload:
-    """A file part received in a multipart request."""
-
-    filename: str | None
-    data: bytes
-    content_type: str | None = None
-
-
-@dataclass
-class StoredFile:
-    """A file known to the fake server (uploaded by the bot or sent by a user)."""
-
-    file_id: str
-    file_unique_id: str
-    file_path: str
-    filename: str | None
-    data: bytes
-    mime_type: str | None = None
-
-    @property
-    def file_size(self) -> int:
-        return len(self.data)
-
-
-@dataclass
-class _Failure:
-    method: str  # lower-cased method name
-    error: str
-    chat_id: int | None
-    times: int
-    retry_after: int
-    description: str | None
-
-
-class ApiError(Exception):
-    """An error answer of the Bot API: ``{"ok": false, "error_code": ..., ...}``."""
-
-    def __init__(self, error_code: int, description: str, parameters: JSON | None = None) -> None:
-        super().__init__(description)
-        self.error_code = error_code
-        self.description = description
-        self.parameters = parameters
-
-    def payload(self) -> JSON:
-        body: JSON = {"ok": False, "error_code": self.error_code, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-class _Dropped(Exception):
-    """Raised to close the connection without any answer."""
-
-
-class _ParseError(Exception):
-    """Malformed ``parse_mode`` markup."""
-
-
-def _bad_request(message: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {message}")
-
-
-# --------------------------------------------------------------------------------------------
-# Parameter decoding
-
-
-def _decode_param(name: str, value: Any) -> Any:
-    """Decode one form value the way Telegram reads PTB's requests."""
-    if not isinstance(value, str) or name in STRING_PARAMS:
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            return int(value)
-    return None
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.lower() in {"true", "1"}
-    return bool(value)
-
-
-def _require_int(params: JSON, name: str) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise _bad_request(f"{name} is empty")
-    value = _as_int(raw)
-    if value is None:
-        raise _bad_request(f"invalid {name} specified")
-    return value
-
-
-# --------------------------------------------------------------------------------------------
-# Text formatting (parse_mode)
-
-
-def _u16(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _byte_offset(src: str, index: int) -> int:
-    return len(src[:index].encode("utf-8"))
-
-
-@dataclass
-class _Open:
-    name: str
-    type: str | None
-    offset: int  # UTF-16 offset in the output text
-    begin: int  # index in the source
-    out_index: int  # index in the output parts list
-    extra: JSON = field(default_factory=dict)
-
-
-class _Output:
-    """Accumulates parsed text and its entities."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.pos = 0
-        self.entities: list[JSON] = []
-
-    def emit(self, text: str) -> None:
-        self.parts.append(text)
-        self.pos += _u16(text)
-
-    def add(self, type_: str | None, offset: int, extra: JSON | None = None) -> None:
-        length = self.pos - offset
-        if type_ is None or length <= 0:
-            return
-        entity: JSON = {"type": type_, "offset": offset, "length": length}
-        entity.update(extra or {})
-        self.entities.append(entity)
-
-    def result(self) -> tuple[str, list[JSON]]:
-        entities = sorted(self.entities, key=lambda e: (e["offset"], -e["length"]))
-        return "".join(self.parts), entities
-
-
-_HTML_ENTITY_RE: Final = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[a-zA-Z]{2,8});")
-_HTML_NAMED: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_HTML_SIMPLE_TAGS: Final = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "tg-spoiler": "spoiler",
-    "pre": "pre",
-}
-_HTML_TAGS: Final = frozenset(_HTML_SIMPLE_TAGS) | {"a", "code", "span", "tg-emoji", "blockquote"}
-
-
-def _html_entity(src: str, index: int) -> tuple[str, int]:
-    """Decode the HTML entity at ``src[index]`` (an ``&``); unknown ones stay verbatim."""
-    match = _HTML_ENTITY_RE.match(src, index)
-    if match:
-        name = match.group(1)
-        if name.startswith("#"):
-            code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
-            if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-                return chr(code), match.end() - index
-        elif name in _HTML_NAMED:
-            return _HTML_NAMED[name], match.end() - index
-    return "&", 1
-
-
-def _html_unescape(value: str) -> str:
-    parts: list[str] = []
-    i = 0
-    while i < len(value):
-        if value[i] == "&":
-            text, used = _html_entity(value, i)
-            parts.append(text)
-            i += used
-        else:
-            parts.append(value[i])
-            i += 1
-    return "".join(parts)
-
-
-def _html_attributes(src: str, index: int, tag: str, begin: int) -> tuple[JSON, int]:
-    """Parse attributes from ``src[index]`` up to the closing ``>``; return them and the end."""
-    attrs: JSON = {}
-    n = len(src)
-    unclosed = f"Unclosed start tag at byte offset {_byte_offset(src, begin)}"
-    while True:
-        while index < n and src[index].isspace():
-            index += 1
-        if index >= n:
-            raise _ParseError(unclosed)
-        if src[index] == ">":
-            return attrs, index + 1
-        start = index
-        while index < n and not src[index].isspace() and src[index] not in "=>":
-            index += 1
-        name = src[start:index].lower()
-        while index < n and src[index].isspace():
-            index += 1
-        if index >= n:
-            raise _ParseError(unclosed)
-        if src[index] != "=":
-            if tag == "blockquote" and name == "expandable":
-                attrs[name] = ""
-                continue
-            raise _ParseError(
-                f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
-                f"at byte offset {_byte_offset(src, begin)}"
-            )
-        index += 1
-        while index < n and src[index].isspace():
-            index += 1
-        if index >= n:
-            raise _ParseError(unclosed)
-        if src[index] in "\"'":
-            end = src.find(src[index], index + 1)
-            if end < 0:
-                raise _ParseError(unclosed)
-            value = src[index + 1 : end]
-            index = end + 1
-        else:
-            start = index
-            while index < n and not src[index].isspace() and src[index] != ">":
-                index += 1
-            value = src[start:index]
-        attrs[name] = _html_unescape(value)
-
-
-def _parse_html(src: str) -> tuple[str, list[JSON]]:
-    out = _Output()
-    stack: list[_Open] = []
-    i, n = 0, len(src)
-    while i < n:
-        char = src[i]
-        if char == "&":
-            text, used = _html_entity(src, i)
-            out.emit(text)
-            i += used
-            continue
-        if char != "<":
-            out.emit(char)
-            i += 1
-            continue
-        begin = i
-        i += 1
-        if i < n and src[i] == "/":
-            end = src.find(">", i)
-            if end < 0:
-                raise _ParseError(f"Unclosed end tag at byte offset {_byte_offset(src, begin)}")
-            name = src[i + 1 : end].strip().lower()
-            if not stack:
-                raise _ParseError(f"Unexpected end tag at byte offset {_byte_offset(src, begin)}")
-            top = stack.pop()
-            if name and name != top.name:
-                raise _ParseError(
-                    f"Unmatched end tag at byte offset {_byte_offset(src, begin)}, "
-                    f'expected "</{top.name}>", found "</{name}>"'
-                )
-            out.add(top.type, top.offset, top.extra)
-            i = end + 1
-            continue
-        end = i
-        while end < n and not src[end].isspace() and src[end] != ">":
-            end += 1
-        if end >= n:
-            raise _ParseError(f"Unclosed start tag at byte offset {_byte_offset(src, begin)}")
-        name = src[i:end].lower()
-        if name not in _HTML_TAGS:
-            raise _ParseError(
-                f'Unsupported start tag "{name}" at byte offset {_byte_offset(src, begin)}'
-            )
-        attrs, i = _html_attributes(src, end, name, begin)
-        type_: str | None
-        extra: JSON = {}
-        if name in _HTML_SIMPLE_TAGS:
-            type_ = _HTML_SIMPLE_TAGS[name]
-        elif name == "a":
-            href = attrs.get("href", "")
-            type_ = "text_link" if href else None
-            extra = {"url": href} if href else {}
-        elif name == "span":
-            if attrs.get("class") != "tg-spoiler":
-                raise _ParseError('Tag "span" must have class "tg-spoiler"')
-            type_ = "spoiler"
-        elif name == "tg-emoji":
-            emoji_id = attrs.get("emoji-id", "")
-            if not emoji_id.isdigit():
-                raise _ParseError('Tag "tg-emoji" must have attribute "emoji-id"')
-            type_, extra = "custom_emoji", {"custom_emoji_id": emoji_id}
-        elif name == "blockquote":
-            type_ = "expandable_blockquote" if "expandable" in attrs else "blockquote"
-        else:  # code
-            language = attrs.get("class", "")
-            if stack and stack[-1].name == "pre" and language.startswith("language-"):
-                stack[-1].extra["language"] = language.removeprefix("language-")
-                type_ = None
-            else:
-                type_ = "code"
-        stack.append(_Open(name, type_, out.pos, begin, len(out.parts), extra))
-    if stack:
-        raise _ParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
-    return out.result()
-
-
-_MDV2_RESERVED: Final = "_*[]()~`>#+-=|{}.!"
-_MDV2_NAMES: Final = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "code": "Code",
-    "pre": "Pre",
-    "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji",
-}
-
-
-def _mdv2_escaped(src: str, i: int) -> bool:
-    return src[i] == "\\" and i + 1 < len(src) and 0 < ord(src[i + 1]) <= 126
-
-
-def _mdv2_is_end(top: str, src: str, i: int) -> bool:
-    char = src[i]
-    nxt = src[i + 1] if i + 1 < len(src) else ""
-    return {
-        "bold": char == "*",
-        "italic": char == "_" and nxt != "_",
-        "code": char == "`",
-        "pre": src.startswith("```", i),
-        "text_link": char == "]",
-        "custom_emoji": char == "]",
-        "underline": src.startswith("__", i),
-        "strikethrough": char == "~",
-        "spoiler": src.startswith("||", i),
-    }[top]
-
-
-def _mdv2_url(src: str, i: int, begin: int) -> tuple[str, int]:
-    """Read ``(url)`` starting at ``src[i] == "("``; return the url and the index after it."""
-    i += 1
-    url: list[str] = []
-    while i < len(src) and src[i] != ")":
-        if _mdv2_escaped(src, i):
-            url.append(src[i + 1])
-            i += 2
-            continue
-        url.append(src[i])
-        i += 1
-    if i >= len(src):
-        raise _ParseError(f"Can't find end of a URL at byte offset {_byte_offset(src, begin)}")
-    return "".join(url), i + 1
-
-
-def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
-    out = _Output()
-    stack: list[_Open] = []
-    quote_start: int | None = None
-    i, n = 0, len(src)
-    while i < n:
-        char = src[i]
-        if _mdv2_escaped(src, i):
-            out.emit(src[i + 1])
-            i += 2
-            continue
-        in_code = bool(stack) and stack[-1].type in ("code", "pre")
-        if char == "\n" and quote_start is not None and not src.startswith(">", i + 1):
-            out.add("blockquote", quote_start)
-            quote_start = None
-        if char not in ("`" if in_code else _MDV2_RESERVED):
-            out.emit(char)
-            i += 1
-            continue
-        if char == ">" and not in_code and (i == 0 or src[i - 1] == "\n"):
-            if quote_start is None:
-                quote_start = out.pos
-            i += 1
-            continue
-        if stack and _mdv2_is_end(stack[-1].type or "", src, i):
-            top = stack.pop()
-            type_ = top.type or ""
-            i += {"underline": 2, "spoiler": 2, "pre": 3}.get(type_, 1)
-            extra = top.extra
-            if type_ in ("text_link", "custom_emoji"):
-                if i < n and src[i] == "(":
-                    url, i = _mdv2_url(src, i, top.begin)
-                elif type_ == "text_link":
-                    url = "".join(out.parts[top.out_index :])
-                else:
-                    raise _ParseError("Custom emoji entity must contain a tg://emoji URL")
-                if type_ == "text_link":
-                    extra = {"url": url} if url else {}
-                    if not url:
-                        type_ = ""
-                else:
-                    emoji_id = url.removeprefix("tg://emoji?id=")
-                    if emoji_id == url or not emoji_id.isdigit():
-                        raise _ParseError("Custom emoji URL must have an emoji identifier")
-                    extra = {"custom_emoji_id": emoji_id}
-            out.add(type_ or None, top.offset, extra)
-            continue
-        begin = i
-        extra = {}
-        nxt = src[i + 1] if i + 1 < n else ""
-        if char == "_" and nxt == "_":
-            type_, i = "underline", i + 2
-        elif char == "_":
-            type_, i = "italic", i + 1
-        elif char == "*":
-            type_, i = "bold", i + 1
-        elif char == "~":
-            type_, i = "strikethrough", i + 1
-        elif char == "|" and nxt == "|":
-            type_, i = "spoiler", i + 2
-        elif char == "[":
-            type_, i = "text_link", i + 1
-        elif char == "!" and nxt == "[":
-            type_, i = "custom_emoji", i + 2
-        elif src.startswith("```", i):
-            type_, i = "pre", i + 3
-            end = i
-            while end < n and not src[end].isspace() and src[end] != "`":
-                end += 1
-            if end != i and end < n and src[end] != "`":
-                extra["language"] = src[i:end]
-                i = end
-            if src.startswith("\r\n", i) or src.startswith("\n\r", i):
-                i += 2
-            elif i < n and src[i] in "\r\n":
-                i += 1
-        elif char == "`":
-            type_, i = "code", i + 1
-        else:
-            raise _ParseError(
-                f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-            )
-        stack.append(_Open(char, type_, out.pos, begin, len(out.parts), extra))
-    if stack:
-        top = stack[-1]
-        raise _ParseError(
-            f"Can't find end of {_MDV2_NAMES[top.type or 'bold']} entity at byte offset "
-            f"{_byte_offset(src, top.begin)}"
-        )
-    if quote_start is not None:
-        out.add("blockquote", quote_start)
-    return out.result()
-
-
-def _parse_markdown(src: str) -> tuple[str, list[JSON]]:
-    """Legacy Markdown: bold, italic, code and pre spans plus ``[text](url)`` links."""
-    out = _Output()
-    i, n = 0, len(src)
-    simple = {"*": "bold", "_": "italic", "`": "code"}
-    while i < n:
-        char = src[i]
-        if char == "\\" and i + 1 < n and src[i + 1] in "_*`[":
-            out.emit(src[i + 1])
-            i += 2
-            continue
-        if char not in "_*`[":
-            out.emit(char)
-            i += 1
-            continue
-        missing = f"Can't find end of the entity starting at byte offset {_byte_offset(src, i)}"
-        start = out.pos
-        if char == "[":
-            end = src.find("]", i + 1)
-            if end < 0:
-                raise _ParseError(missing)
-            out.emit(src[i + 1 : end])
-            i = end + 1
-            if i < n and src[i] == "(":
-                close = src.find(")", i + 1)
-                if close < 0:
-                    raise _ParseError(missing)
-                url = src[i + 1 : close]
-                i = close + 1
-                if url:
-                    out.add("text_link", start, {"url": url})
-        elif src.startswith("```", i):
-            end = src.find("```", i + 3)
-            if end < 0:
-                raise _ParseError(missing)
-            content = src[i + 3 : end]
-            extra: JSON = {}
-            first, newline, rest = content.partition("\n")
-            if newline and first and not any(c.isspace() for c in first):
-                extra["language"] = first
-                content = rest
-            out.emit(content)
-            out.add("pre", start, extra)
-            i = end + 3
-        else:
-            end = src.find(char, i + 1)
-            if end < 0:
-                raise _ParseError(missing)
-            out.emit(src[i + 1 : end])
-            out.add(simple[char], start)
-            i = end + 1
-    return out.result()
-
-
-_PARSERS: Final[dict[str, Callable[[str], tuple[str, list[JSON]]]]] = {
-    "html": _parse_html,
-    "markdownv2": _parse_markdown_v2,
-    "markdown": _parse_markdown,
-}
-
-
-def _strip_text(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
-    """Trim surrounding whitespace like Telegram does, keeping entities aligned."""
-    stripped = text.strip()
-    if stripped == text:
-        return text, entities
-    lead = _u16(text[: len(text) - len(text.lstrip())])
-    size = _u16(stripped)
-    kept: list[JSON] = []
-    for entity in entities:
-        begin = max(entity["offset"] - lead, 0)
-        end = min(entity["offset"] + entity["length"] - lead, size)
-        if end > begin:
-            kept.append({**entity, "offset": begin, "length": end - begin})
-    return stripped, kept
 
 
 def _image_size(data: bytes) -> tuple[int, int]:
@@ -838,7 +244,7 @@ class FakeBotAPI:
         self._file_counter = 0
 
         # Failures and limits.
-        self._failures: list[_Failure] = []
+        self._failures: list[Failure] = []
         self._recent_all: deque[float] = deque()
         self._recent_chat: dict[int, deque[float]] = {}
         self._recent_group: dict[int, deque[float]] = {}
@@ -1002,7 +408,7 @@ class FakeBotAPI:
         match = _BOT_COMMAND_RE.match(text)
         if match:
             message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _u16(match.group())}
+                {"type": "bot_command", "offset": 0, "length": u16(match.group())}
             ]
         keyboard = self._keyboards.get(message["chat"]["id"])
         if keyboard and keyboard.get("one_time_keyboard"):
@@ -1157,7 +563,7 @@ class FakeBotAPI:
         if times == 0 or times < -1:
             raise ValueError("times must be positive, or -1 for 'until cleared'")
         self._failures.append(
-            _Failure(method.lower(), error, chat_id, times, retry_after, description)
+            Failure(method.lower(), error, chat_id, times, retry_after, description)
         )
 
     def block(self, user_id: int) -> None:
@@ -1241,7 +647,7 @@ class FakeBotAPI:
         self._notify()
         return copy.deepcopy(update)
 
-    def _take_failure(self, method: str, chat_id: int | None) -> _Failure | None:
+    def _take_failure(self, method: str, chat_id: int | None) -> Failure | None:
         for failure in self._failures:
             if failure.method != method.lower():
                 continue
@@ -1254,11 +660,11 @@ class FakeBotAPI:
             return failure
         return None
 
-    async def _apply_failure(self, failure: _Failure) -> None:
+    async def _apply_failure(self, failure: Failure) -> None:
         """Raise the injected error (or sleep, for "timeout")."""
         kind = failure.error
         if kind == "drop":
-            raise _Dropped
+            raise Dropped
         if kind == "timeout":
             if not await self._pause(self.timeout_sleep):
                 raise ApiError(504, "Gateway Timeout")
@@ -1334,9 +740,9 @@ class FakeBotAPI:
                 try:
                     body = await request.json()
                 except ValueError as err:
-                    raise _bad_request("can't parse JSON object") from err
+                    raise bad_request("can't parse JSON object") from err
                 if not isinstance(body, dict):
-                    raise _bad_request("can't parse JSON object")
+                    raise bad_request("can't parse JSON object")
                 raw.update(body)
             else:
                 form = await request.post()
@@ -1349,7 +755,7 @@ class FakeBotAPI:
                         raw[name] = bytes(value).decode("utf-8", "replace")
                     else:
                         raw[name] = value
-        params = {name: _decode_param(name, value) for name, value in raw.items()}
+        params = {name: decode_param(name, value) for name, value in raw.items()}
         for name, value in list(params.items()):
             if isinstance(value, str) and value.startswith("attach://"):
                 attached = uploads.pop(value.removeprefix("attach://"), None)
@@ -1371,7 +777,7 @@ class FakeBotAPI:
         payload: JSON | None
         try:
             params = await self._read_params(request)
-            chat_id = _as_int(params.get("chat_id"))
+            chat_id = as_int(params.get("chat_id"))
             if entry is None:
                 raise ApiError(404, "Not Found: method not found")
             payload = {"ok": True, "result": await self._dispatch(name, entry[1], params, chat_id)}
@@ -1380,7 +786,7 @@ class FakeBotAPI:
             if err.error_code == 429:
                 self.stats["429"] += 1
             payload, status = err.payload(), err.error_code
-        except _Dropped:
+        except Dropped:
             payload = None
             status = 0
         call = Call(name, params, at, chat_id, payload)
@@ -1466,15 +872,15 @@ class FakeBotAPI:
     def _chat(self, params: JSON, name: str = "chat_id") -> JSON:
         value = params.get(name)
         if value is None or value == "":
-            raise _bad_request(f"{name} is empty")
+            raise bad_request(f"{name} is empty")
         chat: JSON | None = None
-        chat_id = _as_int(value)
+        chat_id = as_int(value)
         if chat_id is not None:
             chat = self.chats.get(chat_id)
         elif isinstance(value, str) and value.startswith("@"):
             chat = next((c for c in self.chats.values() if c.get("username") == value[1:]), None)
         if chat is None:
-            raise _bad_request("chat not found")
+            raise bad_request("chat not found")
         return chat
 
     def _writable_chat(self, params: JSON) -> JSON:
@@ -1489,31 +895,31 @@ class FakeBotAPI:
         raw = params.get(text_key)
         if raw is None or raw == "":
             if required:
-                raise _bad_request("message text is empty")
+                raise bad_request("message text is empty")
             return "", []
         text = str(raw)
         entities = params.get(entities_key)
         if entities is not None:
             if not isinstance(entities, list):
-                raise _bad_request(f"can't parse {entities_key} JSON object")
+                raise bad_request(f"can't parse {entities_key} JSON object")
             parsed: tuple[str, list[JSON]] = (text, [dict(e) for e in entities])
         else:
             mode = params.get("parse_mode")
             if mode:
-                parser = _PARSERS.get(str(mode).lower())
+                parser = PARSERS.get(str(mode).lower())
                 if parser is None:
-                    raise _bad_request(f"unsupported parse_mode {mode!r}")
+                    raise bad_request(f"unsupported parse_mode {mode!r}")
                 try:
                     parsed = parser(text)
-                except _ParseError as err:
-                    raise _bad_request(f"can't parse entities: {err}") from err
+                except ParseError as err:
+                    raise bad_request(f"can't parse entities: {err}") from err
             else:
                 parsed = (text, [])
-        text, found = _strip_text(*parsed)
+        text, found = strip_text(*parsed)
         if not text and required:
-            raise _bad_request("message text is empty")
+            raise bad_request("message text is empty")
         if len(text) > limit:
-            raise _bad_request(
+            raise bad_request(
                 "message is too long" if text_key == "text" else "message caption is too long"
             )
         return text, found
@@ -1524,22 +930,22 @@ class FakeBotAPI:
         if markup is None:
             return None
         if not isinstance(markup, dict):
-            raise _bad_request("can't parse reply keyboard markup JSON object")
+            raise bad_request("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-                raise _bad_request("can't parse inline keyboard markup JSON object")
+                raise bad_request("can't parse inline keyboard markup JSON object")
             for row in rows:
                 for button in row:
                     if not isinstance(button, dict) or not button.get("text"):
-                        raise _bad_request("can't parse inline keyboard button: text is empty")
+                        raise bad_request("can't parse inline keyboard button: text is empty")
                     data = button.get("callback_data")
                     if data is not None:
                         size = len(str(data).encode("utf-8"))
                         if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
-                            raise _bad_request("BUTTON_DATA_INVALID")
+                            raise bad_request("BUTTON_DATA_INVALID")
                     elif len(button) == 1:
-                        raise _bad_request(
+                        raise bad_request(
                             "can't parse inline keyboard button: "
                             "Text buttons are unallowed in the inline keyboard"
                         )
@@ -1553,20 +959,20 @@ class FakeBotAPI:
     def _reply_target(self, params: JSON, chat_id: int) -> JSON | None:
         reply = params.get("reply_parameters")
         if isinstance(reply, dict):
-            message_id = _as_int(reply.get("message_id"))
-            target_chat = _as_int(reply.get("chat_id")) or chat_id
-            allow_missing = _as_bool(reply.get("allow_sending_without_reply", False))
+            message_id = as_int(reply.get("message_id"))
+            target_chat = as_int(reply.get("chat_id")) or chat_id
+            allow_missing = as_bool(reply.get("allow_sending_without_reply", False))
         else:
-            message_id = _as_int(params.get("reply_to_message_id"))
+            message_id = as_int(params.get("reply_to_message_id"))
             target_chat = chat_id
-            allow_missing = _as_bool(params.get("allow_sending_without_reply", False))
+            allow_missing = as_bool(params.get("allow_sending_without_reply", False))
         if message_id is None:
             return None
         target = self._messages.get((target_chat, message_id))
         if target is None:
             if allow_missing:
                 return None
-            raise _bad_request("message to be replied not found")
+            raise bad_request("message to be replied not found")
         replied = copy.deepcopy(target)
         replied.pop("reply_to_message", None)
         return replied
@@ -1582,7 +988,7 @@ class FakeBotAPI:
         }
         if reply is not None:
             message["reply_to_message"] = reply
-        if _as_bool(params.get("protect_content", False)):
+        if as_bool(params.get("protect_content", False)):
             message["has_protected_content"] = True
         if markup is not None:
             message["reply_markup"] = markup
@@ -1604,19 +1010,19 @@ class FakeBotAPI:
 
     def _editable(self, params: JSON) -> JSON:
         if params.get("inline_message_id"):
-            raise _bad_request("inline messages are not supported by the fake server")
+            raise bad_request("inline messages are not supported by the fake server")
         chat = self._writable_chat(params)
-        message_id = _require_int(params, "message_id")
+        message_id = require_int(params, "message_id")
         message = self._messages.get((chat["id"], message_id))
         if message is None:
-            raise _bad_request("message to edit not found")
+            raise bad_request("message to edit not found")
         if message["from"]["id"] != self.bot_id:
-            raise _bad_request("message can't be edited")
+            raise bad_request("message can't be edited")
         return copy.deepcopy(message)
 
     def _store_file(self, folder: str, upload: Upload) -> StoredFile:
         if not upload.data:
-            raise _bad_request("file must be non-empty")
+            raise bad_request("file must be non-empty")
         self._file_counter += 1
         number = self._file_counter
         suffix = ""
@@ -1647,9 +1053,9 @@ class FakeBotAPI:
             if value in self.files:
                 return self.files[value]
             if value.startswith(("http://", "https://")):
-                raise _bad_request("failed to get HTTP URL content")
-            raise _bad_request("wrong file identifier/HTTP URL specified")
-        raise _bad_request(f"there is no {key} in the request")
+                raise bad_request("failed to get HTTP URL content")
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        raise bad_request(f"there is no {key} in the request")
 
     @staticmethod
     def _document_object(stored: StoredFile) -> JSON:
@@ -1703,8 +1109,8 @@ class FakeBotAPI:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        offset = _as_int(params.get("offset")) or 0
-        limit = min(max(_as_int(params.get("limit")) or 100, 1), 100)
+        offset = as_int(params.get("offset")) or 0
+        limit = min(max(as_int(params.get("limit")) or 100, 1), 100)
         timeout = float(params.get("timeout") or 0)
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
@@ -1732,8 +1138,8 @@ class FakeBotAPI:
     async def _set_webhook(self, params: JSON) -> bool:
         url = str(params.get("url") or "")
         if url and not url.startswith("https://"):
-            raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-        if _as_bool(params.get("drop_pending_updates", False)):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if as_bool(params.get("drop_pending_updates", False)):
             self._updates.clear()
         self.webhook = {"url": url}
         for key in ("max_connections", "allowed_updates", "secret_token", "ip_address"):
@@ -1742,7 +1148,7 @@ class FakeBotAPI:
         return True
 
     async def _delete_webhook(self, params: JSON) -> bool:
-        if _as_bool(params.get("drop_pending_updates", False)):
+        if as_bool(params.get("drop_pending_updates", False)):
             self._updates.clear()
         self.webhook = {"url": ""}
         return True
@@ -1806,7 +1212,7 @@ class FakeBotAPI:
     async def _edit_message_text(self, params: JSON) -> JSON:
         message = self._editable(params)
         if "text" not in message:
-            raise _bad_request("there is no text in the message to edit")
+            raise bad_request("there is no text in the message to edit")
         text, entities = self._formatted(params, "text", "entities", MAX_TEXT_LENGTH, True)
         markup = self._inline_markup(params, message["chat"]["id"])
         if (
@@ -1814,7 +1220,7 @@ class FakeBotAPI:
             and entities == message.get("entities", [])
             and markup == message.get("reply_markup")
         ):
-            raise _bad_request(NOT_MODIFIED)
+            raise bad_request(NOT_MODIFIED)
         message["text"] = text
         message.pop("entities", None)
         if entities:
@@ -1829,7 +1235,7 @@ class FakeBotAPI:
     async def _edit_message_caption(self, params: JSON) -> JSON:
         message = self._editable(params)
         if "photo" not in message and "document" not in message:
-            raise _bad_request("there is no caption in the message to edit")
+            raise bad_request("there is no caption in the message to edit")
         caption, entities = self._formatted(
             params, "caption", "caption_entities", MAX_CAPTION_LENGTH, False
         )
@@ -1839,7 +1245,7 @@ class FakeBotAPI:
             and entities == message.get("caption_entities", [])
             and markup == message.get("reply_markup")
         ):
-            raise _bad_request(NOT_MODIFIED)
+            raise bad_request(NOT_MODIFIED)
         for key in ("caption", "caption_entities", "reply_markup"):
             message.pop(key, None)
         if caption:
@@ -1854,7 +1260,7 @@ class FakeBotAPI:
         message = self._editable(params)
         markup = self._inline_markup(params, message["chat"]["id"])
         if markup == message.get("reply_markup"):
-            raise _bad_request(NOT_MODIFIED)
+            raise bad_request(NOT_MODIFIED)
         message.pop("reply_markup", None)
         if markup is not None:
             message["reply_markup"] = markup
@@ -1862,9 +1268,9 @@ class FakeBotAPI:
 
     async def _delete_message(self, params: JSON) -> bool:
         chat = self._chat(params)
-        key = (chat["id"], _require_int(params, "message_id"))
+        key = (chat["id"], require_int(params, "message_id"))
         if key not in self._messages:
-            raise _bad_request("message to delete not found")
+            raise bad_request("message to delete not found")
         del self._messages[key]
         self.deleted.add(key)
         return True
@@ -1873,7 +1279,7 @@ class FakeBotAPI:
         chat = self._chat(params)
         ids = params.get("message_ids")
         if not isinstance(ids, list) or not ids:
-            raise _bad_request("message_ids is empty")
+            raise bad_request("message_ids is empty")
         for message_id in ids:
             key = (chat["id"], int(message_id))
             if self._messages.pop(key, None) is not None:
@@ -1883,11 +1289,11 @@ class FakeBotAPI:
     async def _answer_callback_query(self, params: JSON) -> bool:
         query_id = str(params.get("callback_query_id") or "")
         if query_id not in self._open_callbacks:
-            raise _bad_request(
+            raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
         if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER_LENGTH:
-            raise _bad_request("MESSAGE_TOO_LONG")
+            raise bad_request("MESSAGE_TOO_LONG")
         self._open_callbacks.discard(query_id)
         self.answered_callbacks.append(copy.deepcopy(params))
         return True
@@ -1895,7 +1301,7 @@ class FakeBotAPI:
     async def _get_file(self, params: JSON) -> JSON:
         stored = self.files.get(str(params.get("file_id") or ""))
         if stored is None:
-            raise _bad_request("invalid file_id")
+            raise bad_request("invalid file_id")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
@@ -1906,35 +1312,35 @@ class FakeBotAPI:
     async def _send_chat_action(self, params: JSON) -> bool:
         self._writable_chat(params)
         if params.get("action") not in CHAT_ACTIONS:
-            raise _bad_request("wrong parameter action in request")
+            raise bad_request("wrong parameter action in request")
         return True
 
     def _commands_key(self, params: JSON) -> tuple[str, str]:
         scope = params.get("scope")
         if scope is not None:
             if not isinstance(scope, dict) or scope.get("type") not in SCOPE_TYPES:
-                raise _bad_request("can't parse BotCommandScope JSON object")
+                raise bad_request("can't parse BotCommandScope JSON object")
             if "chat_id" in scope:
                 self._chat(scope)
         language = str(params.get("language_code") or "")
         if language and not _LANGUAGE_RE.fullmatch(language):
-            raise _bad_request("invalid language code specified")
+            raise bad_request("invalid language code specified")
         return scope_key(scope), language
 
     async def _set_my_commands(self, params: JSON) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
-            raise _bad_request("can't parse commands JSON object")
+            raise bad_request("can't parse commands JSON object")
         cleaned: list[JSON] = []
         for command in commands:
             if not isinstance(command, dict):
-                raise _bad_request("can't parse BotCommand JSON object")
+                raise bad_request("can't parse BotCommand JSON object")
             name = str(command.get("command", "")).removeprefix("/")
             description = str(command.get("description", "")).strip()
             if not _COMMAND_NAME_RE.fullmatch(name):
-                raise _bad_request("BOT_COMMAND_INVALID")
+                raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(description) <= 256:
-                raise _bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
             cleaned.append({"command": name, "description": description})
         key = self._commands_key(params)
         if cleaned:
@@ -1955,7 +1361,7 @@ class FakeBotAPI:
     ) -> bool:
         value = str(params.get(key) or "")
         if len(value) > limit:
-            raise _bad_request(f"{key} is too long")
+            raise bad_request(f"{key} is too long")
         language = str(params.get("language_code") or "")
         if value:
             store[language] = value
@@ -1990,7 +1396,7 @@ class FakeBotAPI:
             chat_id = self._chat(params)["id"]
         button = params.get("menu_button") or {"type": "default"}
         if not isinstance(button, dict) or "type" not in button:
-            raise _bad_request("can't parse menu button JSON object")
+            raise bad_request("can't parse menu button JSON object")
         self.menu_buttons[chat_id] = copy.deepcopy(button)
         return True
 
@@ -2021,14 +1427,14 @@ class FakeBotAPI:
 
     async def _get_chat_member(self, params: JSON) -> JSON:
         chat = self._chat(params)
-        user_id = _require_int(params, "user_id")
+        user_id = require_int(params, "user_id")
         if user_id == self.bot_id:
             user = self.bot_user
             present = chat["id"] not in self._left_groups
         else:
             found = self.users.get(user_id)
             if found is None:
-                raise _bad_request("user not found")
+                raise bad_request("user not found")
             user = found
             if chat["type"] == "private":
                 present = chat["id"] == user_id
@@ -2039,6 +1445,6 @@ class FakeBotAPI:
     async def _leave_chat(self, params: JSON) -> bool:
         chat = self._chat(params)
         if chat["type"] == "private":
-            raise _bad_request("chat member status can't be changed in private chats")
+            raise bad_request("chat member status can't be changed in private chats")
         self._left_groups.add(chat["id"])
         return True
