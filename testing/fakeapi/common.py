@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 JSON = dict[str, Any]
 
 DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
+
+# A Bot API method: decoded parameters in, the ``result`` of the answer out.
+Handler = Callable[[JSON], Awaitable[Any]]
 
 # Parameters that are plain strings in the Bot API; every other form value is JSON-decoded.
 STRING_PARAMS: Final = frozenset(
