@@ -45,7 +45,7 @@ class FilesMixin(MessagesMixin):
         caption, entities = self._formatted(
             params, "caption", "caption_entities", MAX_CAPTION_LENGTH, False
         )
-        markup = self._inline_markup(params, chat["id"])
+        markup = self._inline_markup(params)
         stored = self._input_file(params, key, "photos" if key == "photo" else "documents")
         message = self._new_message(chat, params, markup)
         if key == "photo":

@@ -34,7 +34,7 @@ class MessagesMixin(FakeState):
     async def _send_message(self, params: JSON) -> JSON:
         chat = self._writable_chat(params)
         text, entities = self._formatted(params, "text", "entities", MAX_TEXT_LENGTH, True)
-        markup = self._inline_markup(params, chat["id"])
+        markup = self._inline_markup(params)
         message = self._new_message(chat, params, markup)
         message["text"] = text
         if entities:
@@ -48,7 +48,7 @@ class MessagesMixin(FakeState):
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
         text, entities = self._formatted(params, "text", "entities", MAX_TEXT_LENGTH, True)
-        markup = self._inline_markup(params, message["chat"]["id"])
+        markup = self._inline_markup(params)
         if (
             text == message["text"]
             and entities == message.get("entities", [])
@@ -73,7 +73,7 @@ class MessagesMixin(FakeState):
         caption, entities = self._formatted(
             params, "caption", "caption_entities", MAX_CAPTION_LENGTH, False
         )
-        markup = self._inline_markup(params, message["chat"]["id"])
+        markup = self._inline_markup(params)
         if (
             caption == message.get("caption", "")
             and entities == message.get("caption_entities", [])
@@ -92,7 +92,7 @@ class MessagesMixin(FakeState):
 
     async def _edit_message_reply_markup(self, params: JSON) -> JSON:
         message = self._editable(params)
-        markup = self._inline_markup(params, message["chat"]["id"])
+        markup = self._inline_markup(params)
         if markup == message.get("reply_markup"):
             raise bad_request(NOT_MODIFIED)
         message.pop("reply_markup", None)
@@ -155,8 +155,8 @@ class MessagesMixin(FakeState):
             )
         return text, found
 
-    def _inline_markup(self, params: JSON, chat_id: int) -> JSON | None:
-        """Validate ``reply_markup``; return it if inline, track reply keyboards per chat."""
+    def _inline_markup(self, params: JSON) -> JSON | None:
+        """Validate ``reply_markup``; return it if inline (other keyboards are not kept)."""
         markup = params.get("reply_markup")
         if markup is None:
             return None
@@ -181,10 +181,6 @@ class MessagesMixin(FakeState):
                             "Text buttons are unallowed in the inline keyboard"
                         )
             return copy.deepcopy(markup)
-        if "keyboard" in markup:
-            self._keyboards[chat_id] = copy.deepcopy(markup)
-        elif markup.get("remove_keyboard"):
-            self._keyboards.pop(chat_id, None)
         return None
 
     def _reply_target(self, params: JSON, chat_id: int) -> JSON | None:

@@ -75,7 +75,6 @@ class FakeState:
         self._sent: dict[int, list[JSON]] = {}
         self._events: dict[int, list[JSON]] = {}
         self._cursor: dict[int, int] = {}
-        self._keyboards: dict[int, JSON] = {}
 
         # Updates.
         self._updates: list[JSON] = []

@@ -64,11 +64,6 @@ class WorldMixin(FilesMixin, CallbacksMixin):
         found = self._messages.get((chat_id, message_id))
         return copy.deepcopy(found) if found is not None else None
 
-    def keyboard(self, chat_id: int) -> JSON | None:
-        """The reply keyboard (``ReplyKeyboardMarkup`` dict) currently shown in a chat."""
-        found = self._keyboards.get(chat_id)
-        return copy.deepcopy(found) if found is not None else None
-
     def send_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> JSON:
         """Enqueue a text message from a user (to their private chat unless ``chat_id``)."""
         message = self._user_message(user_id, chat_id)
@@ -78,9 +73,6 @@ class WorldMixin(FilesMixin, CallbacksMixin):
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": u16(match.group())}
             ]
-        keyboard = self._keyboards.get(message["chat"]["id"])
-        if keyboard and keyboard.get("one_time_keyboard"):
-            del self._keyboards[message["chat"]["id"]]
         return self._enqueue({"message": message})
 
     def send_document(
