@@ -8,11 +8,17 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from adapters.context import ItdaContext
-from core.errors import DomainError
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
-from models import council as council_db
-from models import invites as invites_db
-from services import membership
+from handlers.common import (
+    END,
+    Refused,
+    answer,
+    attempt,
+    in_rows,
+    keyboard,
+    requires,
+    say,
+)
+from services import directory, membership
 
 CHOOSE_AGENCY, CHOOSE_ROLE = range(2)
 DRAFT = "invite_draft"
@@ -25,8 +31,9 @@ def _deep_link(username: str | None, code: str) -> str:
 @requires("invite")
 async def start_invite(update: Update, context: ItdaContext) -> int:
     """Ask which agency the invite is for."""
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
+    agencies = await attempt(update, context, directory.agencies)
+    if isinstance(agencies, Refused):
+        return END
     buttons = [(a.short_name, f"inv:ag:{a.id}") for a in agencies]
     rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "inv:cancel")]]
     await say(update, context, context.tr("invite.choose_agency"), keyboard(rows))
@@ -39,10 +46,8 @@ async def agency_chosen(update: Update, context: ItdaContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
     agency_id = int(query.data.rsplit(":", 1)[1])
-    async with context.runtime.session() as session:
-        agency = await council_db.get_agency(session=session, agency_id=agency_id)
-    if agency is None:
-        await explain(update, context, DomainError("invite.unknown_agency"))
+    agency = await attempt(update, context, directory.agency, agency_id=agency_id)
+    if isinstance(agency, Refused):
         return END
     context.user_data[DRAFT] = {"agency_id": agency_id}
     roles = membership.allowed_invite_roles(
@@ -70,20 +75,13 @@ async def role_chosen(update: Update, context: ItdaContext) -> int:
         await say(update, context, context.tr("stale.text"))
         return END
     role = query.data.rsplit(":", 1)[1]
-    runtime = context.runtime
-    try:
-        async with runtime.session() as session:
-            invite, agency = await membership.create_invite(
-                session=session,
-                clock=runtime.clock,
-                actor=membership.Actor(query.from_user.id, context.member),
-                agency_id=draft["agency_id"],
-                role=role,
-                valid_days=runtime.settings.invite_days,
-            )
-    except DomainError as error:
-        await explain(update, context, error)
+    created = await attempt(
+        update, context, membership.create_invite,
+        agency_id=draft["agency_id"], role=role, valid_days=context.runtime.settings.invite_days,
+    )
+    if isinstance(created, Refused):
         return END
+    invite, agency = created
     assert invite.expires_at is not None
     await say(
         update,
@@ -114,19 +112,16 @@ async def cancel(update: Update, context: ItdaContext) -> int:
 @requires("invites")
 async def list_invites(update: Update, context: ItdaContext) -> None:
     """Open invites with a revoke button each."""
-    runtime = context.runtime
-    async with runtime.session() as session:
-        invites = await invites_db.list_open_invites(session=session, now=runtime.clock.now())
-        agencies = {
-            a.id: a for a in await council_db.list_agencies(session=session, active_only=False)
-        }
+    invites = await attempt(update, context, directory.open_invites)
+    if isinstance(invites, Refused):
+        return
     if not invites:
         await say(update, context, context.tr("invites.none"))
         return
     lines = [context.tr("invites.title", count=len(invites))]
     buttons = []
-    for invite in invites:
-        agency = agencies.get(invite.agency_id)
+    for row in invites:
+        invite, agency = row.invite, row.agency
         assert invite.expires_at is not None
         lines.append(
             context.tr(
@@ -146,20 +141,9 @@ async def revoke(update: Update, context: ItdaContext) -> None:
     await answer(update)
     query = update.callback_query
     assert query is not None and query.data is not None
-    if context.member is None or not membership.Actor(query.from_user.id, context.member).is_lead:
-        await explain(update, context, DomainError("auth.leads_only"))
-        return
     invite_id = int(query.data.rsplit(":", 1)[1])
-    try:
-        async with context.runtime.session() as session:
-            await membership.revoke_invite(
-                session=session,
-                clock=context.runtime.clock,
-                actor=membership.Actor(query.from_user.id, context.member),
-                invite_id=invite_id,
-            )
-    except DomainError as error:
-        await explain(update, context, error)
+    revoked = await attempt(update, context, membership.revoke_invite, invite_id=invite_id)
+    if isinstance(revoked, Refused):
         return
     await say(update, context, context.tr("invites.revoked", id=invite_id))
 
