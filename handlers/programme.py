@@ -14,11 +14,19 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
-from models import council as council_db
-from models.stats import METRICS
-from services import programme, targets
+from handlers.common import (
+    END,
+    Refused,
+    answer,
+    attempt,
+    in_rows,
+    keyboard,
+    requires,
+    say,
+)
+from services import directory, programme, targets
 from services.membership import Actor
+from services.targets import METRICS
 
 PICK_STEP, PICK_FIELD, TYPE_DATE = range(3)
 PICK_AGENCY, PICK_METRIC, TYPE_VALUE = range(3, 6)
@@ -173,8 +181,9 @@ def build_programme_conversation() -> ConversationHandler:
 async def start_targets(update: Update, context: ItdaContext) -> int:
     """Agencies as buttons."""
     await answer(update)
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
+    agencies = await attempt(update, context, directory.agencies)
+    if isinstance(agencies, Refused):
+        return END
     buttons = [(a.short_name, f"tgt:ag:{a.id}") for a in agencies]
     rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "tgt:cancel")]]
     await say(update, context, context.tr("target.choose_agency"), keyboard(rows))
@@ -192,14 +201,10 @@ async def pick_metric(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     agency_id = int(query.data.rsplit(":", 1)[1])
     year = context.runtime.clock.today().year
-    async with context.runtime.session() as session:
-        agency = await council_db.get_agency(session=session, agency_id=agency_id)
-        rows_ = await targets.progress(session=session, year=year)
-    if agency is None:
-        await explain(update, context, DomainError("status.unknown_agency_id"))
+    found = await attempt(update, context, targets.agency_targets, agency_id=agency_id, year=year)
+    if isinstance(found, Refused):
         return END
-    row = next((r for r in rows_ if r.agency.id == agency_id), None)
-    current = row.targets if row else {}
+    agency, current = found
     context.user_data[TARGET_DRAFT] = {"agency_id": agency_id}
     buttons = [(f"{context.tr(f'status.metric.{m}')} ({current.get(m, '-')})", f"tgt:m:{m}")
                for m in METRICS]

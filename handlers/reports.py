@@ -22,9 +22,9 @@ from core.text import escape
 from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
 from handlers.status import earliest_month
 from locales import Translator
-from models.stats import REPORT_METRICS
 from services import reports
 from services.membership import Actor
+from services.reports import REPORT_METRICS
 
 log = logging.getLogger(__name__)
 
