@@ -11,12 +11,15 @@ from adapters.context import ItdaContext
 from handlers.common import (
     END,
     Refused,
+    actor,
     answer,
     attempt,
     in_rows,
     keyboard,
+    pressed_id,
     requires,
     say,
+    stale,
 )
 from services import directory, membership
 
@@ -42,17 +45,13 @@ async def start_invite(update: Update, context: ItdaContext) -> int:
 
 async def agency_chosen(update: Update, context: ItdaContext) -> int:
     """Agency picked: ask for the role."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    agency_id = int(query.data.rsplit(":", 1)[1])
+    agency_id = await pressed_id(update)
+    assert context.user_data is not None
     agency = await attempt(update, context, directory.agency, agency_id=agency_id)
     if isinstance(agency, Refused):
         return END
     context.user_data[DRAFT] = {"agency_id": agency_id}
-    roles = membership.allowed_invite_roles(
-        membership.Actor(query.from_user.id, context.member), agency
-    )
+    roles = membership.allowed_invite_roles(actor(update, context), agency)
     buttons = [(context.tr(f"role.{r}"), f"inv:role:{r}") for r in roles]
     rows = [buttons, [(context.tr("common.btn_cancel"), "inv:cancel")]]
     await say(
@@ -72,8 +71,7 @@ async def role_chosen(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.pop(DRAFT, None)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     role = query.data.rsplit(":", 1)[1]
     created = await attempt(
         update, context, membership.create_invite,
@@ -138,10 +136,7 @@ async def list_invites(update: Update, context: ItdaContext) -> None:
 
 async def revoke(update: Update, context: ItdaContext) -> None:
     """Revoke one invite (a double tap finds it already revoked and says so)."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    invite_id = int(query.data.rsplit(":", 1)[1])
+    invite_id = await pressed_id(update)
     revoked = await attempt(update, context, membership.revoke_invite, invite_id=invite_id)
     if isinstance(revoked, Refused):
         return

@@ -28,9 +28,11 @@ from handlers.common import (
     explain,
     in_rows,
     keyboard,
+    pressed_id,
     requires,
     role_of,
     say,
+    stale,
 )
 from rendering.records import opening_line, reasons_text, seeker_line
 from services import commands as command_table
@@ -162,10 +164,8 @@ async def hire_command(update: Update, context: ItdaContext) -> int:
 
 async def seeker_picked(update: Update, context: ItdaContext) -> int:
     """The seeker: now the opening, from the best matches."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    seeker_id = int(query.data.rsplit(":", 1)[1])
+    seeker_id = await pressed_id(update)
+    assert context.user_data is not None
     ranked = await attempt(update, context, match_views.hire_openings,
                            council=context.runtime.council, seeker_id=seeker_id, limit=8)
     if isinstance(ranked, Refused):
@@ -187,8 +187,7 @@ async def opening_picked(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.get(HIRE)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["opening"] = int(query.data.rsplit(":", 1)[1])
     return await _ask_date(update, context)
 
@@ -222,8 +221,7 @@ async def date_typed(update: Update, context: ItdaContext) -> int:
     assert update.message is not None and context.user_data is not None
     draft = context.user_data.get(HIRE)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     try:
         hired_on = v.parse_date(update.message.text, today=context.runtime.clock.today(),
                                 allow_future=False)
@@ -239,8 +237,7 @@ async def date_today(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft = context.user_data.get(HIRE)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["date"] = context.runtime.clock.today().isoformat()
     return await _confirm(update, context)
 
@@ -268,8 +265,7 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
     await answer(update)
     draft = context.user_data.pop(HIRE, None) if context.user_data is not None else None
     if not draft or "date" not in draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     saved = await attempt(update, context, match_views.record_hire,
                           seeker_id=draft["seeker"], opening_id=draft["opening"],
                           hired_on=date.fromisoformat(draft["date"]))

@@ -19,10 +19,13 @@ from handlers.common import (
     Refused,
     answer,
     attempt,
+    from_button,
     in_rows,
     keyboard,
+    pressed_id,
     requires,
     say,
+    stale,
 )
 from services import directory, programme, targets
 from services.membership import Actor
@@ -63,16 +66,9 @@ async def start_programme(update: Update, context: ItdaContext) -> int:
     return PICK_STEP
 
 
-async def entry_button(update: Update, context: ItdaContext) -> int:
-    context.args = []
-    return await start_programme(update, context)
-
-
 async def pick_field(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    number = int(query.data.rsplit(":", 1)[1])
+    number = await pressed_id(update)
+    assert context.user_data is not None
     context.user_data[STEP_DRAFT] = {"number": number}
     rows = [
         [(context.tr("programme.btn_starts"), "prog:f:starts_on"),
@@ -93,8 +89,7 @@ async def ask_date(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["field"] = query.data.rsplit(":", 1)[1]
     await say(update, context, context.tr("programme.ask_date"), edit=True)
     return TYPE_DATE
@@ -104,8 +99,7 @@ async def _save_step(update: Update, context: ItdaContext, value: object) -> int
     assert context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT) or {}
     if "number" not in draft:  # the draft went with another form
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     runtime = context.runtime
     try:
         async with runtime.session() as session:
@@ -141,8 +135,7 @@ async def undone(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["field"] = "completed_on"
     return await _save_step(update, context, None)
 
@@ -161,7 +154,7 @@ def build_programme_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CommandHandler("programme", start_programme),
-                      CallbackQueryHandler(entry_button, pattern=r"^prog:open$")],
+                      CallbackQueryHandler(from_button(start_programme), pattern=r"^prog:open$")],
         states={
             PICK_STEP: [CallbackQueryHandler(pick_field, pattern=r"^prog:step:[1-6]$")],
             PICK_FIELD: [CallbackQueryHandler(ask_date, pattern=r"^prog:f:\w+$"),
@@ -190,16 +183,9 @@ async def start_targets(update: Update, context: ItdaContext) -> int:
     return PICK_AGENCY
 
 
-async def targets_button(update: Update, context: ItdaContext) -> int:
-    context.args = []
-    return await start_targets(update, context)
-
-
 async def pick_metric(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    agency_id = int(query.data.rsplit(":", 1)[1])
+    agency_id = await pressed_id(update)
+    assert context.user_data is not None
     year = context.runtime.clock.today().year
     found = await attempt(update, context, targets.agency_targets, agency_id=agency_id, year=year)
     if isinstance(found, Refused):
@@ -220,8 +206,7 @@ async def ask_value(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.get(TARGET_DRAFT)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["metric"] = query.data.rsplit(":", 1)[1]
     await say(update, context, context.tr(
         "target.ask_value", metric=context.tr(f"status.metric.{draft['metric']}"),
@@ -233,8 +218,7 @@ async def got_value(update: Update, context: ItdaContext) -> int:
     assert update.message is not None and context.user_data is not None
     draft = context.user_data.get(TARGET_DRAFT) or {}
     if "agency_id" not in draft or "metric" not in draft:  # the draft went with another form
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     runtime = context.runtime
     try:
         value = targets.parse_target_value(update.message.text or "")
@@ -257,7 +241,7 @@ def build_targets_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CommandHandler("targets", start_targets),
-                      CallbackQueryHandler(targets_button, pattern=r"^tgt:open$")],
+                      CallbackQueryHandler(from_button(start_targets), pattern=r"^tgt:open$")],
         states={
             PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d{1,9}$")],
             PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],

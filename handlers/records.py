@@ -33,6 +33,7 @@ from handlers.common import (
     keyboard,
     requires,
     say,
+    stale,
 )
 from rendering.records import (
     choice_label,
@@ -373,8 +374,7 @@ async def value_typed(update: Update, context: ItdaContext) -> int:
     state = _state(context)
     editing = state.get("edit")
     if not editing:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     spec = field_named(_fields(state["kind"]), editing["key"])
     assert spec is not None and spec.parse is not None
     runtime = context.runtime
