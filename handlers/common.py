@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 from adapters.context import ANSWERED_QUERIES, ItdaContext
 from core.errors import DomainError
 from services import commands as command_table
-from services import groups
+from services import directory, groups
 from services.membership import Actor
 
 log = logging.getLogger(__name__)
@@ -301,9 +301,59 @@ async def pressed(update: Update) -> str:
     return query.data
 
 
+async def pressed_value(update: Update) -> str:
+    """Answer the press and return the last part of its data (`feature:action:value`)."""
+    return (await pressed(update)).rsplit(":", 1)[1]
+
+
 async def pressed_id(update: Update) -> int:
     """Answer the press and return the number at the end of its data (`feature:action:id`)."""
-    return int((await pressed(update)).rsplit(":", 1)[1])
+    return int(await pressed_value(update))
+
+
+def draft_of(context: ItdaContext, key: str) -> dict[str, Any] | None:
+    """The form's draft kept under `key` in the user's data (None when it is gone)."""
+    assert context.user_data is not None
+    value = context.user_data.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def drop_draft(context: ItdaContext, key: str) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(key, None)
+
+
+def canceller(*keys: str) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
+    """A form's /cancel and cancel button: drop its drafts (`keys`), say so, end; nothing is
+    saved."""
+
+    async def cancel(update: Update, context: ItdaContext) -> int:
+        await answer(update)
+        for key in keys:
+            drop_draft(context, key)
+        await say(
+            update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
+        )
+        return END
+
+    return cancel
+
+
+def cancel_row(context: ItdaContext, prefix: str) -> list[Button]:
+    """The row with a form's cancel button (`<prefix>:cancel`)."""
+    return [(context.tr("common.btn_cancel"), f"{prefix}:cancel")]
+
+
+async def ask_agency(update: Update, context: ItdaContext, prefix: str, key: str) -> bool:
+    """Every agency as a button (`<prefix>:ag:<id>`, two a row, then cancel) under the question
+    `key`; False when the service refused (the refusal was already explained)."""
+    agencies = await attempt(update, context, directory.agencies)
+    if isinstance(agencies, Refused):
+        return False
+    buttons = [(a.short_name, f"{prefix}:ag:{a.id}") for a in agencies]
+    rows = in_rows(buttons, 2) + [cancel_row(context, prefix)]
+    await say(update, context, context.tr(key), keyboard(rows))
+    return True
 
 
 async def stale(update: Update, context: ItdaContext) -> int:

@@ -22,15 +22,25 @@ from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
 from handlers import forms, meetings_day_sheet
-from handlers.common import END, Press, Refused, actor, answer, attempt, keyboard, requires, say
+from handlers.common import (
+    END,
+    Press,
+    Refused,
+    actor,
+    answer,
+    attempt,
+    canceller,
+    draft_of,
+    drop_draft,
+    keyboard,
+    requires,
+    say,
+)
 from handlers.meetings_common import (
     DATE_RETRY,
     ScreenText,
-    canceller,
     day_buttons,
     day_prompt,
-    draft_of,
-    drop_draft,
     form_when,
     meeting_id,
     open_draft,

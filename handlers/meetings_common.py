@@ -23,7 +23,17 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
 from core.statuses import MeetingKind
-from handlers.common import END, Refused, answer, attempt, chat_kind, explain, keyboard, say
+from handlers.common import (
+    END,
+    Refused,
+    answer,
+    attempt,
+    chat_kind,
+    drop_draft,
+    explain,
+    keyboard,
+    say,
+)
 from locales import Translator
 from rendering import meetings as text
 from services import meetings as svc
@@ -283,21 +293,10 @@ def time_handlers(prefix: str, on_time: Screen) -> list[BaseHandler]:
 
 
 # --- the small forms (move, notes, capacity): a draft of one meeting, /cancel ------------------
-def draft_of(context: ItdaContext, key: str) -> dict | None:
-    assert context.user_data is not None
-    value = context.user_data.get(key)
-    return value if isinstance(value, dict) else None
-
-
 def open_draft(update: Update, context: ItdaContext, key: str) -> None:
     """A small form's draft, for the meeting of the pressed button."""
     assert context.user_data is not None
     context.user_data[key] = {"meeting_id": meeting_id(update)}
-
-
-def drop_draft(context: ItdaContext, key: str) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(key, None)
 
 
 async def stale(update: Update, context: ItdaContext) -> int:
@@ -315,21 +314,6 @@ async def refused(
         drop_draft(context, key)
     await explain(update, context, error)
     return again if error.key in retry else END
-
-
-def canceller(*keys: str) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
-    """Leave a small form; nothing is saved."""
-
-    async def cancel(update: Update, context: ItdaContext) -> int:
-        await answer(update)
-        for key in keys:
-            drop_draft(context, key)
-        await say(
-            update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
-        )
-        return END
-
-    return cancel
 
 
 def small_form(

@@ -13,18 +13,25 @@ from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
 from handlers import forms
-from handlers.common import END, actor, answer, keyboard, requires, say
+from handlers.common import (
+    END,
+    actor,
+    answer,
+    canceller,
+    draft_of,
+    drop_draft,
+    keyboard,
+    requires,
+    say,
+)
 from handlers.meetings_common import (
     DATE_RETRY,
     HAVE_START,
     NEED_TIME,
     ask_date,
-    canceller,
     date_handlers,
     day_buttons,
     day_prompt,
-    draft_of,
-    drop_draft,
     form_when,
     invitation_markup,
     notify,

@@ -19,7 +19,17 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say, stale
+from handlers.common import (
+    END,
+    answer,
+    canceller,
+    explain,
+    in_rows,
+    keyboard,
+    requires,
+    say,
+    stale,
+)
 from handlers.status import earliest_month
 from locales import Translator
 from services import reports
@@ -292,14 +302,7 @@ async def send(update: Update, context: ItdaContext) -> int:
     return END
 
 
-async def cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(PENDING, None)
-    await say(update, context, context.tr("common.cancelled"),
-              edit=update.callback_query is not None)
-    return END
+cancel = canceller(DRAFT, PENDING)
 
 
 async def not_a_button(update: Update, context: ItdaContext) -> int | None:
