@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from adapters.context import ANSWERED_QUERIES, ItdaContext
 from core.errors import DomainError
@@ -278,6 +278,17 @@ async def attempt(
     except DomainError as error:
         await explain(update, context, error)
         return REFUSED
+
+
+def typed(callback: Callback, *, private: bool = False) -> MessageHandler[Any, Any]:
+    """A form's answer typed as text (not a command); `private`: in a private chat only."""
+    text = filters.TEXT & ~filters.COMMAND
+    return MessageHandler(text & filters.ChatType.PRIVATE if private else text, callback)
+
+
+def not_command(callback: Callback) -> MessageHandler[Any, Any]:
+    """Any message but a command (a photo, a sticker, text where a button was expected)."""
+    return MessageHandler(~filters.COMMAND, callback)
 
 
 class Press(CallbackQueryHandler[Any, Any]):

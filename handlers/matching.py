@@ -11,8 +11,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -28,11 +26,13 @@ from handlers.common import (
     explain,
     in_rows,
     keyboard,
+    not_command,
     pressed_id,
     requires,
     role_of,
     say,
     stale,
+    typed,
 )
 from rendering.records import opening_line, reasons_text, seeker_line
 from services import commands as command_table
@@ -293,7 +293,6 @@ async def use_buttons(update: Update, context: ItdaContext) -> None:
 
 
 def build_hire_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[
             CommandHandler("hire", hire_command),
@@ -301,13 +300,13 @@ def build_hire_conversation() -> ConversationHandler:
         ],
         states={
             PICK_SEEKER: [CallbackQueryHandler(seeker_picked, pattern=r"^hr:s:\d{1,9}$"),
-                          MessageHandler(~filters.COMMAND, use_buttons)],
+                          not_command(use_buttons)],
             PICK_OPENING: [CallbackQueryHandler(opening_picked, pattern=r"^hr:o:\d{1,9}$"),
-                           MessageHandler(~filters.COMMAND, use_buttons)],
-            HIRE_DATE: [MessageHandler(text, date_typed),
+                           not_command(use_buttons)],
+            HIRE_DATE: [typed(date_typed),
                         CallbackQueryHandler(date_today, pattern=r"^hr:today$")],
             HIRE_CONFIRM: [CallbackQueryHandler(hire_save, pattern=r"^hr:save$"),
-                           MessageHandler(~filters.COMMAND, use_buttons)],
+                           not_command(use_buttons)],
         },
         fallbacks=[
             CommandHandler("cancel", hire_cancel),

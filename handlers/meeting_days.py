@@ -14,8 +14,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -35,6 +33,7 @@ from handlers.common import (
     keyboard,
     requires,
     say,
+    typed,
 )
 from handlers.meetings_common import (
     DATE_RETRY,
@@ -174,7 +173,7 @@ def build_capacity_conversation() -> ConversationHandler:
     states = {
         CAP_TEXT: [
             CallbackQueryHandler(capacity_given, pattern=r"^mc2:cp:\d{1,9}$"),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, capacity_given),
+            typed(capacity_given),
         ],
     }
     return small_form(

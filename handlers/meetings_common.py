@@ -16,8 +16,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -33,6 +31,7 @@ from handlers.common import (
     explain,
     keyboard,
     say,
+    typed,
 )
 from locales import Translator
 from rendering import meetings as text
@@ -281,14 +280,14 @@ async def take_time(update: Update, context: ItdaContext, draft: dict, prefix: s
 def date_handlers(prefix: str, on_date: Screen, on_text: Screen) -> list[BaseHandler]:
     return [
         CallbackQueryHandler(on_date, pattern=rf"^{prefix}:d:\d{{8}}$"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+        typed(on_text),
     ]
 
 
 def time_handlers(prefix: str, on_time: Screen) -> list[BaseHandler]:
     return [
         CallbackQueryHandler(on_time, pattern=rf"^{prefix}:t:\d{{4}}$"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_time),
+        typed(on_time),
     ]
 
 

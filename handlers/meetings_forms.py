@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, ConversationHandler
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
@@ -21,8 +21,10 @@ from handlers.common import (
     draft_of,
     drop_draft,
     keyboard,
+    not_command,
     requires,
     say,
+    typed,
 )
 from handlers.meetings_common import (
     DATE_RETRY,
@@ -240,8 +242,8 @@ async def notes_not_text(update: Update, context: ItdaContext) -> int:
 def build_notes_conversation() -> ConversationHandler:
     states = {
         NOTES_TEXT: [
-            MessageHandler(filters.TEXT & ~filters.COMMAND, notes_typed),
-            MessageHandler(~filters.COMMAND, notes_not_text),
+            typed(notes_typed),
+            not_command(notes_not_text),
         ],
     }
     return small_form(

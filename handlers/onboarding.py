@@ -9,8 +9,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters import menus
@@ -18,7 +16,17 @@ from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import person_name
 from handlers.basics import ONBOARDING_DRAFT
-from handlers.common import END, START_COMMAND, answer, explain, keyboard, requires, say
+from handlers.common import (
+    END,
+    START_COMMAND,
+    answer,
+    explain,
+    keyboard,
+    not_command,
+    requires,
+    say,
+    typed,
+)
 from locales import normalize_language
 from services import commands as command_table
 from services import membership
@@ -200,8 +208,8 @@ def build_conversation() -> ConversationHandler:
                 CallbackQueryHandler(edit_name, pattern="^onb:edit$"),
             ],
             TYPE_NAME: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, name_typed),
-                MessageHandler(~filters.COMMAND, expect_text),
+                typed(name_typed),
+                not_command(expect_text),
             ],
         },
         fallbacks=[

@@ -9,8 +9,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -35,6 +33,7 @@ from handlers.common import (
     requires,
     say,
     stale,
+    typed,
 )
 from services import programme, targets
 from services.targets import METRICS
@@ -159,16 +158,12 @@ def _conversation(
     )
 
 
-def _typed(callback: Callback) -> list[Any]:
-    return [MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, callback)]
-
-
 def build_programme_conversation() -> ConversationHandler:
     return _conversation("programme", "prog", start_programme, {
         PICK_STEP: [CallbackQueryHandler(pick_field, pattern=r"^prog:step:[1-6]$")],
         PICK_FIELD: [CallbackQueryHandler(ask_date, pattern=r"^prog:f:\w+$"),
                      CallbackQueryHandler(undone, pattern=r"^prog:undone$")],
-        TYPE_DATE: _typed(got_date),
+        TYPE_DATE: [typed(got_date, private=True)],
     })
 
 
@@ -237,5 +232,5 @@ def build_targets_conversation() -> ConversationHandler:
     return _conversation("targets", "tgt", start_targets, {
         PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d{1,9}$")],
         PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],
-        TYPE_VALUE: _typed(got_value),
+        TYPE_VALUE: [typed(got_value, private=True)],
     })

@@ -13,8 +13,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -34,6 +32,7 @@ from handlers.common import (
     requires,
     say,
     stale,
+    typed,
 )
 from rendering.records import (
     choice_label,
@@ -465,7 +464,6 @@ async def leave(update: Update, context: ItdaContext) -> int:
 
 
 def build_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("mine", mine)],
         states={
@@ -488,11 +486,11 @@ def build_conversation() -> ConversationHandler:
                 CallbackQueryHandler(delete, pattern=r"^mine:delok:\d{1,9}$"),
             ],
             SEARCH: [
-                MessageHandler(text, keyword_typed),
+                typed(keyword_typed),
                 CallbackQueryHandler(back_to_list, pattern=r"^mine:list$"),
             ],
             EDIT_VALUE: [
-                MessageHandler(text, value_typed),
+                typed(value_typed),
                 CallbackQueryHandler(open_record, pattern=r"^mine:open:\d{1,9}$"),
                 CallbackQueryHandler(choice_value, pattern=r"^mine:ev:\d{1,9}:\w+:-$"),
             ],

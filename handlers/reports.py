@@ -12,8 +12,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -29,6 +27,7 @@ from handlers.common import (
     requires,
     say,
     stale,
+    typed,
 )
 from handlers.status import earliest_month
 from locales import Translator
@@ -312,9 +311,8 @@ async def not_a_button(update: Update, context: ItdaContext) -> int | None:
 
 
 def build_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     buttons_only: list[BaseHandler[Update, ItdaContext, object]] = [
-        MessageHandler(text, not_a_button)
+        typed(not_a_button, private=True)
     ]
     return ConversationHandler(
         entry_points=[
@@ -332,9 +330,9 @@ def build_conversation() -> ConversationHandler:
                          CallbackQueryHandler(back, pattern=r"^rep:back$"), *buttons_only],
             FIX_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^rep:mt:\w+$"),
                          CallbackQueryHandler(back, pattern=r"^rep:back$"), *buttons_only],
-            FIX_VALUE: [MessageHandler(text, got_value)],
-            FIX_REASON: [MessageHandler(text, got_reason)],
-            AMEND_REASON: [MessageHandler(text, got_amend_reason)],
+            FIX_VALUE: [typed(got_value, private=True)],
+            FIX_REASON: [typed(got_reason, private=True)],
+            AMEND_REASON: [typed(got_amend_reason, private=True)],
             CONFIRM: [CallbackQueryHandler(send, pattern=r"^rep:send$"),
                       CallbackQueryHandler(back, pattern=r"^rep:back$"), *buttons_only],
         },
