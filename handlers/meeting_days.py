@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
 )
 
@@ -36,11 +35,11 @@ from handlers.common import (
     typed,
 )
 from handlers.meetings_common import (
-    DATE_RETRY,
     ScreenText,
-    day_buttons,
-    day_prompt,
+    create_from,
     form_when,
+    meeting_conversation,
+    meeting_flow,
     meeting_id,
     open_draft,
     private,
@@ -75,34 +74,19 @@ async def _save_day(update: Update, context: ItdaContext, draft: dict[str, Any])
     """Save once (a repeated 저장 finds the day its draft made); an overlap or a past time asks
     the date again (forms.save, DAY_FLOW.retry)."""
     values = draft["v"]
-    async with context.runtime.session() as session:
-        meeting = await svc.create_meeting_day(
-            session=session,
-            clock=context.runtime.clock,
-            actor=actor(update, context),
-            region_code=values["region"],
-            starts_at=svc.starts_at(values, context.runtime.clock.tz),
-            venue=values["venue"],
-            capacity=values["capacity"],
-            contact=values["contact"],
-            token=forms.token_of(draft),
-        )
+    meeting = await create_from(
+        update, context, draft, svc.create_meeting_day, region_code=values["region"],
+        venue=values["venue"], capacity=values["capacity"], contact=values["contact"],
+    )
     assert meeting.id is not None
     await say(update, context, context.tr("meetingday.created"), edit=True)
     await show_meeting(update, context, meeting.id)
     return END
 
 
-DAY_FLOW = forms.FormFlow(
-    name="meeting_day",
-    prefix="md",
-    fields=svc.MEETING_DAY_FIELDS,
-    summary_key="meetingday.confirm",
-    save=_save_day,
-    sources={svc.DAYS: day_buttons, svc.HOST_REGIONS: _region_buttons},
-    prompt_values=day_prompt,
-    summary_values=_day_summary,
-    retry={**DATE_RETRY, "meetingday.overlap": "date"},
+DAY_FLOW = meeting_flow(
+    "meeting_day", "md", svc.MEETING_DAY_FIELDS, "meetingday.confirm", _save_day, _day_summary,
+    {svc.HOST_REGIONS: _region_buttons}, retry={"meetingday.overlap": "date"},
 )
 
 
@@ -119,7 +103,7 @@ async def start_day(update: Update, context: ItdaContext) -> int:
 
 
 def build_day_conversation() -> ConversationHandler:
-    return forms.conversation(DAY_FLOW, entry_points=[CommandHandler("meeting_day", start_day)])
+    return meeting_conversation(DAY_FLOW, start_day)
 
 
 # --- capacity (a small form) -------------------------------------------------------------------

@@ -21,9 +21,11 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
 from core.statuses import MeetingKind
+from handlers import forms
 from handlers.common import (
     END,
     Refused,
+    actor,
     answer,
     attempt,
     chat_kind,
@@ -206,6 +208,48 @@ def day_prompt(context: Any, spec: FieldSpec, values: dict[str, Any]) -> dict[st
         return {}
     day = values.get("date")
     return {"day": text.day_text(context.tr, date.fromisoformat(day)) if day else "-"}
+
+
+def meeting_flow(
+    name: str,
+    prefix: str,
+    fields: tuple[FieldSpec, ...],
+    summary_key: str,
+    save: forms.Save,
+    summary: forms.Values,
+    sources: Mapping[str, forms.Source],
+    retry: Mapping[str, str] | None = None,
+) -> forms.FormFlow:
+    """A meeting's creation form (a council meeting, a meeting day): the date offered as the
+    next working days, the time question naming the day, a past or too distant time asking the
+    date again (plus `retry`); `name` is also its command."""
+    return forms.FormFlow(
+        name=name, prefix=prefix, fields=fields, summary_key=summary_key, save=save,
+        sources={svc.DAYS: day_buttons, **sources}, prompt_values=day_prompt,
+        summary_values=summary, retry={**DATE_RETRY, **(retry or {})},
+    )
+
+
+def meeting_conversation(flow: forms.FormFlow, start: Screen) -> ConversationHandler:
+    """The creation form's conversation, opened by its command."""
+    return forms.conversation(flow, entry_points=[CommandHandler(flow.name, start)])
+
+
+async def create_from(
+    update: Update,
+    context: ItdaContext,
+    draft: dict[str, Any],
+    create: Callable[..., Awaitable[T]],
+    **fields: Any,
+) -> T:
+    """Run the form's create service once: a repeated 저장 finds what its draft made (its token);
+    a refusal goes back to the form engine (forms.save, the flow's retry)."""
+    async with context.runtime.session() as session:
+        return await create(
+            session=session, clock=context.runtime.clock, actor=actor(update, context),
+            starts_at=svc.starts_at(draft["v"], context.runtime.clock.tz),
+            token=forms.token_of(draft), **fields,
+        )
 
 
 def form_when(context: Any, values: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler
+from telegram.ext import ConversationHandler
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
@@ -31,11 +31,12 @@ from handlers.meetings_common import (
     HAVE_START,
     NEED_TIME,
     ask_date,
+    create_from,
     date_handlers,
-    day_buttons,
-    day_prompt,
     form_when,
     invitation_markup,
+    meeting_conversation,
+    meeting_flow,
     notify,
     open_draft,
     others,
@@ -73,18 +74,10 @@ def _council_summary(context: Any, values: dict[str, Any]) -> dict[str, Any]:
 async def _save_council(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
     """Save once (a repeated 저장 finds the meeting its draft made), then invite."""
     values = draft["v"]
-    async with context.runtime.session() as session:
-        meeting, invitees = await svc.create_council_meeting(
-            session=session,
-            clock=context.runtime.clock,
-            actor=actor(update, context),
-            starts_at=svc.starts_at(values, context.runtime.clock.tz),
-            place=values["place"],
-            online_link=values["link"],
-            agenda=values["agenda"],
-            agency_ids=values["agencies"],
-            token=forms.token_of(draft),
-        )
+    meeting, invitees = await create_from(
+        update, context, draft, svc.create_council_meeting, place=values["place"],
+        online_link=values["link"], agenda=values["agenda"], agency_ids=values["agencies"],
+    )
     assert meeting.id is not None and meeting.starts_at is not None
     starts_at = meeting.starts_at
     sent = await notify(
@@ -102,16 +95,9 @@ async def _save_council(update: Update, context: ItdaContext, draft: dict[str, A
     return END
 
 
-COUNCIL_FLOW = forms.FormFlow(
-    name="council_meeting",
-    prefix="mc",
-    fields=svc.COUNCIL_FIELDS,
-    summary_key="meetings.confirm",
-    save=_save_council,
-    sources={svc.DAYS: day_buttons, svc.AGENCIES: _agency_buttons},
-    prompt_values=day_prompt,
-    summary_values=_council_summary,
-    retry=DATE_RETRY,
+COUNCIL_FLOW = meeting_flow(
+    "council_meeting", "mc", svc.COUNCIL_FIELDS, "meetings.confirm", _save_council,
+    _council_summary, {svc.AGENCIES: _agency_buttons},
 )
 
 
@@ -125,9 +111,7 @@ async def start_council(update: Update, context: ItdaContext) -> int:
 
 
 def build_council_conversation() -> ConversationHandler:
-    return forms.conversation(
-        COUNCIL_FLOW, entry_points=[CommandHandler("council_meeting", start_council)]
-    )
+    return meeting_conversation(COUNCIL_FLOW, start_council)
 
 
 # --- moving (a small form) ---------------------------------------------------------------------
