@@ -267,8 +267,7 @@ async def open_record(update: Update, context: ItdaContext) -> int:
 
 async def _may_edit(update: Update, context: ItdaContext, record_id: int) -> bool:
     """The record is the user's to edit (else the refusal is shown, before any question)."""
-    editable = (seekers.require_editable if _state(context)["kind"] == SEEKER
-                else openings.require_editable)
+    editable = seekers.editable if _state(context)["kind"] == SEEKER else openings.editable
     return await attempt(update, context, editable, record_id=record_id) is not REFUSED
 
 

@@ -185,18 +185,15 @@ async def create_opening(
     return opening, True
 
 
-async def _owned(*, session: AsyncSession, actor: Actor, opening_id: int) -> JobOpening:
-    opening = await openings_db.get_opening(session=session, opening_id=opening_id)
+async def editable(*, session: AsyncSession, actor: Actor, record_id: int) -> JobOpening:
+    """The opening, refused (also before any question is asked) to an actor who may not manage
+    it."""
+    opening = await openings_db.get_opening(session=session, opening_id=record_id)
     if opening is None:
         raise DomainError("records.not_found")
     if not may_manage(actor, opening.agency_id):
         raise NotAllowed("records.not_yours")
     return opening
-
-
-async def require_editable(*, session: AsyncSession, actor: Actor, record_id: int) -> None:
-    """Refuse (before any question is asked) to edit an opening the actor may not manage."""
-    await _owned(session=session, actor=actor, opening_id=record_id)
 
 
 async def update_opening_field(
@@ -210,9 +207,8 @@ async def update_opening_field(
     minimum_wage: dict[int, int],
 ) -> JobOpening:
     """Change one field of a saved opening; the rule flags are checked again."""
-    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
-    if key not in {s.key for s in OPENING_FIELDS}:
-        raise DomainError("records.unknown_field")
+    opening = await editable(session=session, actor=actor, record_id=opening_id)
+    records.check_field(key, OPENING_FIELDS)
     extra = {}
     if isinstance(value, Also):
         extra = {k: val for k, val in value.items() if k != "_value"}
@@ -226,20 +222,16 @@ async def update_opening_field(
         r.code
         for r in rule_violations(opening_values(opening), year=now.year, minimum_wage=minimum_wage)
     ]
-    opening.updated_at = now
-    session.add(opening)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.edit", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="opening",
-        entity_id=opening.id, detail={"field": key, "old": old, "new": getattr(opening, key)},
+    return await records.store_edit(
+        session=session, at=now, actor=actor, record=opening, entity="opening",
+        detail={"field": key, "old": old, "new": getattr(opening, key)},
     )
-    return opening
 
 
 async def set_opening_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int, status: str
 ) -> JobOpening:
-    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    opening = await editable(session=session, actor=actor, record_id=opening_id)
     return await records.change_status(
         session=session, clock=clock, actor=actor, record=opening, entity="opening",
         statuses=tuple(OpeningStatus), status=status, also=_stamp_closed,
@@ -255,7 +247,7 @@ async def delete_opening(
     *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int
 ) -> JobOpening:
     """Soft delete: the row stays (hires keep their history), hidden from every list."""
-    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    opening = await editable(session=session, actor=actor, record_id=opening_id)
     return await records.soft_delete(
         session=session, clock=clock, actor=actor, record=opening, entity="opening"
     )

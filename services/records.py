@@ -1,10 +1,11 @@
-"""What openings and seekers share once loaded and checked: a status change and a soft deletion,
-each audited. The record's own module loads it, checks who may touch it and passes a hook for
-what only its kind does (an opening's `closed_at`, a seeker's retired phone key)."""
+"""What openings and seekers share once loaded and checked: a field edit, a status change and a
+soft deletion, each audited. The record's own module loads it, checks who may touch it and
+passes a hook for what only its kind does (an opening's `closed_at`, a seeker's retired phone
+key)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.clock import Clock
 from core.errors import DomainError
 from models import audit as audit_db
+from services.forms import FieldSpec
 from services.membership import Actor
 
 
@@ -27,6 +29,24 @@ class Record(Protocol):
 
 R = TypeVar("R", bound=Record)
 Hook = Callable[[R, datetime], None]  # the record and the time of the change
+
+
+def check_field(key: str, fields: Iterable[FieldSpec]) -> None:
+    """Refuse to edit a field the record's form does not have."""
+    if key not in {spec.key for spec in fields}:
+        raise DomainError("records.unknown_field")
+
+
+async def store_edit(
+    *, session: AsyncSession, at: datetime, actor: Actor, record: R, entity: str,
+    detail: dict[str, Any],
+) -> R:
+    """A field changed: stamp `updated_at`, audited as `<entity>.edit` with `detail` (never
+    personal data)."""
+    record.updated_at = at
+    await _store(session=session, at=at, actor=actor, record=record, action=f"{entity}.edit",
+                 entity=entity, detail=detail)
+    return record
 
 
 async def change_status(

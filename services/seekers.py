@@ -262,9 +262,11 @@ def draft_values(seeker: JobSeeker) -> dict[str, Any]:
     return values
 
 
-async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
-                 purged_ok: bool = False) -> JobSeeker:
-    seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
+async def editable(*, session: AsyncSession, actor: Actor, record_id: int,
+                   purged_ok: bool = False) -> JobSeeker:
+    """The seeker, refused (also before any question is asked) to any but the registering
+    centre, and once purged unless `purged_ok`."""
+    seeker = await seekers_db.get_seeker(session=session, seeker_id=record_id)
     if seeker is None:
         raise DomainError("records.not_found")
     member = actor.member
@@ -273,11 +275,6 @@ async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
     if seeker.purged_at is not None and not purged_ok:
         raise DomainError("seeker.purged")  # kept for statistics only: no new personal data
     return seeker
-
-
-async def require_editable(*, session: AsyncSession, actor: Actor, record_id: int) -> None:
-    """Refuse (before any question is asked) to edit a seeker of another centre."""
-    await _owned(session=session, actor=actor, seeker_id=record_id)
 
 
 async def update_seeker_field(
@@ -292,9 +289,8 @@ async def update_seeker_field(
 ) -> JobSeeker:
     """Change one field (only the registering centre); a new phone is checked for duplicates.
     `value` is the parsed value in clear; name and phone are encrypted here."""
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
-    if key not in {s.key for s in SEEKER_FIELDS}:
-        raise DomainError("records.unknown_field")
+    seeker = await editable(session=session, actor=actor, record_id=seeker_id)
+    records.check_field(key, SEEKER_FIELDS)
     now = clock.now()
     if key == "phone":
         new_key = phone_key(cipher, value)
@@ -307,21 +303,17 @@ async def update_seeker_field(
         seeker.consent_share_at = now if value == "yes" else None
     else:
         setattr(seeker, key, value)
-    seeker.updated_at = now
-    session.add(seeker)
     # Personal data never goes into the audit detail: only which field changed.
-    await audit_db.append_audit(
-        session=session, at=now, action="seeker.edit", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="seeker",
-        entity_id=seeker.id, detail={"field": key},
+    return await records.store_edit(
+        session=session, at=now, actor=actor, record=seeker, entity="seeker",
+        detail={"field": key},
     )
-    return seeker
 
 
 async def set_seeker_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int, status: str
 ) -> JobSeeker:
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
+    seeker = await editable(session=session, actor=actor, record_id=seeker_id)
     return await records.change_status(
         session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
         statuses=tuple(SeekerStatus), status=status,
@@ -337,7 +329,7 @@ async def delete_seeker(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int
 ) -> JobSeeker:
     """Soft delete. The phone key is retired so the person may be registered again later."""
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id, purged_ok=True)
+    seeker = await editable(session=session, actor=actor, record_id=seeker_id, purged_ok=True)
     return await records.soft_delete(
         session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
         also=_retire_phone_key,
