@@ -17,7 +17,6 @@ from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
 from models import openings as openings_db
-from models import receipts as receipts_db
 from models.tables import JobOpening, Member
 from services import records
 from services import validation as v
@@ -152,16 +151,13 @@ async def create_opening(
     `token` is the draft's: a 저장 repeated after a crash returns the opening it created, with
     False (the 새일센터 were told by the call that created it, so they are not told again)."""
     member, agency = await require_opening_author(session=session, actor=actor)
-    if token:
-        done = await receipts_db.get_receipt(session=session, token=token, kind="opening")
-        saved = await openings_db.get_opening(session=session, opening_id=done) if done else None
-        if saved is not None:
-            return saved, False
-    missing = [s.key for s in OPENING_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
-    if missing:
-        raise DomainError("records.incomplete")
-    if await council_db.get_region(session=session, code=draft["region_code"]) is None:
-        raise DomainError("records.unknown_region")
+    saved = await records.saved_before(
+        session=session, token=token, entity="opening",
+        load=lambda done: openings_db.get_opening(session=session, opening_id=done),
+    )
+    if saved is not None:
+        return saved, False
+    await records.check_draft(session=session, draft=draft, fields=OPENING_FIELDS)
     now = clock.now()
     opening = JobOpening(agency_id=agency.id or 0, created_by=member.id, created_at=now,
                          status=OpeningStatus.OPEN, company_name=draft["company_name"],
@@ -171,16 +167,10 @@ async def create_opening(
     opening.rule_flags = [
         r.code for r in rule_violations(draft, year=now.year, minimum_wage=minimum_wage)
     ]
-    await openings_db.add_opening(session=session, opening=opening)
-    if token:
-        assert opening.id is not None
-        await receipts_db.add_receipt(session=session, token=token, kind="opening",
-                                      record_id=opening.id, at=now)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.create", actor_telegram_id=actor.telegram_id,
-        actor_member_id=member.id, entity="opening", entity_id=opening.id,
-        detail={"agency_id": agency.id, "region": opening.region_code,
-                "rule_flags": opening.rule_flags},
+    await records.store_new(
+        session=session, at=now, actor=actor, member=member, record=opening, entity="opening",
+        token=token, detail={"agency_id": agency.id, "region": opening.region_code,
+                             "rule_flags": opening.rule_flags},
     )
     return opening, True
 

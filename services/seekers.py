@@ -19,7 +19,6 @@ from core.statuses import SeekerStatus
 from core.text import clean_text, person_name
 from models import audit as audit_db
 from models import council as council_db
-from models import receipts as receipts_db
 from models import seekers as seekers_db
 from models.tables import JobSeeker
 from services import privacy, records
@@ -134,18 +133,15 @@ async def create_seeker(
     `token` is the draft's: a 저장 repeated after a crash returns the seeker it created (and is
     not refused as a duplicate of itself)."""
     member, agency = await require_seeker_author(session=session, actor=actor)
-    if token:
-        done = await receipts_db.get_receipt(session=session, token=token, kind="seeker")
-        saved = await seekers_db.get_seeker(session=session, seeker_id=done) if done else None
-        if saved is not None:
-            return saved
-    missing = [s.key for s in SEEKER_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
-    if missing:
-        raise DomainError("records.incomplete")
+    saved = await records.saved_before(
+        session=session, token=token, entity="seeker",
+        load=lambda done: seekers_db.get_seeker(session=session, seeker_id=done),
+    )
+    if saved is not None:
+        return saved
+    await records.check_draft(session=session, draft=draft, fields=SEEKER_FIELDS)
     phone = cipher.decrypt(draft["phone"])
     await find_duplicate(session=session, cipher=cipher, phone=phone)
-    if await council_db.get_region(session=session, code=draft["region_code"]) is None:
-        raise DomainError("records.unknown_region")
     now = clock.now()
     seeker = JobSeeker(
         agency_id=agency.id or 0,
@@ -167,18 +163,11 @@ async def create_seeker(
         consent_share_at=now if draft.get("consent_share") == "yes" else None,
         created_at=now,
     )
-    await seekers_db.add_seeker(session=session, seeker=seeker)
-    if token:
-        assert seeker.id is not None
-        await receipts_db.add_receipt(session=session, token=token, kind="seeker",
-                                      record_id=seeker.id, at=now)
-    await audit_db.append_audit(
-        session=session, at=now, action="seeker.create", actor_telegram_id=actor.telegram_id,
-        actor_member_id=member.id, entity="seeker", entity_id=seeker.id,
-        detail={"agency_id": agency.id, "region": seeker.region_code,
-                "consent_share": seeker.consent_share_at is not None},
+    return await records.store_new(
+        session=session, at=now, actor=actor, member=member, record=seeker, entity="seeker",
+        token=token, detail={"agency_id": agency.id, "region": seeker.region_code,
+                             "consent_share": seeker.consent_share_at is not None},
     )
-    return seeker
 
 
 @dataclass(frozen=True)
