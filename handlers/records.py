@@ -6,6 +6,7 @@ Employer associations and coordinators manage openings; 새일센터 manage thei
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from telegram import Update
@@ -29,6 +30,8 @@ from handlers.common import (
     explain,
     in_rows,
     keyboard,
+    pressed_id,
+    pressed_value,
     requires,
     say,
     stale,
@@ -140,53 +143,52 @@ async def _show_list(update: Update, context: ItdaContext, *, edit: bool = True)
 
 
 async def page(update: Update, context: ItdaContext) -> int:
+    _state(context)["page"] = max(0, await pressed_id(update))
+    return await _show_list(update, context)
+
+
+async def _ask_filter(
+    update: Update, context: ItdaContext, action: str, question: str,
+    choices: list[tuple[str, str]], per_row: int,
+) -> int:
+    """A list filter's choices as buttons (`mine:<action>:<value>`), then 전체."""
     await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _state(context)["page"] = max(0, int(query.data.rsplit(":", 1)[1]))
+    buttons = [(label, f"mine:{action}:{value}") for label, value in choices]
+    buttons.append((context.tr("mine.all"), f"mine:{action}:all"))
+    await say(update, context, context.tr(question), keyboard(in_rows(buttons, per_row)),
+              edit=True)
+    return BROWSE
+
+
+async def _set_filter(
+    update: Update, context: ItdaContext, key: str, allowed: Container[str]
+) -> int:
+    """The pressed choice filters the list from its first page (전체 or a stale value: none)."""
+    value = await pressed_value(update)
+    state = _state(context)
+    state[key] = value if value in allowed else None
+    state["page"] = 0
     return await _show_list(update, context)
 
 
 async def choose_status_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
     kind = _state(context)["kind"]
-    buttons = [(_status_label(context, kind, s), f"mine:stv:{s}") for s in _statuses(kind)]
-    buttons.append((context.tr("mine.all"), "mine:stv:all"))
-    await say(update, context, context.tr("mine.choose_status"), keyboard(in_rows(buttons, 2)),
-              edit=True)
-    return BROWSE
+    choices = [(_status_label(context, kind, s), s) for s in _statuses(kind)]
+    return await _ask_filter(update, context, "stv", "mine.choose_status", choices, 2)
 
 
 async def status_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    value = query.data.rsplit(":", 1)[1]
-    state = _state(context)
-    state["status"] = value if value in _statuses(state["kind"]) else None
-    state["page"] = 0
-    return await _show_list(update, context)
+    return await _set_filter(update, context, "status", _statuses(_state(context)["kind"]))
 
 
 async def choose_region_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    buttons = [(r.name, f"mine:rgv:{r.code}") for r in context.runtime.council.regions]
-    buttons.append((context.tr("mine.all"), "mine:rgv:all"))
-    await say(update, context, context.tr("mine.choose_region"), keyboard(in_rows(buttons, 3)),
-              edit=True)
-    return BROWSE
+    choices = [(r.name, r.code) for r in context.runtime.council.regions]
+    return await _ask_filter(update, context, "rgv", "mine.choose_region", choices, 3)
 
 
 async def region_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    value = query.data.rsplit(":", 1)[1]
     codes = {r.code for r in context.runtime.council.regions}
-    state = _state(context)
-    state["region"] = value if value in codes else None
-    state["page"] = 0
-    return await _show_list(update, context)
+    return await _set_filter(update, context, "region", codes)
 
 
 async def clear_filters(update: Update, context: ItdaContext) -> int:
