@@ -23,6 +23,7 @@ from core.text import clean_text, escape
 from handlers.common import (
     END,
     REFUSED,
+    Button,
     Refused,
     actor,
     answer,
@@ -30,6 +31,7 @@ from handlers.common import (
     explain,
     in_rows,
     keyboard,
+    pressed,
     pressed_id,
     pressed_value,
     requires,
@@ -280,17 +282,21 @@ async def choose_field(update: Update, context: ItdaContext) -> int:
         return BROWSE
     fields = [s for s in _fields(_state(context)["kind"]) if s.editable]
     buttons = [(context.tr(s.label_key), f"mine:ef:{record_id}:{s.key}") for s in fields]
+    return await _record_choices(update, context, record_id, "records.pick_field", buttons)
+
+
+async def _record_choices(
+    update: Update, context: ItdaContext, record_id: int, question: str, buttons: list[Button]
+) -> int:
+    """Choices for one record, two a row, then the way back to it."""
     rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"mine:open:{record_id}")]]
-    await say(update, context, context.tr("records.pick_field"), keyboard(rows), edit=True)
+    await say(update, context, context.tr(question), keyboard(rows), edit=True)
     return BROWSE
 
 
 async def field_chosen(update: Update, context: ItdaContext) -> int:
     """A field to edit: its choices as buttons, or a question for text."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, record_id, key = query.data.split(":")
+    _, _, record_id, key = (await pressed(update)).split(":")
     spec = field_named(_fields(_state(context)["kind"]), key)
     if spec is None:  # an old or forged button: never silent
         await say(update, context, context.tr("stale.text"))
@@ -349,10 +355,7 @@ async def _apply(update: Update, context: ItdaContext, record_id: int, key: str,
 
 
 async def choice_value(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, record_id, key, index = query.data.split(":")
+    _, _, record_id, key, index = (await pressed(update)).split(":")
     spec = field_named(_fields(_state(context)["kind"]), key)
     if spec is None or (index != "-" and not spec.is_choice):  # an old or forged button
         await say(update, context, context.tr("stale.text"))
@@ -400,16 +403,11 @@ async def choose_status(update: Update, context: ItdaContext) -> int:
     kind = _state(context)["kind"]
     buttons = [(_status_label(context, kind, s), f"mine:sv:{record_id}:{s}")
                for s in _statuses(kind)]
-    rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"mine:open:{record_id}")]]
-    await say(update, context, context.tr("mine.choose_new_status"), keyboard(rows), edit=True)
-    return BROWSE
+    return await _record_choices(update, context, record_id, "mine.choose_new_status", buttons)
 
 
 async def set_status(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, record_id, status = query.data.split(":")
+    _, _, record_id, status = (await pressed(update)).split(":")
     runtime = context.runtime
     try:
         async with runtime.session() as session:
