@@ -334,16 +334,32 @@ def drop_draft(context: ItdaContext, key: str) -> None:
         context.user_data.pop(key, None)
 
 
-def canceller(*keys: str) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
-    """A form's /cancel and cancel button: drop its drafts (`keys`), say so, end; nothing is
-    saved."""
+async def keep_pressed(
+    update: Update, context: ItdaContext, key: str, field: str, *, number: bool = False
+) -> dict[str, Any] | None:
+    """A form's button: answer it and keep the last part of its data (an int with `number`) in
+    the draft `key` as `field`. None when the draft is gone (the user was told)."""
+    value = await pressed_value(update)
+    draft = draft_of(context, key)
+    if not draft:
+        await stale(update, context)
+        return None
+    draft[field] = int(value) if number else value
+    return draft
+
+
+def canceller(
+    *keys: str, said: str = "common.cancelled"
+) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
+    """A form's /cancel and cancel button: drop its drafts (`keys`), say so (`said`), end;
+    nothing is saved."""
 
     async def cancel(update: Update, context: ItdaContext) -> int:
         await answer(update)
         for key in keys:
             drop_draft(context, key)
         await say(
-            update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
+            update, context, context.tr(said), edit=update.callback_query is not None
         )
         return END
 

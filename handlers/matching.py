@@ -22,9 +22,11 @@ from handlers.common import (
     Refused,
     answer,
     attempt,
+    canceller,
     chat_kind,
     explain,
     in_rows,
+    keep_pressed,
     keyboard,
     not_command,
     pressed_id,
@@ -182,13 +184,8 @@ async def seeker_picked(update: Update, context: ItdaContext) -> int:
 
 
 async def opening_picked(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    draft = context.user_data.get(HIRE)
-    if not draft:
-        return await stale(update, context)
-    draft["opening"] = int(query.data.rsplit(":", 1)[1])
+    if await keep_pressed(update, context, HIRE, "opening", number=True) is None:
+        return END
     return await _ask_date(update, context)
 
 
@@ -279,13 +276,7 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
     return END
 
 
-async def hire_cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(HIRE, None)
-    await say(update, context, context.tr("records.cancelled"),
-              edit=update.callback_query is not None)
-    return END
+hire_cancel = canceller(HIRE, said="records.cancelled")
 
 
 async def use_buttons(update: Update, context: ItdaContext) -> None:

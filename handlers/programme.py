@@ -27,9 +27,9 @@ from handlers.common import (
     draft_of,
     from_button,
     in_rows,
+    keep_pressed,
     keyboard,
     pressed_id,
-    pressed_value,
     requires,
     say,
     stale,
@@ -85,11 +85,8 @@ async def pick_field(update: Update, context: ItdaContext) -> int:
 
 
 async def ask_date(update: Update, context: ItdaContext) -> int:
-    field = await pressed_value(update)
-    draft = draft_of(context, STEP_DRAFT)
-    if not draft:
-        return await stale(update, context)
-    draft["field"] = field
+    if await keep_pressed(update, context, STEP_DRAFT, "field") is None:
+        return END
     await say(update, context, context.tr("programme.ask_date"), edit=True)
     return TYPE_DATE
 
@@ -194,11 +191,9 @@ async def pick_metric(update: Update, context: ItdaContext) -> int:
 
 
 async def ask_value(update: Update, context: ItdaContext) -> int:
-    metric = await pressed_value(update)
-    draft = draft_of(context, TARGET_DRAFT)
-    if not draft:
-        return await stale(update, context)
-    draft["metric"] = metric
+    draft = await keep_pressed(update, context, TARGET_DRAFT, "metric")
+    if draft is None:
+        return END
     await say(update, context, context.tr(
         "target.ask_value", metric=context.tr(f"status.metric.{draft['metric']}"),
         limit=targets.MAX_TARGET), edit=True)
