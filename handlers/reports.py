@@ -3,7 +3,10 @@ and /reports: the coordinators' submission table with a re-nudge of the missing 
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -36,6 +39,7 @@ from services.membership import Actor
 from services.reports import REPORT_METRICS
 
 log = logging.getLogger(__name__)
+Draft = reports.ReportDraft
 
 REVIEW, FIX_REGION, FIX_METRIC, FIX_VALUE, FIX_REASON, AMEND_REASON, CONFIRM = range(7)
 DRAFT = "report_draft"
@@ -45,6 +49,23 @@ PENDING = "report_fix"
 def _draft(context: ItdaContext) -> reports.ReportDraft | None:
     data = (context.user_data or {}).get(DRAFT)
     return reports.ReportDraft.from_dict(data) if data else None
+
+
+def _with_draft(
+    step: Callable[[Update, ItdaContext, Draft], Awaitable[int]],
+) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
+    """A step of the open report, given its draft (a button is answered first); without a
+    draft the form is over (stale)."""
+
+    @functools.wraps(step)
+    async def run(update: Update, context: ItdaContext) -> int:
+        await answer(update)
+        draft = _draft(context)
+        if draft is None:
+            return await stale(update, context)
+        return await step(update, context, draft)
+
+    return run
 
 
 def _keep(context: ItdaContext, draft: reports.ReportDraft) -> None:
@@ -146,12 +167,9 @@ async def entry_button(update: Update, context: ItdaContext) -> int:
     return await start_report(update, context)
 
 
-async def choose_region(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def choose_region(update: Update, context: ItdaContext, draft: Draft) -> int:
     """Which 시군's figure to correct."""
-    await answer(update)
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     codes = list(draft.figures) + [
         r.code for r in context.runtime.council.regions if r.code not in draft.figures
     ]
@@ -249,11 +267,9 @@ async def ask_amend(update: Update, context: ItdaContext) -> int:
     return AMEND_REASON
 
 
-async def got_amend_reason(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def got_amend_reason(update: Update, context: ItdaContext, draft: Draft) -> int:
     assert update.message is not None
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     text = (update.message.text or "").strip()
     if len(text) < 2 or len(text) > reports.MAX_REASON:
         await say(update, context, context.tr("report.reason_needed"))
@@ -263,12 +279,9 @@ async def got_amend_reason(update: Update, context: ItdaContext) -> int:
     return await _show_review(update, context)
 
 
-async def confirm_submit(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def confirm_submit(update: Update, context: ItdaContext, draft: Draft) -> int:
     """One more look before the report is locked."""
-    await answer(update)
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     late = context.runtime.clock.today() > reports.month_deadline(draft.month)
     key = "report.confirm_late" if late else "report.confirm"
     rows = [[(context.tr("report.btn_send"), "rep:send"),
@@ -277,13 +290,10 @@ async def confirm_submit(update: Update, context: ItdaContext) -> int:
     return CONFIRM
 
 
-async def send(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def send(update: Update, context: ItdaContext, draft: Draft) -> int:
     """Submit: one transaction; a double tap or a colleague's earlier submission is refused."""
-    await answer(update)
     assert context.user_data is not None
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     try:
         async with context.runtime.session() as session:
             report = await reports.submit(
