@@ -176,6 +176,14 @@ def requires(name: str) -> Callable[[Callback], Callback]:
     return decorate
 
 
+async def is_member(update: Update, context: ItdaContext) -> bool:
+    """An active member (a button's re-check of the actor); anyone else is told why not."""
+    if context.member is None or not context.member.active:
+        await explain(update, context, DomainError("auth.not_member"))
+        return False
+    return True
+
+
 async def in_council_chat(update: Update, context: ItdaContext) -> bool:
     """A private chat or the registered council group; in any other group the user reads how a
     coordinator registers it, and False is returned."""

@@ -26,6 +26,7 @@ from handlers.common import (
     canceller,
     explain,
     in_rows,
+    is_member,
     keyboard,
     requires,
     say,
@@ -116,6 +117,19 @@ async def _show_review(update: Update, context: ItdaContext, *, edit: bool = Fal
     return REVIEW
 
 
+async def _month(update: Update, context: ItdaContext, text: str) -> str | None:
+    """The month named after the command (this month when none); None when it is not one
+    (the user was told why)."""
+    today = context.runtime.clock.today()
+    if not text.strip():
+        return reports.month_of(today)
+    try:
+        return reports.parse_month(text, today=today, earliest=await earliest_month(context))
+    except DomainError as error:
+        await explain(update, context, error)
+        return None
+
+
 @requires("report")
 async def start_report(update: Update, context: ItdaContext) -> int:
     """Open this month's (or the named month's) report of the user's agency."""
@@ -124,15 +138,8 @@ async def start_report(update: Update, context: ItdaContext) -> int:
         await say(update, context, context.tr("report.no_agency"))
         return END
     runtime = context.runtime
-    today = runtime.clock.today()
-    text = " ".join(context.args or []) if update.message else ""
-    try:
-        month = (
-            reports.parse_month(text, today=today, earliest=await earliest_month(context))
-            if text.strip() else reports.month_of(today)
-        )
-    except DomainError as error:
-        await explain(update, context, error)
+    month = await _month(update, context, " ".join(context.args or []) if update.message else "")
+    if month is None:
         return END
     async with runtime.session() as session:
         state = await reports.open_report(session=session, agency_id=agency.id, month=month)
@@ -160,8 +167,7 @@ async def start_report(update: Update, context: ItdaContext) -> int:
 async def entry_button(update: Update, context: ItdaContext) -> int:
     """The 실적보고 button of the private /status."""
     await answer(update)
-    if context.member is None or not context.member.active:
-        await explain(update, context, DomainError("auth.not_member"))
+    if not await is_member(update, context):
         return END
     context.args = []
     return await start_report(update, context)
@@ -382,17 +388,9 @@ async def _table(update: Update, context: ItdaContext, month: str, *, edit: bool
 @requires("reports")
 async def submission_table(update: Update, context: ItdaContext) -> None:
     """The submission table of this month or of the named month."""
-    today = context.runtime.clock.today()
-    text = " ".join(context.args or [])
-    try:
-        month = (
-            reports.parse_month(text, today=today, earliest=await earliest_month(context))
-            if text.strip() else reports.month_of(today)
-        )
-    except DomainError as error:
-        await explain(update, context, error)
-        return
-    await _table(update, context, month)
+    month = await _month(update, context, " ".join(context.args or []))
+    if month is not None:
+        await _table(update, context, month)
 
 
 async def table_button(update: Update, context: ItdaContext) -> None:
