@@ -263,6 +263,25 @@ def _accepts(service: Callable[..., object]) -> frozenset[str]:
     return frozenset(inspect.signature(service).parameters)
 
 
+async def call(
+    update: Update,
+    context: ItdaContext,
+    service: Callable[..., Awaitable[T]],
+    /,
+    **kwargs: Any,
+) -> T:
+    """Run one service call in a session of its own; a `DomainError` is the caller's to explain
+    (see `attempt`). The session is passed as `session=`; `actor=` and `clock=` are passed when
+    the service takes them."""
+    accepted = _accepts(service)
+    if "actor" in accepted and "actor" not in kwargs:
+        kwargs["actor"] = actor(update, context)
+    if "clock" in accepted and "clock" not in kwargs:
+        kwargs["clock"] = context.runtime.clock
+    async with context.runtime.session() as session:
+        return await service(session=session, **kwargs)
+
+
 async def attempt(
     update: Update,
     context: ItdaContext,
@@ -275,14 +294,8 @@ async def attempt(
     The session is passed as `session=`; `actor=` and `clock=` are passed when the service takes
     them. On a `DomainError` the user reads the refusal in their language and `REFUSED` is
     returned (nothing of the session is committed)."""
-    accepted = _accepts(service)
-    if "actor" in accepted and "actor" not in kwargs:
-        kwargs["actor"] = actor(update, context)
-    if "clock" in accepted and "clock" not in kwargs:
-        kwargs["clock"] = context.runtime.clock
     try:
-        async with context.runtime.session() as session:
-            return await service(session=session, **kwargs)
+        return await call(update, context, service, **kwargs)
     except DomainError as error:
         await explain(update, context, error)
         return REFUSED

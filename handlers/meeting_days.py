@@ -23,9 +23,9 @@ from handlers.common import (
     END,
     Press,
     Refused,
-    actor,
     answer,
     attempt,
+    call,
     canceller,
     draft_of,
     drop_draft,
@@ -135,14 +135,10 @@ async def capacity_given(update: Update, context: ItdaContext) -> int:
         else:
             assert update.message is not None
             capacity = svc.parse_capacity(update.message.text)
-        async with context.runtime.session() as session:
-            meeting, promoted = await svc.change_capacity(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                meeting_id=draft["meeting_id"],
-                capacity=capacity,
-            )
+        meeting, promoted = await call(
+            update, context, svc.change_capacity, meeting_id=draft["meeting_id"],
+            capacity=capacity,
+        )
     except DomainError as error:
         retry = ("meetingday.capacity_invalid", "meetingday.capacity_below_invited")
         return await refused(update, context, CAPACITY, error, CAP_TEXT, *retry)

@@ -17,6 +17,7 @@ from handlers.common import (
     END,
     actor,
     answer,
+    call,
     canceller,
     draft_of,
     drop_draft,
@@ -193,14 +194,10 @@ async def notes_typed(update: Update, context: ItdaContext) -> int:
     if draft is None:
         return await stale(update, context)
     try:
-        async with context.runtime.session() as session:
-            meeting, readers = await svc.record_notes(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                meeting_id=draft["meeting_id"],
-                notes=update.message.text or "",
-            )
+        meeting, readers = await call(
+            update, context, svc.record_notes, meeting_id=draft["meeting_id"],
+            notes=update.message.text or "",
+        )
     except DomainError as error:
         retry = ("meetings.notes_required", "input.too_long")
         return await refused(update, context, NOTES, error, NOTES_TEXT, *retry)

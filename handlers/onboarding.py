@@ -20,6 +20,7 @@ from handlers.common import (
     END,
     START_COMMAND,
     answer,
+    call,
     explain,
     keyboard,
     not_command,
@@ -128,16 +129,11 @@ async def name_confirmed(update: Update, context: ItdaContext) -> int:
     user = update.effective_user
     assert user is not None
     try:
-        async with context.runtime.session() as session:
-            member, agency = await membership.accept_invite(
-                session=session,
-                clock=context.runtime.clock,
-                code=draft["code"],
-                telegram_id=user.id,
-                display_name=draft["name"],
-                username=user.username,
-                language=context.lang or normalize_language(user.language_code),
-            )
+        member, agency = await call(
+            update, context, membership.accept_invite, code=draft["code"], telegram_id=user.id,
+            display_name=draft["name"], username=user.username,
+            language=context.lang or normalize_language(user.language_code),
+        )
     except DomainError as error:
         context.user_data.pop(ONBOARDING_DRAFT, None)
         await explain(update, context, error)
