@@ -19,6 +19,7 @@ from core.statuses import AgencyKind, OpeningStatus
 from core.text import escape
 from handlers.common import (
     END,
+    Button,
     Refused,
     answer,
     attempt,
@@ -95,6 +96,16 @@ async def match_button(update: Update, context: ItdaContext) -> None:
     await (_for_opening if kind == "o" else _for_seeker)(update, context, int(number))
 
 
+async def _send_matches(
+    update: Update, context: ItdaContext, lines: list[str], buttons: list[Button], found: bool
+) -> None:
+    """The ranked list (`lines`, title first; none `found`: say so), hire buttons two a row."""
+    if not found:
+        lines.append(context.tr("match.none"))
+    markup = keyboard(in_rows(buttons, 2)) if buttons else None
+    await say(update, context, "\n".join(lines), markup)
+
+
 async def _for_opening(update: Update, context: ItdaContext, opening_id: int) -> None:
     """Seekers for an opening: masked outside their own centre (contacts to employer
     associations only with the 제17조 consent); unmasked views are audited."""
@@ -114,10 +125,7 @@ async def _for_opening(update: Update, context: ItdaContext, opening_id: int) ->
         if card.owner and opening.status == OpeningStatus.OPEN:
             buttons.append((context.tr("match.btn_hire", id=card.id),
                             f"hire:so:{card.id}:{opening.id}"))
-    if not ranked:
-        lines.append(context.tr("match.none"))
-    markup = keyboard(in_rows(buttons, 2)) if buttons else None
-    await say(update, context, "\n".join(lines), markup)
+    await _send_matches(update, context, lines, buttons, bool(ranked))
 
 
 async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> None:
@@ -136,10 +144,7 @@ async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> N
         if own:
             buttons.append((context.tr("match.btn_hire_opening", id=opening.id),
                             f"hire:so:{seeker_id}:{opening.id}"))
-    if not ranked:
-        lines.append(context.tr("match.none"))
-    markup = keyboard(in_rows(buttons, 2)) if buttons else None
-    await say(update, context, "\n".join(lines), markup)
+    await _send_matches(update, context, lines, buttons, bool(ranked))
 
 
 # --- /hire ---------------------------------------------------------------------------------------
