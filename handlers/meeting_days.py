@@ -7,7 +7,8 @@ details appear only on the host centre's screens, in private chats.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import (
@@ -52,6 +53,8 @@ from handlers.meetings_common import (
 from rendering import meetings as text
 from rendering.records import region_name
 from services import meetings as svc
+
+T = TypeVar("T")
 
 
 # --- /meeting_day: creating a meeting day (the form engine asks the fields) ----------------------
@@ -179,17 +182,29 @@ async def _companies(
     )
 
 
+async def _toggle(
+    update: Update,
+    context: ItdaContext,
+    service: Callable[..., Awaitable[T]],
+    key: str,
+    screen: Callable[..., Awaitable[None]],
+    said: Callable[[T], str],
+) -> None:
+    """A tap in a meeting day's list (`...:<day>:<id>`): invite or take back (`service`, the id
+    as `key`), then the list again led by what changed (`said`)."""
+    day_id, other_id = meeting_id(update, 2), meeting_id(update, 3)
+    result = await attempt(update, context, service, meeting_id=day_id, **{key: other_id})
+    if not isinstance(result, Refused):
+        await screen(update, context, day_id, edit=True, lead=said(result))
+
+
 async def toggle_company(update: Update, context: ItdaContext) -> None:
-    day_id, opening_id = meeting_id(update, 2), meeting_id(update, 3)
-    done = await attempt(
-        update, context, svc.toggle_company, meeting_id=day_id, opening_id=opening_id
-    )
-    if isinstance(done, Refused):
-        return
-    invited, label = done
-    key = "meetingday.company_invited" if invited else "meetingday.company_removed"
-    lead = context.tr(key, company=escape(label))
-    await _companies(update, context, day_id, edit=True, lead=lead)
+    def said(done: tuple[bool, str]) -> str:
+        invited, label = done
+        key = "meetingday.company_invited" if invited else "meetingday.company_removed"
+        return context.tr(key, company=escape(label))
+
+    await _toggle(update, context, svc.toggle_company, "opening_id", _companies, said)
 
 
 async def seekers(update: Update, context: ItdaContext) -> None:
@@ -208,14 +223,10 @@ async def _seekers(
 
 
 async def toggle_seeker(update: Update, context: ItdaContext) -> None:
-    day_id, seeker_id = meeting_id(update, 2), meeting_id(update, 3)
-    result = await attempt(
-        update, context, svc.toggle_seeker, meeting_id=day_id, seeker_id=seeker_id
-    )
-    if isinstance(result, Refused):
-        return
-    lead = context.tr(f"meetingday.seeker_state.{result.state}", promoted=result.promoted)
-    await _seekers(update, context, day_id, edit=True, lead=lead)
+    def said(result: svc.SeekerToggle) -> str:
+        return context.tr(f"meetingday.seeker_state.{result.state}", promoted=result.promoted)
+
+    await _toggle(update, context, svc.toggle_seeker, "seeker_id", _seekers, said)
 
 
 HANDLERS = [
