@@ -50,8 +50,8 @@ async def register_group(
     detail: dict[str, object] = {"chat_id": chat_id}
     if others:
         detail["moved_from"] = [g.chat_id for g in others]
-    action = "group.move" if others else "group.register"
-    await audit(session, clock.now(), actor, action, "group", group.id, detail)
+    await audit(session, clock.now(), actor, action="group.move" if others else "group.register",
+                entity="group", entity_id=group.id, detail=detail)
     return group, True
 
 

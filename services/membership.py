@@ -56,7 +56,10 @@ async def _make_admin(*, session: AsyncSession, clock: Clock, member: Member) ->
     member.role, member.active, member.deactivated_at = Role.ADMIN, True, None
     session.add(member)
     await session.flush()
-    await audit(session, clock.now(), member, "member.admin_bootstrap", "member", member.id)
+    await audit(
+        session, clock.now(), member, action="member.admin_bootstrap", entity="member",
+        entity_id=member.id,
+    )
     return member
 
 
@@ -102,8 +105,10 @@ async def create_invite(
         expires_at=now + timedelta(days=valid_days),
     )
     await invites_db.add_invite(session=session, invite=invite)
-    await audit(session, now, actor, "invite.create", "invite", invite.id,
-                {"agency_id": agency_id, "role": role, "expires_at": invite.expires_at})
+    await audit(
+        session, now, actor, action="invite.create", entity="invite", entity_id=invite.id,
+        detail={"agency_id": agency_id, "role": role, "expires_at": invite.expires_at},
+    )
     return invite, agency
 
 
@@ -162,8 +167,10 @@ async def accept_invite(
         session=session, invite_id=invite.id, member_id=member.id, now=now
     ):
         raise DomainError("invite.used")
-    await audit(session, now, member, "member.join", "member", member.id,
-                {"agency_id": agency.id, "role": role, "invite_id": invite.id})
+    await audit(
+        session, now, member, action="member.join", entity="member",
+        entity_id=member.id, detail={"agency_id": agency.id, "role": role, "invite_id": invite.id},
+    )
     return member, agency
 
 
@@ -176,7 +183,10 @@ async def revoke_invite(
         raise DomainError("invite.unknown")
     if not await invites_db.revoke_invite(session=session, invite_id=invite_id, now=clock.now()):
         raise DomainError("invite.not_revocable")
-    await audit(session, clock.now(), actor, "invite.revoke", "invite", invite_id)
+    await audit(
+        session, clock.now(), actor, action="invite.revoke", entity="invite",
+        entity_id=invite_id,
+    )
     await session.refresh(invite)
     return invite
 
@@ -196,8 +206,10 @@ async def deactivate_member(
         raise DomainError("members.already_inactive", name=member.display_name)
     member.active, member.deactivated_at = False, clock.now()
     session.add(member)
-    await audit(session, clock.now(), actor, "member.deactivate", "member", member.id,
-                {"agency_id": member.agency_id, "role": member.role})
+    await audit(
+        session, clock.now(), actor, action="member.deactivate", entity="member",
+        entity_id=member.id, detail={"agency_id": member.agency_id, "role": member.role},
+    )
     return member
 
 

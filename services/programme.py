@@ -244,6 +244,9 @@ async def change_step(
     if field == "completed_on" and value is not None and value > clock.today():
         raise DomainError("programme.done_in_future")
     await programme_db.save_step(session=session, step=step)
-    await audit(session, clock.now(), actor, "programme.change", "programmestep", step.id,
-                {"year": year, "number": number, "field": field, "from": before, "to": value})
+    await audit(
+        session, clock.now(), actor, action="programme.change", entity="programmestep",
+        entity_id=step.id,
+        detail={"year": year, "number": number, "field": field, "from": before, "to": value},
+    )
     return step

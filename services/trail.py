@@ -19,6 +19,7 @@ async def audit(
     session: AsyncSession,
     at: datetime,
     who: Actor | Member,
+    *,
     action: str,
     entity: str,
     entity_id: int | None,

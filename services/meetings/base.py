@@ -174,7 +174,10 @@ async def audit(
     action: str,
     **detail: object,
 ) -> None:
-    await trail.audit(session, clock.now(), actor, action, "meeting", meeting_id, dict(detail))
+    await trail.audit(
+        session, clock.now(), actor, action=action, entity="meeting",
+        entity_id=meeting_id, detail=dict(detail),
+    )
 
 
 async def store_new(
