@@ -34,3 +34,21 @@ class SeekerStatus(StrEnum):
 
 # Seekers who may still be invited or matched.
 ACTIVE_SEEKER_STATUSES = (SeekerStatus.SEEKING, SeekerStatus.MATCHED)
+
+
+class FollowUpState(StrEnum):
+    """A follow-up point (사후관리) of a hire: still to answer, or what the centre found."""
+
+    DUE = "due"
+    EMPLOYED = "employed"
+    LEFT = "left"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"  # the hire was deleted
+
+
+class LeaveReason(StrEnum):
+    CONTRACT_END = "contract_end"
+    PERSONAL = "personal"
+    CONDITIONS = "conditions"
+    COMPANY = "company"
+    OTHER = "other"
