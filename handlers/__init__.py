@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import (
     basics,
+    followups,
     form_faults,
     groups,
     invites,
@@ -59,6 +60,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(seekers.build_conversation())
     app.add_handler(records.build_conversation())
     app.add_handler(matching.build_hire_conversation())
+    app.add_handler(followups.build_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -75,6 +77,7 @@ def register_handlers(app: Application) -> None:
     app.add_handlers(export_handlers.HANDLERS)
     app.add_handlers(matching.HANDLERS)
     app.add_handlers(reminders.HANDLERS)
+    app.add_handlers(followups.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

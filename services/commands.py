@@ -63,6 +63,7 @@ COMMANDS += (
     CommandSpec("mine", "cmd.mine", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
     CommandSpec("match", "cmd.match", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
     CommandSpec("hire", "cmd.hire", MEMBERS, staff_kinds=STAFF_SEEKERS),
+    CommandSpec("followups", "followup.cmd", MEMBERS, staff_kinds=STAFF_SEEKERS),
 )
 
 

@@ -64,9 +64,9 @@ def parse_followup(raw: dict[str, Any]) -> FollowUpConfig:
                              f"{MAX_FOLLOWUP_MONTHS}, like [1, 3, 6]")
         return tuple(sorted(set(value)))
 
-    default = months(section.get("months", list(DEFAULT_FOLLOWUP_MONTHS)), "followup.months")
+    default = months(section.get("months", list(DEFAULT_FOLLOWUP_MONTHS)), "[followup] months")
     by_year = {
-        int(year): months(value, f"followup.by_year.{year}")
+        int(year): months(value, f"[followup.by_year] {year}")
         for year, value in section.get("by_year", {}).items()
     }
     return FollowUpConfig(default, by_year)

@@ -27,17 +27,20 @@ from core.clock import Clock
 from core.errors import DomainError, NotAllowed
 from core.statuses import AgencyKind, FollowUpState, LeaveReason
 from models import audit as audit_db
+from models import council as council_db
 from models import followups as followups_db
 from models import seekers as seekers_db
 from models.tables import FollowUp, Hire, JobOpening
 from services import privacy
+from services import reminders as planner
 from services.access import acting_agency
 from services.council import FollowUpConfig
 from services.crypto import Cipher
 from services.membership import Actor
 
-MAX_ASKS = 3  # 나중에 at most three times, then the point is overdue
-OVERDUE_AFTER = timedelta(days=14)  # a point nobody answered for two weeks is overdue
+# 나중에 at most three times, then the point is overdue, as is one unanswered for two weeks.
+MAX_ASKS = planner.FOLLOWUP_MAX_ASKS
+OVERDUE_AFTER = planner.FOLLOWUP_OVERDUE_AFTER
 ANSWERS = (FollowUpState.EMPLOYED, FollowUpState.LEFT, FollowUpState.UNREACHABLE)
 
 
@@ -156,12 +159,14 @@ async def point_for_centre(
 
 @dataclass
 class CentreCounts:
+    agency: str = ""  # the centre's short name
     due: int = 0
     overdue: int = 0
 
 
 async def counts_by_centre(*, session: AsyncSession, today: date) -> dict[int, CentreCounts]:
-    """{agency id: points to answer, of which overdue}: what a coordinator sees (no names)."""
+    """{agency id: points to answer, of which overdue}: what a coordinator sees (no names of
+    seekers, only of centres)."""
     out: dict[int, CentreCounts] = defaultdict(CentreCounts)
     for point, _hire, _opening in await followups_db.open_points(
         session=session, on_or_before=today
@@ -169,6 +174,10 @@ async def counts_by_centre(*, session: AsyncSession, today: date) -> dict[int, C
         counts = out[point.agency_id]
         counts.due += 1
         counts.overdue += is_overdue(point, today)
+    if out:
+        for agency in await council_db.list_agencies(session=session):
+            if agency.id in out:
+                out[agency.id].agency = agency.short_name
     return dict(out)
 
 
