@@ -82,8 +82,11 @@ def _unit(tr: Translator, metric: str) -> str:
     return tr(UNIT[metric])
 
 
-def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
-    p: dict[str, Any] = row.payload or {}
+def render(
+    row: ReminderLog, tr: Translator, details: dict[str, str] | None = None
+) -> tuple[str, list[Button]]:
+    """`details`: what the sender adds at send time and the outbox never holds (a name)."""
+    p: dict[str, Any] = {**(row.payload or {}), **(details or {})}
     kind = row.kind
     due = (row.due_at or datetime.now()).date()
     if kind == planner.DISCOVERY_NUDGE:

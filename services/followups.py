@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -274,7 +274,7 @@ async def later(*, session: AsyncSession, clock: Clock, actor: Actor, point_id: 
         raise DomainError("followup.no_more_later", times=MAX_ASKS)
     today = clock.today()
     point.asks += 1
-    point.ask_on = cal.next_business_day(today + timedelta(days=1))
+    point.ask_on = cal.next_business_day(today)
     session.add(point)
     return point
 
@@ -327,3 +327,19 @@ async def retention(
         overall.add(months, state, n)
         by_agency[agency_id].add(months, state, n)
     return overall, dict(by_agency)
+
+
+async def reminder_details(
+    *, session: AsyncSession, payload: dict[str, object], cipher: Cipher
+) -> dict[str, str] | None:
+    """What a follow-up reminder adds at send time: the seeker's name as her centre sees it
+    (kept out of the outbox, which is not encrypted). None when the point was answered or
+    cancelled meanwhile: the question is not sent."""
+    point = await followups_db.get_point(session=session, point_id=int(str(payload["point"])))
+    if point is None or point.state != FollowUpState.DUE:
+        return None
+    hire = await session.get(Hire, point.hire_id)
+    if hire is None or hire.deleted_at is not None:
+        return None
+    seeker = await seekers_db.get_seeker(session=session, seeker_id=hire.seeker_id)
+    return {"seeker": privacy.clear_contacts(seeker, cipher)[0] if seeker is not None else "-"}
