@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", help="season sizes for /status, like 1000,10000,100000")
     parser.add_argument(
         "--phases", metavar="LIST",
-        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout); "
+        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout, import); "
         "itda includes the realistic phase",
     )
     parser.add_argument(

@@ -72,6 +72,7 @@ JSON_KEYS = (
     "status_ms",
     "fanout_s",
     "fanout_429",
+    "import_1000_s",
     "rss_mb",
 )
 
@@ -302,7 +303,7 @@ class EchoBot:
 async def echo_phase(
     profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None
 ) -> dict[str, Any]:
-    log("[1/5] echo bot (python-telegram-bot alone), zero API delay", quiet=quiet)
+    log("[1/6] echo bot (python-telegram-bot alone), zero API delay", quiet=quiet)
     async with EchoBot(profile, workdir) as echo:
         async with Profiler(profile_dir, echo.child, "echo", profile.throughput_seconds):
             ups = await echo.round(duration=profile.throughput_seconds, warmup=profile.warmup)
@@ -417,7 +418,7 @@ async def itda_phases(
         driver = load.Driver(api, reply_timeout=profile.reply_timeout)
         loop = load.ClosedLoop(driver, fast_staff, scenarios.ITDA_SCENARIOS)
         if echo is None:
-            log("[2/5] ITDA, zero API delay: staff joining and working in the forms", quiet=quiet)
+            log("[2/6] ITDA, zero API delay: staff joining and working in the forms", quiet=quiet)
             meter = CpuMeter(child)
             async with Profiler(profile_dir, child, "itda", profile.throughput_seconds):
                 result["itda_ups"] = await loop.window(
@@ -426,7 +427,7 @@ async def itda_phases(
                 )
             result.update(prefix("itda", meter))
         else:
-            log(f"[1-2/5] echo and ITDA, zero API delay: {profile.pairs} pairs of "
+            log(f"[1-2/6] echo and ITDA, zero API delay: {profile.pairs} pairs of "
                 f"{profile.pair_seconds:g} s rounds, one bot after the other", quiet=quiet)
             pairs: list[tuple[float, float]] = []
             cpu: list[dict[str, float]] = []
@@ -452,7 +453,7 @@ async def itda_phases(
         driver.close()
 
         log(
-            f"[3/5] ITDA, {profile.api_delay * 1000:.0f} ms per Bot API call, "
+            f"[3/6] ITDA, {profile.api_delay * 1000:.0f} ms per Bot API call, "
             f"{profile.rate:.0f} updates/s from {profile.staff} staff for "
             f"{profile.realistic_seconds:.0f} s",
             quiet=quiet,
@@ -521,7 +522,7 @@ async def status_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
 
     from bot.wiring import create_runtime, prepare_database
 
-    log("[4/5] /status on generated season data", quiet=quiet)
+    log("[4/6] /status on generated season data", quiet=quiet)
     settings = load_settings(
         _env_file=None, ITDA_DATA_DIR=str(workdir / "season"),
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'season.db'}",
@@ -554,7 +555,7 @@ async def status_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
 
 async def fanout_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
     log(
-        f"[5/5] reminder fan-out: {profile.fanout_count} messages to {profile.fanout_chats} "
+        f"[5/6] reminder fan-out: {profile.fanout_count} messages to {profile.fanout_chats} "
         f"chats under Telegram's limits",
         quiet=quiet,
     )
@@ -573,6 +574,13 @@ async def fanout_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
     }
 
 
+async def import_phase(workdir: Path, quiet: bool) -> dict[str, Any]:
+    from bench.imports import ROWS, measure_import
+
+    log(f"[6/6] /import: a {ROWS:,}-row seekers workbook read, checked and previewed", quiet=quiet)
+    return await measure_import(workdir)
+
+
 # --- output ------------------------------------------------------------------------------------
 def num(value: Any, digits: int = 1) -> str:
     if value is None:
@@ -587,7 +595,8 @@ def goal(ok: bool | None) -> str:
 
 
 Row = tuple[str, str, str, str]
-PHASES = ("echo", "itda", "status", "fanout")
+PHASES = ("echo", "itda", "status", "fanout", "import")
+IMPORT_GOAL_S = 5.0
 
 
 def _throughput_rows(r: dict[str, Any]) -> list[Row]:
@@ -658,6 +667,16 @@ def _fanout_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _import_rows(r: dict[str, Any]) -> list[Row]:
+    seconds = r["import_seconds"]
+    return [
+        (f"/import: {r['import_rows']:,} rows read, checked, previewed, s", num(seconds, 2),
+         f"< {IMPORT_GOAL_S:g}", goal(seconds < IMPORT_GOAL_S)),
+        ("/import: rows ready of the file", num(r["import_ready"]), num(r["import_rows"]),
+         goal(r["import_ready"] == r["import_rows"])),
+    ]
+
+
 def _process_rows(r: dict[str, Any]) -> list[Row]:
     rows: list[Row] = [
         ("bot peak memory (VmHWM), MB", num(r["rss_mb"]), f"<= {RSS_GOAL_MB:g}",
@@ -676,7 +695,7 @@ def _process_rows(r: dict[str, Any]) -> list[Row]:
 def table(r: dict[str, Any]) -> str:
     """The figures as a table; a phase left out (`--phases`) leaves its rows out."""
     rows: list[Row] = []
-    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows):
+    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows):
         try:
             rows += section(r)
         except KeyError:
@@ -724,6 +743,7 @@ async def run(
             ("itda", lambda: itda_phases(profile, workdir, quiet, profile_dir)),
             ("status", lambda: status_phase(profile, workdir, quiet)),
             ("fanout", lambda: fanout_phase(profile, workdir, quiet)),
+            ("import", lambda: import_phase(workdir, quiet)),
         ):
             if (only and name not in only) or (paired and name in ("echo", "itda")):
                 continue

@@ -20,6 +20,7 @@ from handlers import (
     followups,
     form_faults,
     groups,
+    imports,
     invites,
     matching,
     meeting_days,
@@ -44,6 +45,8 @@ def register_handlers(app: Application) -> None:
     # Group -1: the gate runs first for every update: it loads the member and the language, and
     # stops strangers (ApplicationHandlerStop) before any feature sees their update.
     app.add_handler(TypeHandler(Update, basics.gate), group=-1)
+    # Group -2, before the gate: a spreadsheet sent in a group is refused unread (issue 15).
+    app.add_handler(imports.GROUP_DOCUMENTS, group=-2)
 
     # Group 0, first the conversations: while a form is open, its states own the user's input.
     app.add_handler(onboarding.build_conversation())
@@ -61,6 +64,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(records.build_conversation())
     app.add_handler(matching.build_hire_conversation())
     app.add_handler(followups.build_conversation())
+    app.add_handler(imports.build_conversation())
 
     # Then plain commands and the buttons of stateless screens.
     app.add_handler(CommandHandler("help", basics.show_help))
@@ -78,6 +82,8 @@ def register_handlers(app: Application) -> None:
     app.add_handlers(matching.HANDLERS)
     app.add_handlers(reminders.HANDLERS)
     app.add_handlers(followups.HANDLERS)
+    # The button of the import's notice to the 새일센터.
+    app.add_handlers(imports.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

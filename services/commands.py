@@ -66,6 +66,11 @@ COMMANDS += (
     CommandSpec("followups", "followup.cmd", MEMBERS, staff_kinds=STAFF_SEEKERS),
 )
 
+# Bulk import from a spreadsheet: issue 15 (private chats only: seekers' personal data).
+COMMANDS += (
+    CommandSpec("import", "cmd.import", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
+)
+
 
 def command(name: str) -> CommandSpec | None:
     for spec in COMMANDS:

@@ -56,6 +56,9 @@ def test_smoke_run_prints_every_figure_as_the_last_json_line(tmp_path: Path) -> 
     assert is_number(figures["fanout_s"]) and figures["fanout_s"] > 0
     assert isinstance(figures["fanout_429"], int)
     assert figures["fanout"]["delivered"] == figures["fanout_messages"]
+    # /import: a 1,000-row workbook read, checked and previewed, every row ready.
+    assert is_number(figures["import_1000_s"]) and figures["import_1000_s"] > 0
+    assert figures["import_rows"] == figures["import_ready"] == 1000
     assert not [k for k in figures if "placeholder" in k]
 
     # The bot really worked: form steps of both kinds were answered, and it logged no failure.
