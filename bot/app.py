@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import time
 from typing import Any
 
+from telegram import Bot
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from adapters import menus
@@ -16,6 +20,7 @@ from adapters.persistence import DatabasePersistence
 from adapters.request import AiohttpRequest
 from adapters.runtime import Runtime
 from adapters.updates import PerChatUpdateProcessor
+from core.config import Settings
 from handlers import register_handlers
 from models import delivery as delivery_db
 
@@ -58,6 +63,75 @@ def build_bot(runtime: Runtime, *, token: str | None = None) -> ItdaBot:
 
     bot.report_blocked_to(blocked)
     return bot
+
+
+EXIT_TELEGRAM_UNREACHABLE = 1
+EXIT_TOKEN_REJECTED = 2  # a setting is wrong, like any other configuration error
+FIRST_RETRY = 1.0
+LONGEST_RETRY = 15.0
+
+
+class StartupProblem(Exception):
+    """Telegram refused the bot or could not be reached at start: one line, an exit status."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _cause(exc: BaseException, token: str) -> str:
+    """What went wrong, in one line, without the token (a URL in an error may contain it)."""
+    inner = exc.__cause__ or exc
+    text = " ".join(str(inner).split()) or type(inner).__name__
+    if not isinstance(inner, TelegramError):
+        text = f"{type(inner).__name__}: {text}"
+    return text.replace(token, "<token>")
+
+
+async def check_telegram(settings: Settings, token: str) -> str:
+    """Ask Telegram who the bot is (getMe) before anything else starts; the bot's username.
+
+    A rejected token raises `StartupProblem` at once (exit 2, naming BOT_TOKEN, never showing
+    it); an unreachable server is retried, each try logged with the URL and the cause, until
+    STARTUP_WAIT seconds have passed (exit 1). Once running, the bot retries for ever instead
+    (adapters.delivery). Every client opened here is closed here."""
+    url = settings.telegram_api_url
+    deadline = time.monotonic() + settings.startup_wait
+    delay = FIRST_RETRY
+    while True:
+        timeout = settings.request_timeout
+        bot = Bot(
+            token, base_url=settings.bot_base_url, base_file_url=settings.file_base_url,
+            request=AiohttpRequest(connection_pool_size=1, read_timeout=timeout,
+                                   write_timeout=timeout, connect_timeout=min(timeout, 5.0)),
+        )
+        try:
+            async with bot:  # initialize() calls getMe; leaving closes the HTTP session
+                return bot.username
+        except InvalidToken as exc:
+            answer = _cause(exc, token)
+            if "not found" in answer.lower():  # 404: a wrong server path, or a wrong token
+                raise StartupProblem(
+                    f"BOT_TOKEN or TELEGRAM_API_URL is wrong: {url} answered {answer!r} to "
+                    "getMe; check both settings", EXIT_TOKEN_REJECTED,
+                ) from None
+            raise StartupProblem(
+                f"BOT_TOKEN was rejected by Telegram at {url} ({answer}): copy the token "
+                "from @BotFather again (/mybots → API Token)", EXIT_TOKEN_REJECTED,
+            ) from None
+        except NetworkError as exc:  # TimedOut included
+            cause = _cause(exc, token)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StartupProblem(
+                    f"Telegram is unreachable at {url} (TELEGRAM_API_URL): {cause}; gave up "
+                    f"after {settings.startup_wait:g} s (STARTUP_WAIT)",
+                    EXIT_TELEGRAM_UNREACHABLE,
+                ) from None
+            wait = min(delay, left)
+            log.warning("Telegram is unreachable at %s: %s; retrying in %.0f s", url, cause, wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, LONGEST_RETRY)
 
 
 def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaApplication:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from bot.export_cli import add_export
 from core.config import ConfigError, Settings, load_settings
@@ -21,15 +23,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.ext import Application
 
     from adapters.logs import setup_logging
-    from bot.app import build_application, freeze_startup_heap, on_startup
+    from bot.app import (
+        StartupProblem,
+        build_application,
+        check_telegram,
+        freeze_startup_heap,
+        on_startup,
+    )
     from bot.instance import EXIT_ALREADY_RUNNING, InstanceLock
-    from bot.wiring import create_runtime
+    from bot.wiring import clock_warning, create_runtime
 
     token = settings.token()
     setup_logging(token)
+    if warning := clock_warning(settings):
+        logging.getLogger("itda").warning(warning)
     lock = InstanceLock(settings.effective_database_url, token)
     refusal = lock.acquire_file()
     if refusal is None:
+        try:  # Telegram first: a wrong token or server is told before any database work
+            asyncio.run(check_telegram(settings, token))
+        except StartupProblem as problem:
+            asyncio.run(lock.release())
+            print(f"itda: {problem}", file=sys.stderr)
+            return problem.exit_code
         asyncio.run(_prepare(settings))
         runtime = create_runtime(settings)
         app = build_application(runtime, token=token)
@@ -97,7 +113,21 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sandbox import run_sandbox
 
+    if args.at is not None:
+        at = args.at if args.at.tzinfo else args.at.replace(tzinfo=settings.tz)
+        settings = settings.model_copy(update={"itda_now": at})
     return run_sandbox(settings, fresh=args.fresh)
+
+
+def _moment(value: str) -> datetime:
+    """`--at`: an ISO date and time; without an offset it is in the TIMEZONE setting's zone
+    (attached by the clock)."""
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time like 2026-09-01T10:00, not {value!r}"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,7 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser(
         "sandbox", help="the whole bot offline on a fake Telegram, with a terminal chat"
     )
-    sandbox.add_argument("--fresh", action="store_true", help="start from an empty sandbox db")
+    sandbox.add_argument(
+        "--fresh", action="store_true",
+        help="start from an empty sandbox database (without it, the last run's data is kept)",
+    )
+    sandbox.add_argument(
+        "--at", type=_moment, metavar="WHEN",
+        help="the sandbox's clock starts at this moment and runs on, like 2026-09-01T10:00 "
+        "(default: ITDA_NOW if set, else now)",
+    )
     sandbox.set_defaults(func=_sandbox)
     for extend in EXTENSIONS:
         extend(sub)

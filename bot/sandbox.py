@@ -1,13 +1,23 @@
 """`itda sandbox`: the whole bot offline on the fake Telegram, with a terminal chat.
 
 A person switches between demo users (admin, coordinator, 새일센터 staff, employer association
-staff) and the council group, types messages and taps buttons by number.
+staff) and the council group, types messages and taps buttons by number. What the bot sends to
+the chat on screen is printed as it arrives (a chart that takes a few seconds too); what it sends
+elsewhere is announced in one line and shown on switching there (`:as`, `:group`). Photos and
+documents are saved to a folder and their path printed.
+
+Every run starts a new fake Telegram, which numbers updates from 1 again: the update ids the
+last run handled are forgotten at start, so a second run answers like the first (its data, and
+any form left open, are kept; `--fresh` starts from an empty database).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,21 +26,33 @@ from bot.wiring import create_runtime, prepare_database
 from core.config import Settings
 from demo.seed import DEMO_GROUP_ID, DEMO_GROUP_TITLE, DEMO_USERS, seed_demo
 from locales import Translator
+from models.updates import purge_updates
 from testing.fakeapi import FakeBotAPI
 
 SANDBOX_TOKEN = "424242:SANDBOX-OFFLINE-TOKEN"
-QUIET_SECONDS = 0.6  # how long to wait for the bot's last message after an input
+QUIET_SECONDS = 0.6  # how long to wait for the bot's first message after an input
+WATCH_SECONDS = 0.1  # how often the watcher looks again (and notices a switch of chat)
+FILES_FOLDER = "sandbox-files"  # under ITDA_DATA_DIR
+_UNSAFE = re.compile(r"[^\w.\-]+")
 
 
 class Sandbox:
-    def __init__(self, api: FakeBotAPI, out: TextIO, tr: Translator) -> None:
+    def __init__(
+        self, api: FakeBotAPI, out: TextIO, tr: Translator, files: Path | None = None
+    ) -> None:
         self.api = api
         self.out = out
         self.tr = tr
+        self.files = files
         self.user = DEMO_USERS[1]  # start as the coordinator
         self.chat_id: int = self.user.telegram_id
         self.last: dict[str, Any] | None = None
         self.seen: dict[int, int] = {}
+        self.saved: dict[str, Path] = {}  # file_id -> where it was saved
+        self.at_prompt = False  # the prompt is on screen, waiting for a line
+        self.printed_at = 0.0  # loop time of the latest message printed
+        self._watcher: asyncio.Task[None] | None = None
+        self._held: dict[int, list[dict[str, Any]]] = {}
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -40,6 +62,11 @@ class Sandbox:
         where = self.tr("sandbox.in_group") if self.chat_id < 0 else self.tr("sandbox.in_private")
         return f"[{self.user.name} · {self.user.label} · {where}] > "
 
+    def show_prompt(self) -> None:
+        self.out.write(self.prompt())
+        self.out.flush()
+        self.at_prompt = True
+
     def show_users(self) -> None:
         for index, user in enumerate(DEMO_USERS, 1):
             mark = "*" if user == self.user else " "
@@ -48,25 +75,71 @@ class Sandbox:
             )
 
     def switch(self, who: str) -> None:
+        """Become another demo user; what they received meanwhile is shown by the watcher."""
         for index, user in enumerate(DEMO_USERS, 1):
             if who in (str(index), user.label, user.name):
                 self.user = user
                 self.chat_id = user.telegram_id if self.chat_id > 0 else DEMO_GROUP_ID
-                self.api.drain(self.chat_id)
                 self.print(self.tr("sandbox.now_user", name=user.name, label=user.label))
                 return
         self.print(self.tr("sandbox.no_such_user"))
 
-    async def show_new(self) -> None:
-        """Print what the bot sent or edited in this chat; other chats get a one-line notice."""
-        timeout = QUIET_SECONDS
+    # The watcher: the only reader of the bot's messages -------------------------------------
+    def start_watching(self) -> None:
+        self._watcher = asyncio.create_task(self._watch(), name="sandbox-watcher")
+
+    async def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+
+    async def _watch(self) -> None:
+        """Print each message or edit of the chat on screen as it arrives, also while the
+        person is at the prompt (the prompt is shown again below it)."""
         while True:
-            try:
-                message = await self.api.next_message(self.chat_id, timeout=timeout)
-            except TimeoutError:
-                break
-            self._render(message)
-            timeout = QUIET_SECONDS / 3
+            chat = self.chat_id
+            batch = self._held.pop(chat, [])  # read for this chat while it was not on screen
+            if not batch:
+                try:
+                    batch.append(await self.api.next_message(chat, timeout=WATCH_SECONDS))
+                except TimeoutError:
+                    continue
+            while True:  # whatever else is already there, so an edited message prints once
+                try:
+                    batch.append(await self.api.next_message(chat, timeout=0))
+                except TimeoutError:
+                    break
+            if chat != self.chat_id:  # switched while waiting: kept for when it is back
+                self._held[chat] = batch
+                continue
+            interrupted = self.at_prompt
+            if interrupted:
+                self.out.write("\n")
+            printed: set[int] = set()
+            for message in batch:
+                if message["message_id"] not in printed:
+                    printed.add(message["message_id"])
+                    self._render(message)
+            self.printed_at = asyncio.get_running_loop().time()
+            if interrupted:
+                self.show_prompt()
+
+    async def settle(self) -> None:
+        """Wait for the bot's answer to an input: until it has been quiet for a moment."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while True:
+            answered = self.printed_at >= began
+            quiet_for = QUIET_SECONDS / 3 if answered else QUIET_SECONDS
+            left = max(began, self.printed_at) + quiet_for - loop.time()
+            if left <= 0:
+                return
+            await asyncio.sleep(left)
+
+    def announce_elsewhere(self) -> None:
+        """One line for each other chat that received messages since it was last on screen."""
         self.seen[self.chat_id] = len(self.api.sent_to(self.chat_id))
         chats = [u.telegram_id for u in DEMO_USERS] + [DEMO_GROUP_ID]
         for chat in chats:
@@ -89,20 +162,41 @@ class Sandbox:
     def _render(self, message: dict[str, Any]) -> None:
         current = self.api.message(message["chat"]["id"], message["message_id"]) or message
         body = current.get("text") or current.get("caption") or ""
-        if current.get("document"):
-            body = f"[{current['document'].get('file_name', 'file')}] {body}"
-        if current.get("photo"):
-            body = f"[image] {body}"
         self.print("─" * 40)
-        self.print(body)
+        if current.get("document"):
+            document = current["document"]
+            self.print(f"[{document.get('file_name', 'file')}]")
+            self._save(document["file_id"], document.get("file_name"))
+        if current.get("photo"):
+            self.print("[image]")
+            self._save(current["photo"][-1]["file_id"], None)  # the largest size
+        if body:
+            self.print(body)
         buttons = self.api.buttons(current)
         for index, (label, _data) in enumerate(buttons, 1):
             self.print(f"  [{index}] {label}")
         if buttons:
             self.last = current
 
+    def _save(self, file_id: str, name: str | None) -> None:
+        """Write a file the bot sent into the files folder and print where it is."""
+        stored = self.api.files.get(file_id)
+        if stored is None or self.files is None:
+            return
+        path = self.saved.get(file_id)
+        if path is None:
+            suffix = Path(stored.file_path).suffix
+            base = _UNSAFE.sub("_", Path(name).name) if name else f"image{suffix}"
+            self.files.mkdir(parents=True, exist_ok=True)
+            number = sum(1 for _ in self.files.iterdir()) + 1  # never over an earlier run's
+            path = self.files / f"{number:03d}-{base}"
+            path.write_bytes(stored.data)
+            self.saved[file_id] = path
+        self.print(self.tr("sandbox.saved", path=str(path.resolve())))
+
     async def handle(self, line: str) -> bool:
         """One line of input; False when the person wants to leave."""
+        self.at_prompt = False
         line = line.strip()
         if not line:
             return True
@@ -114,17 +208,16 @@ class Sandbox:
             self.switch(line[4:].strip())
         elif line == ":group":
             self.chat_id = DEMO_GROUP_ID
-            self.api.drain(self.chat_id)
         elif line == ":private":
             self.chat_id = self.user.telegram_id
-            self.api.drain(self.chat_id)
         elif line.startswith(":tap "):
             await self.tap(line[5:].strip())
         elif line.startswith(":"):
             self.print(self.tr("sandbox.help"))
         else:
             self.api.send_text(self.user.telegram_id, line, chat_id=self.chat_id)
-        await self.show_new()
+        await self.settle()
+        self.announce_elsewhere()
         return True
 
     async def tap(self, number: str) -> None:
@@ -141,7 +234,8 @@ class Sandbox:
 
 
 async def _run(settings: Settings, fresh: bool, stdin: TextIO, out: TextIO) -> int:
-    db_path = Path(settings.itda_data_dir) / "sandbox.db"
+    data_dir = Path(settings.itda_data_dir)
+    db_path = data_dir / "sandbox.db"
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -161,24 +255,31 @@ async def _run(settings: Settings, fresh: bool, stdin: TextIO, out: TextIO) -> i
     await prepare_database(runtime)
     async with runtime.session() as session:
         await seed_demo(session=session, clock=runtime.clock)
+        # This run's fake Telegram numbers updates from 1 again: forget the last run's ids,
+        # which would otherwise be skipped as already handled.
+        await purge_updates(session=session, before=datetime.max.replace(tzinfo=UTC))
     app = build_application(runtime, token=SANDBOX_TOKEN)
     await start_polling(app, poll_timeout=1)
     tr = Translator(settings.default_language)
-    sandbox = Sandbox(api, out, tr)
+    sandbox = Sandbox(api, out, tr, files=data_dir / FILES_FOLDER)
     sandbox.print(tr("sandbox.welcome"))
+    if settings.itda_now is not None:
+        at = settings.itda_now.astimezone(runtime.clock.tz)
+        sandbox.print(tr("sandbox.clock", at=at.strftime("%Y-%m-%d %H:%M")))
     sandbox.print(tr("sandbox.help"))
     sandbox.show_users()
     loop = asyncio.get_running_loop()
+    sandbox.start_watching()
     try:
         while True:
-            out.write(sandbox.prompt())
-            out.flush()
+            sandbox.show_prompt()
             line = await loop.run_in_executor(None, stdin.readline)
             if not line:  # end of input
                 break
             if not await sandbox.handle(line):
                 break
     finally:
+        await sandbox.stop_watching()
         await stop_polling(app)
         await api.stop()
     sandbox.print(tr("sandbox.bye"))

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from adapters.runtime import Runtime
-from core.clock import Clock, SystemClock, use_zone
+from core.clock import Clock, StartedClock, SystemClock, use_zone
 from core.config import Settings
 from models.db import make_engine, make_session_factory, upgrade_database
 from services.council import load_council, seed_council
 from services.crypto import Cipher, load_secret
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The wall clock, or one started at ITDA_NOW that runs on from there."""
+    if settings.itda_now is not None:
+        return StartedClock(settings.itda_now, settings.tz)
+    return SystemClock(settings.tz)
+
+
+def clock_warning(settings: Settings) -> str | None:
+    """The one line a long-running command logs when its clock is not the wall clock."""
+    if settings.itda_now is None:
+        return None
+    return (
+        f"ITDA_NOW is set: the bot's clock started at {settings.itda_now.isoformat()} and runs "
+        "on from there, not on today's date (for demonstrations, training and tests only)"
+    )
 
 
 def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -20,7 +37,7 @@ def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     sessions.configure(info={"cipher": cipher})
     return Runtime(
         settings=settings,
-        clock=clock or SystemClock(settings.tz),
+        clock=clock or clock_for(settings),
         engine=engine,
         sessions=sessions,
         council=load_council(settings.council_file),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -40,6 +41,26 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(self.tz)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+class StartedClock:
+    """A clock set to a chosen moment at start that then runs forward in real time (the
+    ITDA_NOW setting, `itda sandbox --at`): for demonstrations, training and tests of the real
+    process on a fixed day of the programme, whatever the wall clock's date."""
+
+    def __init__(self, at: datetime, tz: ZoneInfo | None = None) -> None:
+        tz = tz or local_zone()
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=tz)
+        self.tz = tz
+        self.started_at = at.astimezone(tz)
+        self._began = time.monotonic()  # elapsed time is measured, never read from the date
+
+    def now(self) -> datetime:
+        return self.started_at + timedelta(seconds=time.monotonic() - self._began)
 
     def today(self) -> date:
         return self.now().date()

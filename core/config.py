@@ -6,6 +6,7 @@ A missing or malformed setting is turned into one clear line by `load_settings`,
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,7 +36,25 @@ EXPECTED = {
     "WEBHOOK_SECRET": "1-256 characters A-Z a-z 0-9 _ - (Telegram's secret token)",
     "WEBHOOK_LISTEN": "the address the webhook server listens on, like 127.0.0.1",
     "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
+    "STARTUP_WAIT": "seconds to keep trying to reach Telegram at start, between 0 and 3600",
+    "ITDA_NOW": "an ISO timestamp with its offset, like 2026-09-01T10:00:00+09:00 (or unset)",
 }
+
+
+# The token `.env.example` ships with: a copied example that was never filled in is refused.
+PLACEHOLDER_TOKEN = "123456789:replace-with-your-token"
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (relative paths from the working folder); None for
+    PostgreSQL and for an in-memory database."""
+    if not url.startswith(SQLITE_PREFIX):
+        return None
+    path = url[len(SQLITE_PREFIX) :].split("?", 1)[0]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path)
 
 
 class ConfigError(Exception):
@@ -61,11 +80,16 @@ class Settings(BaseSettings):
     reminder_interval: float = Field(default=30.0, ge=0, le=3600, alias="REMINDER_INTERVAL")
     # Operations (retention, Telegram timeouts, webhook deployment).
     request_timeout: float = Field(default=15.0, ge=1, le=120, alias="REQUEST_TIMEOUT")
+    # How long `itda run` keeps trying an unreachable Telegram at start before it exits (1).
+    startup_wait: float = Field(default=60.0, ge=0, le=3600, alias="STARTUP_WAIT")
     retention_months: int = Field(default=12, ge=0, le=120, alias="RETENTION_MONTHS")
     webhook_url: str | None = Field(default=None, pattern=r"^https://\S+$", alias="WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, ge=1, le=65535, alias="WEBHOOK_PORT")
+    # Demonstrations, training and tests: the bot's clock starts at this moment and runs on in
+    # real time (core.clock.StartedClock). Unset in production: the wall clock.
+    itda_now: datetime | None = Field(default=None, alias="ITDA_NOW")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -82,6 +106,18 @@ class Settings(BaseSettings):
             return None
         if len(value.get_secret_value().strip()) < 16:
             raise ValueError("secret too short")
+        return value
+
+    @field_validator("itda_now", mode="before")
+    @classmethod
+    def _parse_now(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            parsed = datetime.fromisoformat(value.strip())  # ValueError: the one-line message
+            if parsed.tzinfo is None:
+                raise ValueError("no offset")
+            return parsed
         return value
 
     @field_validator("telegram_api_url")
@@ -132,6 +168,11 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise ConfigError(f"BOT_TOKEN is not set: expected {EXPECTED['BOT_TOKEN']}")
         value = self.bot_token.get_secret_value().strip()
+        if value == PLACEHOLDER_TOKEN:
+            raise ConfigError(
+                "BOT_TOKEN is still the placeholder of .env.example: expected "
+                + EXPECTED["BOT_TOKEN"]
+            )
         if ":" not in value or not value.split(":", 1)[0].isdigit():
             raise ConfigError(f"BOT_TOKEN is malformed: expected {EXPECTED['BOT_TOKEN']}")
         return value
@@ -153,6 +194,12 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(
             f"ITDA_DATA_DIR cannot be created: expected {EXPECTED['ITDA_DATA_DIR']}"
         ) from None
+    database = sqlite_file(settings.effective_database_url)
+    if database is not None and not database.parent.is_dir():
+        raise ConfigError(
+            f"DATABASE_URL points into a folder that does not exist ({database.parent}): "
+            "create the folder or correct the path"
+        )
     if not settings.council_file.is_file():
         raise ConfigError(f"COUNCIL_FILE not found: expected {EXPECTED['COUNCIL_FILE']}")
     return settings

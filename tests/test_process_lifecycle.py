@@ -19,6 +19,9 @@ from tests.test_run_command import ITDA, env_for
 
 ADMIN = 1
 ADMIN_NAME = "홍길동"  # must never appear in the bot's output
+PINNED_NOW = "2026-09-08T10:30:00+09:00"  # a Tuesday of the season
+# What a stop must never print (issue 14).
+SHUTDOWN_NOISE = ("Unclosed client session", "Unclosed connector", "never awaited", "Traceback")
 
 
 class Bot:
@@ -26,10 +29,10 @@ class Bot:
 
     def __init__(self, api: FakeBotAPI, tmp_path: Path) -> None:
         self.api, self.tmp_path = api, tmp_path
-        # No reminder passes: the real process runs on the wall clock, whose date would decide
-        # whether a reminder notice lands among the messages this test reads.
+        # The process's clock is pinned in the season (ITDA_NOW), never the wall clock's date;
+        # no reminder passes either, so no notice lands among the messages this test reads.
         self.env = env_for(tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url, ADMIN_IDS="1",
-                           REMINDER_INTERVAL="0")
+                           REMINDER_INTERVAL="0", ITDA_NOW=PINNED_NOW)
         self.proc: asyncio.subprocess.Process | None = None
         self.output = ""
         self.started_in = 0.0
@@ -119,6 +122,10 @@ async def test_kill_9_mid_form_resumes_and_a_second_instance_refuses(
     code, _ = await bot.finish()
     assert code == 0
     assert ADMIN_NAME not in bot.output and TOKEN not in bot.output
+    # Each start said once that the clock is not today's date.
+    warnings = [line for line in bot.output.splitlines() if "ITDA_NOW is set" in line]
+    assert len(warnings) == 2 and all(PINNED_NOW in line for line in warnings), warnings
+    assert not [n for n in SHUTDOWN_NOISE if n in bot.output], bot.output[-3000:]
 
 
 async def _press(api: FakeBotAPI, message: dict, label: str) -> dict:
@@ -160,6 +167,7 @@ async def test_sigterm_finishes_the_update_in_hand_saves_state_and_stops_fast(
     assert code == 3
     assert "409 Conflict" in bot.output
     assert ADMIN_NAME not in bot.output
+    assert not [n for n in SHUTDOWN_NOISE if n in bot.output], bot.output[-3000:]
 
 
 async def test_backup_copies_the_database_while_the_bot_runs(
