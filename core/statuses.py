@@ -52,3 +52,35 @@ class LeaveReason(StrEnum):
     CONDITIONS = "conditions"
     COMPANY = "company"
     OTHER = "other"
+
+
+class MeetingKind(StrEnum):
+    COUNCIL = "council"  # 실무자협의회
+    MEETING_DAY = "meeting_day"  # 만남의 날
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class Rsvp(StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
+class AttendanceMode(StrEnum):
+    """How a company took part in a meeting day."""
+
+    ONSITE = "onsite"
+    WRITTEN = "written"
+
+
+class MeetingResult(StrEnum):
+    """A meeting day's outcome for a seeker (and for a company)."""
+
+    HIRED = "hired"
+    IN_PROGRESS = "in_progress"
+    NOT_HIRED = "not_hired"

@@ -12,21 +12,14 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
+from core.statuses import AttendanceMode, MeetingKind, MeetingResult, MeetingStatus, Rsvp
 from models import council as council_db
 from models import meetings as meetings_db
 from models import members as members_db
-from models.meetings import COUNCIL, HELD, MEETING_DAY, SCHEDULED
 from models.tables import Attendance, JobOpening, JobSeeker, Meeting
 from services import hires
 from services.crypto import cipher_of
-from services.meetings import (
-    COUNCIL_LENGTH,
-    MEETING_DAY_LENGTH,
-    MODE_WRITTEN,
-    RESULT_HIRED,
-    RESULT_IN_PROGRESS,
-    RESULT_NOT_HIRED,
-)
+from services.meetings import COUNCIL_LENGTH, MEETING_DAY_LENGTH
 from services.membership import Actor
 from services.seekers import phone_key
 
@@ -109,7 +102,9 @@ async def demo_step(session: AsyncSession, clock: Clock) -> None:
 
 async def seed(*, session: AsyncSession, clock: Clock) -> None:
     province_id = await _agency_id(session, "chungnam-province")
-    if await meetings_db.any_meeting(session=session, kind=COUNCIL, host_agency_id=province_id):
+    if await meetings_db.any_meeting(
+        session=session, kind=MeetingKind.COUNCIL, host_agency_id=province_id
+    ):
         return
     data = _data()
     now = clock.now()
@@ -133,7 +128,7 @@ async def _council(
     meeting = await meetings_db.add_meeting(
         session=session,
         meeting=Meeting(
-            kind=COUNCIL,
+            kind=MeetingKind.COUNCIL,
             host_agency_id=province_id,
             created_by=coordinator.id if coordinator else None,
             starts_at=start,
@@ -141,7 +136,7 @@ async def _council(
             place=item["place"],
             agenda=item["agenda"],
             notes=item["notes"],
-            status=HELD,
+            status=MeetingStatus.HELD,
             created_at=start - timedelta(days=10),
             updated_at=start + COUNCIL_LENGTH,
         ),
@@ -158,7 +153,7 @@ async def _council(
                 participant_key=f"m:{member.id}",
                 agency_id=member.agency_id,
                 member_id=member.id,
-                rsvp="yes" if here else "no",
+                rsvp=Rsvp.YES if here else Rsvp.NO,
                 rsvp_at=start - timedelta(days=3),
                 present=here,
                 checked_in_at=start if here else None,
@@ -185,7 +180,7 @@ async def _meeting_day(
     meeting = await meetings_db.add_meeting(
         session=session,
         meeting=Meeting(
-            kind=MEETING_DAY,
+            kind=MeetingKind.MEETING_DAY,
             host_agency_id=host_id,
             created_by=host.id if host else None,
             starts_at=start,
@@ -194,7 +189,7 @@ async def _meeting_day(
             region_code=item["region"],
             capacity=item["capacity"],
             contact=item["contact"],
-            status=HELD if held else SCHEDULED,
+            status=MeetingStatus.HELD if held else MeetingStatus.SCHEDULED,
             created_at=start - timedelta(days=14),
         ),
     )
@@ -207,7 +202,7 @@ async def _meeting_day(
             agency_id=o.agency_id,
             opening_id=o.id,
             present=True if held else None,
-            mode=MODE_WRITTEN if key in item["written"] else "onsite",
+            mode=AttendanceMode.WRITTEN if key in item["written"] else AttendanceMode.ONSITE,
         )
         for key, o in openings.items()
         if o.region_code == region
@@ -231,9 +226,9 @@ async def _meeting_day(
         seeker_rows[seeker_key].interviews += 1
         company_rows[opening_key].interviews += 1
     for seeker_key, opening_key in item["in_progress"]:
-        seeker_rows[seeker_key].result = RESULT_IN_PROGRESS
+        seeker_rows[seeker_key].result = MeetingResult.IN_PROGRESS
         seeker_rows[seeker_key].interviews += 1
-        company_rows[opening_key].result = RESULT_IN_PROGRESS
+        company_rows[opening_key].result = MeetingResult.IN_PROGRESS
         company_rows[opening_key].interviews += 1
     assert host is not None
     for seeker_key, opening_key in item["hired"]:
@@ -246,12 +241,12 @@ async def _meeting_day(
             hired_on=day,
             meeting_id=meeting.id,
         )
-        seeker_rows[seeker_key].result = company_rows[opening_key].result = RESULT_HIRED
+        seeker_rows[seeker_key].result = company_rows[opening_key].result = MeetingResult.HIRED
         seeker_rows[seeker_key].interviews += 1
         company_rows[opening_key].interviews += 1
     for key, row in seeker_rows.items():
-        if row.result != RESULT_HIRED:
-            row.result = row.result or RESULT_NOT_HIRED
+        if row.result != MeetingResult.HIRED:
+            row.result = row.result or MeetingResult.NOT_HIRED
             seekers[key].followup = True
     await meetings_db.save(
         session=session,

@@ -13,12 +13,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.statuses import ACTIVE_SEEKER_STATUSES
+from core.statuses import ACTIVE_SEEKER_STATUSES, MeetingKind, MeetingStatus
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting, Member
-
-COUNCIL = "council"
-MEETING_DAY = "meeting_day"
-SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
 
 
 # --- meetings ----------------------------------------------------------------------------------
@@ -45,7 +41,7 @@ async def upcoming_meetings(
     stmt = (
         select(Meeting)
         .where(
-            Meeting.status == SCHEDULED,
+            Meeting.status == MeetingStatus.SCHEDULED,
             col(Meeting.starts_at) >= start,
             col(Meeting.starts_at) < end,
         )
@@ -59,7 +55,7 @@ async def meetings_between(
     session: AsyncSession,
     start: datetime,
     end: datetime,
-    statuses: Sequence[str] = (SCHEDULED,),
+    statuses: Sequence[str] = (MeetingStatus.SCHEDULED,),
     kind: str | None = None,
 ) -> Sequence[Meeting]:
     """Meetings (by status) that end after `start` and start before `end`."""
@@ -79,7 +75,7 @@ async def past_meetings(
     """Held meetings that started before `before`, newest first."""
     stmt = (
         select(Meeting)
-        .where(Meeting.status == HELD, col(Meeting.starts_at) < before)
+        .where(Meeting.status == MeetingStatus.HELD, col(Meeting.starts_at) < before)
         .order_by(col(Meeting.starts_at).desc())
         .limit(limit)
     )
@@ -95,9 +91,9 @@ async def overlapping_meeting_days(
     exclude_id: int | None = None,
 ) -> Sequence[Meeting]:
     stmt = select(Meeting).where(
-        Meeting.kind == MEETING_DAY,
+        Meeting.kind == MeetingKind.MEETING_DAY,
         Meeting.host_agency_id == host_agency_id,
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.starts_at) < end,
         col(Meeting.ends_at) > start,
     )
@@ -112,8 +108,8 @@ async def first_held_council(
     stmt = (
         select(Meeting)
         .where(
-            Meeting.kind == COUNCIL,
-            Meeting.status == HELD,
+            Meeting.kind == MeetingKind.COUNCIL,
+            Meeting.status == MeetingStatus.HELD,
             col(Meeting.starts_at) >= start,
             col(Meeting.starts_at) < end,
         )
