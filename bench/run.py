@@ -37,10 +37,11 @@ async def council_status(session: AsyncSession, clock: Clock) -> str:
     """/status as the council's group sees it: every agency, the six steps, this month's
     reports (`handlers.status` sends exactly this text)."""
     from locales import Translator
+    from rendering.status import render_overview
     from services import status
 
     view = await status.build_status(session=session, today=clock.today())
-    return status.render_overview(view, Translator("ko"))
+    return render_overview(view, Translator("ko"))
 
 
 # The /status text builder, ``async (session, clock) -> str``.

@@ -137,6 +137,7 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import create_runtime, prepare_database
     from core.clock import SystemClock
+    from locales import Translator
     from services import retention
 
     months = settings.retention_months
@@ -152,7 +153,8 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
                     )
                 else:
                     plan = await retention.purge(
-                        session=session, clock=runtime.clock, months=months
+                        session=session, clock=runtime.clock, months=months,
+                        pseudonym=Translator("ko")(retention.PSEUDONYM_KEY),
                     )
         finally:
             await runtime.close()

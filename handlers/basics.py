@@ -13,12 +13,9 @@ from adapters import menus
 from adapters.context import ItdaContext, prefetched_member
 from handlers.common import END, answer, chat_kind, keyboard, requires, role_of, say
 from locales import LANGUAGES, normalize_language
-from models import council as council_db
-from models import delivery as delivery_db
-from models import members as members_db
-from models.tables import Agency, Member
 from services import commands as command_table
 from services import membership
+from services.membership import Agency, Member
 
 log = logging.getLogger(__name__)
 
@@ -48,32 +45,20 @@ def _needs_write(member: Member | None, telegram_id: int, admin_ids: list[int]) 
 
 
 async def _member_of(update: Update, context: ItdaContext) -> tuple[Member | None, Agency | None]:
-    """The user's member row and agency, making an ADMIN_IDS user an admin and marking someone
-    who had blocked the bot as reachable again."""
+    """The user's member row and agency (see `services.membership.member_at_gate`)."""
     user = update.effective_user
     assert user is not None
     runtime = context.runtime
     async with runtime.session() as session:
-        member = await members_db.get_member_by_telegram_id(session=session, telegram_id=user.id)
-        if member is None or not member.active or member.role != "admin":
-            admin = await membership.ensure_admin(
-                session=session,
-                clock=runtime.clock,
-                telegram_id=user.id,
-                admin_ids=runtime.settings.admin_ids,
-                display_name=user.full_name,
-                username=user.username,
-                language=normalize_language(user.language_code),
-            )
-            member = admin or member
-        if member is not None and member.blocked_at is not None:
-            # They write to the bot again, so they unblocked it.
-            await delivery_db.mark_reachable(session=session, telegram_id=user.id)
-            member.blocked_at = None
-        agency = None
-        if member is not None and member.agency_id is not None:
-            agency = await council_db.get_agency(session=session, agency_id=member.agency_id)
-    return member, agency
+        return await membership.member_at_gate(
+            session=session,
+            clock=runtime.clock,
+            telegram_id=user.id,
+            admin_ids=runtime.settings.admin_ids,
+            display_name=user.full_name,
+            username=user.username,
+            language=normalize_language(user.language_code),
+        )
 
 
 async def gate(update: Update, context: ItdaContext) -> None:
@@ -175,18 +160,17 @@ async def set_language(update: Update, context: ItdaContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     lang = query.data.split(":", 1)[1]
-    if lang not in LANGUAGES:
-        await answer(update)
-        return
     await answer(update)
+    if lang not in LANGUAGES:
+        return
     if context.user_data is not None:
         context.user_data["lang"] = lang
     member = context.member
     if member is not None and member.active:
         async with context.runtime.session() as session:
-            member = await members_db.get_member(session=session, member_id=member.id or 0)
-            if member is not None:
-                await membership.set_language(session=session, member=member, language=lang)
+            member = await membership.set_language(
+                session=session, member_id=member.id or 0, language=lang
+            )
         context.member = member
     context.lang = lang
     await say(update, context, context.tr("language.set"), edit=True)

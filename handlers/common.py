@@ -291,3 +291,22 @@ class Press(CallbackQueryHandler[Any, Any]):
             return await callback(update, context)
 
         super().__init__(answered, pattern=pattern)
+
+
+async def pressed(update: Update) -> str:
+    """A button handler's first step: answer the press and return the button's data."""
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return query.data
+
+
+async def pressed_id(update: Update) -> int:
+    """Answer the press and return the number at the end of its data (`feature:action:id`)."""
+    return int((await pressed(update)).rsplit(":", 1)[1])
+
+
+async def stale(update: Update, context: ItdaContext) -> int:
+    """A form's button or message whose draft is gone: say so and end the conversation."""
+    await say(update, context, context.tr("stale.text"))
+    return END

@@ -8,11 +8,20 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from adapters.context import ItdaContext
-from core.errors import DomainError
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
-from models import council as council_db
-from models import invites as invites_db
-from services import membership
+from handlers.common import (
+    END,
+    Refused,
+    actor,
+    answer,
+    attempt,
+    in_rows,
+    keyboard,
+    pressed_id,
+    requires,
+    say,
+    stale,
+)
+from services import directory, membership
 
 CHOOSE_AGENCY, CHOOSE_ROLE = range(2)
 DRAFT = "invite_draft"
@@ -25,8 +34,9 @@ def _deep_link(username: str | None, code: str) -> str:
 @requires("invite")
 async def start_invite(update: Update, context: ItdaContext) -> int:
     """Ask which agency the invite is for."""
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
+    agencies = await attempt(update, context, directory.agencies)
+    if isinstance(agencies, Refused):
+        return END
     buttons = [(a.short_name, f"inv:ag:{a.id}") for a in agencies]
     rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "inv:cancel")]]
     await say(update, context, context.tr("invite.choose_agency"), keyboard(rows))
@@ -35,19 +45,13 @@ async def start_invite(update: Update, context: ItdaContext) -> int:
 
 async def agency_chosen(update: Update, context: ItdaContext) -> int:
     """Agency picked: ask for the role."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    agency_id = int(query.data.rsplit(":", 1)[1])
-    async with context.runtime.session() as session:
-        agency = await council_db.get_agency(session=session, agency_id=agency_id)
-    if agency is None:
-        await explain(update, context, DomainError("invite.unknown_agency"))
+    agency_id = await pressed_id(update)
+    assert context.user_data is not None
+    agency = await attempt(update, context, directory.agency, agency_id=agency_id)
+    if isinstance(agency, Refused):
         return END
     context.user_data[DRAFT] = {"agency_id": agency_id}
-    roles = membership.allowed_invite_roles(
-        membership.Actor(query.from_user.id, context.member), agency
-    )
+    roles = membership.allowed_invite_roles(actor(update, context), agency)
     buttons = [(context.tr(f"role.{r}"), f"inv:role:{r}") for r in roles]
     rows = [buttons, [(context.tr("common.btn_cancel"), "inv:cancel")]]
     await say(
@@ -67,23 +71,15 @@ async def role_chosen(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.pop(DRAFT, None)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     role = query.data.rsplit(":", 1)[1]
-    runtime = context.runtime
-    try:
-        async with runtime.session() as session:
-            invite, agency = await membership.create_invite(
-                session=session,
-                clock=runtime.clock,
-                actor=membership.Actor(query.from_user.id, context.member),
-                agency_id=draft["agency_id"],
-                role=role,
-                valid_days=runtime.settings.invite_days,
-            )
-    except DomainError as error:
-        await explain(update, context, error)
+    created = await attempt(
+        update, context, membership.create_invite,
+        agency_id=draft["agency_id"], role=role, valid_days=context.runtime.settings.invite_days,
+    )
+    if isinstance(created, Refused):
         return END
+    invite, agency = created
     assert invite.expires_at is not None
     await say(
         update,
@@ -114,19 +110,16 @@ async def cancel(update: Update, context: ItdaContext) -> int:
 @requires("invites")
 async def list_invites(update: Update, context: ItdaContext) -> None:
     """Open invites with a revoke button each."""
-    runtime = context.runtime
-    async with runtime.session() as session:
-        invites = await invites_db.list_open_invites(session=session, now=runtime.clock.now())
-        agencies = {
-            a.id: a for a in await council_db.list_agencies(session=session, active_only=False)
-        }
+    invites = await attempt(update, context, directory.open_invites)
+    if isinstance(invites, Refused):
+        return
     if not invites:
         await say(update, context, context.tr("invites.none"))
         return
     lines = [context.tr("invites.title", count=len(invites))]
     buttons = []
-    for invite in invites:
-        agency = agencies.get(invite.agency_id)
+    for row in invites:
+        invite, agency = row.invite, row.agency
         assert invite.expires_at is not None
         lines.append(
             context.tr(
@@ -143,23 +136,9 @@ async def list_invites(update: Update, context: ItdaContext) -> None:
 
 async def revoke(update: Update, context: ItdaContext) -> None:
     """Revoke one invite (a double tap finds it already revoked and says so)."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if context.member is None or not membership.Actor(query.from_user.id, context.member).is_lead:
-        await explain(update, context, DomainError("auth.leads_only"))
-        return
-    invite_id = int(query.data.rsplit(":", 1)[1])
-    try:
-        async with context.runtime.session() as session:
-            await membership.revoke_invite(
-                session=session,
-                clock=context.runtime.clock,
-                actor=membership.Actor(query.from_user.id, context.member),
-                invite_id=invite_id,
-            )
-    except DomainError as error:
-        await explain(update, context, error)
+    invite_id = await pressed_id(update)
+    revoked = await attempt(update, context, membership.revoke_invite, invite_id=invite_id)
+    if isinstance(revoked, Refused):
         return
     await say(update, context, context.tr("invites.revoked", id=invite_id))
 

@@ -17,27 +17,27 @@ from telegram.ext import (
 
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
-from core.statuses import AgencyKind, OpeningStatus, SeekerStatus
+from core.statuses import AgencyKind, OpeningStatus
 from core.text import escape
 from handlers.common import (
     END,
-    actor,
+    Refused,
     answer,
+    attempt,
     chat_kind,
     explain,
     in_rows,
     keyboard,
+    pressed_id,
     requires,
     role_of,
     say,
+    stale,
 )
-from models import openings as openings_db
-from models import seekers as seekers_db
 from rendering.records import opening_line, reasons_text, seeker_line
 from services import commands as command_table
-from services import hires, matchmaking
+from services import match_views
 from services import validation as v
-from services.seekers import seeker_cards
 
 LIST_LIMIT = 10
 
@@ -48,12 +48,6 @@ def _may(context: ItdaContext, update: Update, name: str) -> bool:
     kind = context.agency.kind if context.agency else None
     return command_table.may_use(spec, role=role_of(context), agency_kind=kind,
                                  chat=chat_kind(update))
-
-
-def _may_hire(update: Update, context: ItdaContext, seeker_agency_id: int) -> bool:
-    """A hire is recorded by the seeker's own centre (or a coordinator/admin)."""
-    own = context.member is not None and context.member.agency_id == seeker_agency_id
-    return own or actor(update, context).is_lead
 
 
 def _is_saeil(context: ItdaContext) -> bool:
@@ -67,24 +61,20 @@ async def match_command(update: Update, context: ItdaContext) -> None:
     if arg[:1] in ("o", "s") and arg[1:].isdigit():
         await (_for_opening if arg[0] == "o" else _for_seeker)(update, context, int(arg[1:]))
         return
-    runtime = context.runtime
-    agency_id = context.agency.id if context.agency else None
-    async with runtime.session() as session:
-        if _is_saeil(context):
-            rows = await seekers_db.list_seekers(session=session, agency_id=agency_id,
-                                                 status=SeekerStatus.SEEKING, purged=False)
-            cards = await seeker_cards(session=session, clock=runtime.clock,
-                                       actor=actor(update, context), cipher=runtime.cipher,
-                                       seekers=list(rows[:LIST_LIMIT]), purpose="match_list")
-            buttons = [(f"#{c.id} {c.name}", f"match:s:{c.id}") for c in cards]
-            key = "match.choose_seeker"
-        else:
-            mine = agency_id if not actor(update, context).is_lead else None
-            openings = await openings_db.list_openings(session=session, agency_id=mine,
-                                                       status=OpeningStatus.OPEN)
-            buttons = [(f"#{o.id} {o.company_name[:20]}", f"match:o:{o.id}")
-                       for o in openings[:LIST_LIMIT]]
-            key = "match.choose_opening"
+    if _is_saeil(context):
+        cards = await attempt(update, context, match_views.seekers_to_match,
+                              cipher=context.runtime.cipher, limit=LIST_LIMIT)
+        if isinstance(cards, Refused):
+            return
+        buttons = [(f"#{c.id} {c.name}", f"match:s:{c.id}") for c in cards]
+        key = "match.choose_seeker"
+    else:
+        openings = await attempt(update, context, match_views.openings_to_match,
+                                 limit=LIST_LIMIT)
+        if isinstance(openings, Refused):
+            return
+        buttons = [(f"#{o.id} {o.company_name[:20]}", f"match:o:{o.id}") for o in openings]
+        key = "match.choose_opening"
     if not buttons:
         await say(update, context, context.tr("match.nothing_to_match"))
         return
@@ -106,20 +96,15 @@ async def match_button(update: Update, context: ItdaContext) -> None:
 async def _for_opening(update: Update, context: ItdaContext, opening_id: int) -> None:
     """Seekers for an opening: masked outside their own centre (contacts to employer
     associations only with the 제17조 consent); unmasked views are audited."""
-    runtime = context.runtime
-    async with runtime.session() as session:
-        opening = await openings_db.get_opening(session=session, opening_id=opening_id)
-        if opening is None:
-            await explain(update, context, DomainError("records.not_found"))
-            return
-        ranked = await matchmaking.seekers_for(session=session, council=runtime.council,
-                                               opening=opening)
-        cards = await seeker_cards(session=session, clock=runtime.clock,
-                                   actor=actor(update, context), cipher=runtime.cipher,
-                                   seekers=[s for _, s in ranked], purpose="match")
+    found = await attempt(update, context, match_views.matches_for_opening,
+                          cipher=context.runtime.cipher, council=context.runtime.council,
+                          opening_id=opening_id)
+    if isinstance(found, Refused):
+        return
+    opening, ranked = found.opening, found.ranked
     lines = [context.tr("match.for_opening", line=opening_line(context, opening))]
     buttons = []
-    for n, ((candidate, _), card) in enumerate(zip(ranked, cards, strict=True), 1):
+    for n, (candidate, card) in enumerate(ranked, 1):
         lines.append(context.tr("match.rank", n=n, line=seeker_line(context, card)))
         if card.unmasked:
             lines.append(context.tr("match.contact", phone=escape(card.phone)))
@@ -135,19 +120,12 @@ async def _for_opening(update: Update, context: ItdaContext, opening_id: int) ->
 
 async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> None:
     """Open openings for one of the centre's seekers (coordinators see the seeker masked)."""
-    runtime = context.runtime
-    who = actor(update, context)
-    async with runtime.session() as session:
-        seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
-        own = seeker is not None and context.member is not None and (
-            context.member.agency_id == seeker.agency_id)
-        if seeker is None or not (own or who.is_lead):
-            await explain(update, context, DomainError("records.not_found"))
-            return
-        ranked = await matchmaking.openings_for(session=session, council=runtime.council,
-                                                seeker=seeker)
-        (card,) = await seeker_cards(session=session, clock=runtime.clock, actor=who,
-                                     cipher=runtime.cipher, seekers=[seeker], purpose="match")
+    found = await attempt(update, context, match_views.matches_for_seeker,
+                          cipher=context.runtime.cipher, council=context.runtime.council,
+                          seeker_id=seeker_id)
+    if isinstance(found, Refused):
+        return
+    card, own, ranked = found.card, found.own, found.ranked
     lines = [context.tr("match.for_seeker", line=seeker_line(context, card))]
     buttons = []
     for n, (candidate, opening) in enumerate(ranked, 1):
@@ -170,17 +148,11 @@ HIRE = "hire"
 @requires("hire")
 async def hire_command(update: Update, context: ItdaContext) -> int:
     """Which seeker was hired (the centre's seekers still looking)."""
-    runtime = context.runtime
     agency_id = context.agency.id if context.agency and _is_saeil(context) else None
-    async with runtime.session() as session:
-        rows = [
-            s for status in (SeekerStatus.MATCHED, SeekerStatus.SEEKING)
-            for s in await seekers_db.list_seekers(session=session, agency_id=agency_id,
-                                                   status=status, purged=False)
-        ][:LIST_LIMIT]
-        cards = await seeker_cards(session=session, clock=runtime.clock,
-                                   actor=actor(update, context), cipher=runtime.cipher,
-                                   seekers=rows, purpose="hire")
+    cards = await attempt(update, context, match_views.hire_candidates,
+                          cipher=context.runtime.cipher, agency_id=agency_id, limit=LIST_LIMIT)
+    if isinstance(cards, Refused):
+        return END
     if not cards:
         await say(update, context, context.tr("hire.no_seekers"))
         return END
@@ -192,24 +164,18 @@ async def hire_command(update: Update, context: ItdaContext) -> int:
 
 async def seeker_picked(update: Update, context: ItdaContext) -> int:
     """The seeker: now the opening, from the best matches."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    seeker_id = int(query.data.rsplit(":", 1)[1])
-    runtime = context.runtime
-    async with runtime.session() as session:
-        seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
-        if seeker is None or not _may_hire(update, context, seeker.agency_id):
-            await explain(update, context, DomainError("records.not_found"))
-            return END
-        ranked = await matchmaking.openings_for(session=session, council=runtime.council,
-                                                seeker=seeker, limit=8)
+    seeker_id = await pressed_id(update)
+    assert context.user_data is not None
+    ranked = await attempt(update, context, match_views.hire_openings,
+                           council=context.runtime.council, seeker_id=seeker_id, limit=8)
+    if isinstance(ranked, Refused):
+        return END
     if not ranked:
         await say(update, context, context.tr("hire.no_openings"), edit=True)
         return END
     context.user_data[HIRE] = {"seeker": seeker_id}
     buttons = [(f"#{o.id} {o.company_name[:18]} {o.job_title[:12]}", f"hr:o:{o.id}")
-               for _, o in ranked]
+               for o in ranked]
     rows = in_rows(buttons, 1) + [[(context.tr("common.btn_cancel"), "hr:x")]]
     await say(update, context, context.tr("hire.choose_opening"), keyboard(rows), edit=True)
     return PICK_OPENING
@@ -221,8 +187,7 @@ async def opening_picked(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.get(HIRE)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["opening"] = int(query.data.rsplit(":", 1)[1])
     return await _ask_date(update, context)
 
@@ -236,10 +201,8 @@ async def from_match(update: Update, context: ItdaContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
     _, _, seeker_id, opening_id = query.data.split(":")
-    async with context.runtime.session() as session:
-        seeker = await seekers_db.get_seeker(session=session, seeker_id=int(seeker_id))
-    if seeker is None or not _may_hire(update, context, seeker.agency_id):
-        await explain(update, context, DomainError("records.not_found"))
+    found = await attempt(update, context, match_views.hireable_seeker, seeker_id=int(seeker_id))
+    if isinstance(found, Refused):
         return END
     context.user_data[HIRE] = {"seeker": int(seeker_id), "opening": int(opening_id)}
     return await _ask_date(update, context, edit=False)
@@ -258,8 +221,7 @@ async def date_typed(update: Update, context: ItdaContext) -> int:
     assert update.message is not None and context.user_data is not None
     draft = context.user_data.get(HIRE)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     try:
         hired_on = v.parse_date(update.message.text, today=context.runtime.clock.today(),
                                 allow_future=False)
@@ -275,8 +237,7 @@ async def date_today(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft = context.user_data.get(HIRE)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["date"] = context.runtime.clock.today().isoformat()
     return await _confirm(update, context)
 
@@ -284,17 +245,13 @@ async def date_today(update: Update, context: ItdaContext) -> int:
 async def _confirm(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft: dict[str, Any] = context.user_data[HIRE]
-    runtime = context.runtime
-    async with runtime.session() as session:
-        seeker = await seekers_db.get_seeker(session=session, seeker_id=draft["seeker"])
-        opening = await openings_db.get_opening(session=session, opening_id=draft["opening"])
-        if seeker is None or opening is None:
-            context.user_data.pop(HIRE, None)
-            await explain(update, context, DomainError("records.not_found"))
-            return END
-        (card,) = await seeker_cards(session=session, clock=runtime.clock,
-                                     actor=actor(update, context), cipher=runtime.cipher,
-                                     seekers=[seeker], purpose="hire")
+    found = await attempt(update, context, match_views.hire_summary,
+                          cipher=context.runtime.cipher, seeker_id=draft["seeker"],
+                          opening_id=draft["opening"])
+    if isinstance(found, Refused):
+        context.user_data.pop(HIRE, None)
+        return END
+    card, opening = found
     text = context.tr("hire.confirm", seeker=seeker_line(context, card),
                       opening=opening_line(context, opening), date=draft["date"])
     markup = keyboard([[(context.tr("records.btn_save"), "hr:save"),
@@ -308,21 +265,13 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
     await answer(update)
     draft = context.user_data.pop(HIRE, None) if context.user_data is not None else None
     if not draft or "date" not in draft:
-        await say(update, context, context.tr("stale.text"))
+        return await stale(update, context)
+    saved = await attempt(update, context, match_views.record_hire,
+                          seeker_id=draft["seeker"], opening_id=draft["opening"],
+                          hired_on=date.fromisoformat(draft["date"]))
+    if isinstance(saved, Refused):
         return END
-    runtime = context.runtime
-    try:
-        async with runtime.session() as session:
-            hire = await hires.record_hire(
-                session=session, clock=runtime.clock, actor=actor(update, context),
-                seeker_id=draft["seeker"], opening_id=draft["opening"],
-                hired_on=date.fromisoformat(draft["date"]),
-            )
-            opening = await openings_db.get_opening(session=session, opening_id=hire.opening_id)
-    except DomainError as error:
-        await explain(update, context, error)
-        return END
-    assert opening is not None
+    hire, opening = saved
     left = opening.positions - opening.positions_filled
     key = "hire.saved_filled" if opening.status == OpeningStatus.FILLED else "hire.saved"
     await say(update, context, context.tr(key, id=hire.id, left=left,

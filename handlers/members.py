@@ -11,47 +11,42 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from adapters import menus
 from adapters.context import ItdaContext
 from core.errors import DomainError
-from handlers.common import answer, explain, in_rows, keyboard, requires, say
+from handlers.common import Refused, answer, attempt, explain, in_rows, keyboard, requires, say
 from locales import Translator
-from models import council as council_db
-from models import members as members_db
-from services import membership
+from services import directory, membership
 
 
-def _lead_actor(update: Update, context: ItdaContext) -> membership.Actor | None:
-    user = update.effective_user
-    assert user is not None
-    actor = membership.Actor(user.id, context.member)
-    return actor if actor.is_lead else None
+async def _pressed_id(update: Update, context: ItdaContext) -> int | None:
+    """A lead's button: answer it and return the id at the end of its data; anyone else is
+    refused (None)."""
+    await answer(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not membership.Actor(query.from_user.id, context.member).is_lead:
+        await explain(update, context, DomainError("auth.leads_only"))
+        return None
+    return int(query.data.rsplit(":", 1)[1])
 
 
 @requires("members")
 async def members_menu(update: Update, context: ItdaContext) -> None:
     """Agencies with their member counts, as buttons."""
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
-        counts = await members_db.count_members_by_agency(session=session)
-    buttons = [
-        (f"{a.short_name} ({counts.get(a.id or 0, 0)})", f"mem:ag:{a.id}") for a in agencies
-    ]
+    agencies = await attempt(update, context, directory.agencies_with_counts)
+    if isinstance(agencies, Refused):
+        return
+    buttons = [(f"{a.short_name} ({count})", f"mem:ag:{a.id}") for a, count in agencies]
     await say(update, context, context.tr("members.choose_agency"), keyboard(in_rows(buttons, 2)))
 
 
 async def show_agency(update: Update, context: ItdaContext) -> None:
     """The members of one agency, each with a deactivate button."""
-    await answer(update)
-    if _lead_actor(update, context) is None:
-        await explain(update, context, DomainError("auth.leads_only"))
+    agency_id = await _pressed_id(update, context)
+    if agency_id is None:
         return
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    agency_id = int(query.data.rsplit(":", 1)[1])
-    async with context.runtime.session() as session:
-        agency = await council_db.get_agency(session=session, agency_id=agency_id)
-        members = await members_db.list_members(session=session, agency_id=agency_id)
-    if agency is None:
-        await explain(update, context, DomainError("invite.unknown_agency"))
+    found = await attempt(update, context, directory.agency_members, agency_id=agency_id)
+    if isinstance(found, Refused):
         return
+    agency, members = found
     if not members:
         await say(
             update, context, context.tr("members.none", agency=html.escape(agency.name)), edit=True
@@ -73,17 +68,11 @@ async def show_agency(update: Update, context: ItdaContext) -> None:
 
 async def confirm_deactivate(update: Update, context: ItdaContext) -> None:
     """Ask once more before deactivating."""
-    await answer(update)
-    if _lead_actor(update, context) is None:
-        await explain(update, context, DomainError("auth.leads_only"))
+    member_id = await _pressed_id(update, context)
+    if member_id is None:
         return
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    member_id = int(query.data.rsplit(":", 1)[1])
-    async with context.runtime.session() as session:
-        member = await members_db.get_member(session=session, member_id=member_id)
-    if member is None:
-        await explain(update, context, DomainError("members.unknown"))
+    member = await attempt(update, context, directory.member, member_id=member_id)
+    if isinstance(member, Refused):
         return
     markup = keyboard(
         [
@@ -104,21 +93,11 @@ async def confirm_deactivate(update: Update, context: ItdaContext) -> None:
 
 async def deactivate(update: Update, context: ItdaContext) -> None:
     """Deactivate the member, tell them, and take their menu away."""
-    await answer(update)
-    actor = _lead_actor(update, context)
-    if actor is None:
-        await explain(update, context, DomainError("auth.leads_only"))
+    member_id = await _pressed_id(update, context)
+    if member_id is None:
         return
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    member_id = int(query.data.rsplit(":", 1)[1])
-    try:
-        async with context.runtime.session() as session:
-            member = await membership.deactivate_member(
-                session=session, clock=context.runtime.clock, actor=actor, member_id=member_id
-            )
-    except DomainError as error:
-        await explain(update, context, error)
+    member = await attempt(update, context, membership.deactivate_member, member_id=member_id)
+    if isinstance(member, Refused):
         return
     await say(
         update,

@@ -15,10 +15,10 @@ from core.text import escape
 from handlers import forms
 from handlers.common import END, actor, from_button, keyboard, passes, requires, say
 from locales import Translator
-from models.tables import JobOpening, Member
 from rendering.records import opening_line
 from services import openings
 from services.access import require_opening_author
+from services.openings import JobOpening, Member
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,22 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
-from models import council as council_db
-from models.stats import METRICS
-from services import programme, targets
+from handlers.common import (
+    END,
+    Refused,
+    answer,
+    attempt,
+    from_button,
+    in_rows,
+    keyboard,
+    pressed_id,
+    requires,
+    say,
+    stale,
+)
+from services import directory, programme, targets
 from services.membership import Actor
+from services.targets import METRICS
 
 PICK_STEP, PICK_FIELD, TYPE_DATE = range(3)
 PICK_AGENCY, PICK_METRIC, TYPE_VALUE = range(3, 6)
@@ -55,16 +66,9 @@ async def start_programme(update: Update, context: ItdaContext) -> int:
     return PICK_STEP
 
 
-async def entry_button(update: Update, context: ItdaContext) -> int:
-    context.args = []
-    return await start_programme(update, context)
-
-
 async def pick_field(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    number = int(query.data.rsplit(":", 1)[1])
+    number = await pressed_id(update)
+    assert context.user_data is not None
     context.user_data[STEP_DRAFT] = {"number": number}
     rows = [
         [(context.tr("programme.btn_starts"), "prog:f:starts_on"),
@@ -85,8 +89,7 @@ async def ask_date(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["field"] = query.data.rsplit(":", 1)[1]
     await say(update, context, context.tr("programme.ask_date"), edit=True)
     return TYPE_DATE
@@ -96,8 +99,7 @@ async def _save_step(update: Update, context: ItdaContext, value: object) -> int
     assert context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT) or {}
     if "number" not in draft:  # the draft went with another form
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     runtime = context.runtime
     try:
         async with runtime.session() as session:
@@ -133,8 +135,7 @@ async def undone(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft = context.user_data.get(STEP_DRAFT)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["field"] = "completed_on"
     return await _save_step(update, context, None)
 
@@ -153,7 +154,7 @@ def build_programme_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CommandHandler("programme", start_programme),
-                      CallbackQueryHandler(entry_button, pattern=r"^prog:open$")],
+                      CallbackQueryHandler(from_button(start_programme), pattern=r"^prog:open$")],
         states={
             PICK_STEP: [CallbackQueryHandler(pick_field, pattern=r"^prog:step:[1-6]$")],
             PICK_FIELD: [CallbackQueryHandler(ask_date, pattern=r"^prog:f:\w+$"),
@@ -173,33 +174,23 @@ def build_programme_conversation() -> ConversationHandler:
 async def start_targets(update: Update, context: ItdaContext) -> int:
     """Agencies as buttons."""
     await answer(update)
-    async with context.runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
+    agencies = await attempt(update, context, directory.agencies)
+    if isinstance(agencies, Refused):
+        return END
     buttons = [(a.short_name, f"tgt:ag:{a.id}") for a in agencies]
     rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "tgt:cancel")]]
     await say(update, context, context.tr("target.choose_agency"), keyboard(rows))
     return PICK_AGENCY
 
 
-async def targets_button(update: Update, context: ItdaContext) -> int:
-    context.args = []
-    return await start_targets(update, context)
-
-
 async def pick_metric(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    agency_id = int(query.data.rsplit(":", 1)[1])
+    agency_id = await pressed_id(update)
+    assert context.user_data is not None
     year = context.runtime.clock.today().year
-    async with context.runtime.session() as session:
-        agency = await council_db.get_agency(session=session, agency_id=agency_id)
-        rows_ = await targets.progress(session=session, year=year)
-    if agency is None:
-        await explain(update, context, DomainError("status.unknown_agency_id"))
+    found = await attempt(update, context, targets.agency_targets, agency_id=agency_id, year=year)
+    if isinstance(found, Refused):
         return END
-    row = next((r for r in rows_ if r.agency.id == agency_id), None)
-    current = row.targets if row else {}
+    agency, current = found
     context.user_data[TARGET_DRAFT] = {"agency_id": agency_id}
     buttons = [(f"{context.tr(f'status.metric.{m}')} ({current.get(m, '-')})", f"tgt:m:{m}")
                for m in METRICS]
@@ -215,8 +206,7 @@ async def ask_value(update: Update, context: ItdaContext) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     draft = context.user_data.get(TARGET_DRAFT)
     if not draft:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     draft["metric"] = query.data.rsplit(":", 1)[1]
     await say(update, context, context.tr(
         "target.ask_value", metric=context.tr(f"status.metric.{draft['metric']}"),
@@ -228,8 +218,7 @@ async def got_value(update: Update, context: ItdaContext) -> int:
     assert update.message is not None and context.user_data is not None
     draft = context.user_data.get(TARGET_DRAFT) or {}
     if "agency_id" not in draft or "metric" not in draft:  # the draft went with another form
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     runtime = context.runtime
     try:
         value = targets.parse_target_value(update.message.text or "")
@@ -252,7 +241,7 @@ def build_targets_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CommandHandler("targets", start_targets),
-                      CallbackQueryHandler(targets_button, pattern=r"^tgt:open$")],
+                      CallbackQueryHandler(from_button(start_targets), pattern=r"^tgt:open$")],
         states={
             PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d{1,9}$")],
             PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],

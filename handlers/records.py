@@ -24,6 +24,7 @@ from core.text import clean_text, escape
 from handlers.common import (
     END,
     REFUSED,
+    Refused,
     actor,
     answer,
     attempt,
@@ -32,9 +33,8 @@ from handlers.common import (
     keyboard,
     requires,
     say,
+    stale,
 )
-from models import openings as openings_db
-from models import seekers as seekers_db
 from rendering.records import (
     choice_label,
     field_lines,
@@ -43,7 +43,7 @@ from rendering.records import (
     seeker_detail,
     seeker_line,
 )
-from services import openings, seekers
+from services import openings, record_views, seekers
 from services.forms import REGIONS, FieldSpec, ParseEnv, field_named
 
 BROWSE, SEARCH, EDIT_VALUE = range(3)
@@ -90,30 +90,23 @@ async def mine(update: Update, context: ItdaContext) -> int:
 async def _show_list(update: Update, context: ItdaContext, *, edit: bool = True) -> int:
     state = _state(context)
     kind = state["kind"]
-    runtime = context.runtime
     agency_id = context.agency.id if context.agency else None
     assert agency_id is not None
-    async with runtime.session() as session:
-        if kind == SEEKER:
-            page_rows, total = await seekers.search_seekers(
-                session=session, cipher=runtime.cipher, agency_id=agency_id,
-                status=state["status"], region_code=state["region"], keyword=state["q"],
-                offset=state["page"] * PAGE, limit=PAGE,
-            )
-            cards = await seekers.seeker_cards(
-                session=session, clock=runtime.clock, actor=actor(update, context),
-                cipher=runtime.cipher, seekers=list(page_rows), purpose="list",
-            )
-            lines = [seeker_line(context, c) for c in cards]
-            ids = [c.id for c in cards]
-        else:
-            found, total = await openings_db.search_openings(
-                session=session, agency_id=agency_id, status=state["status"],
-                region_code=state["region"], keyword=state["q"],
-                offset=state["page"] * PAGE, limit=PAGE,
-            )
-            lines = [opening_line(context, o) for o in found]
-            ids = [o.id or 0 for o in found]
+    search = dict(agency_id=agency_id, status=state["status"], region_code=state["region"],
+                  keyword=state["q"], offset=state["page"] * PAGE, limit=PAGE)
+    if kind == SEEKER:
+        cards = await attempt(update, context, record_views.seeker_page,
+                              cipher=context.runtime.cipher, **search)
+        if isinstance(cards, Refused):
+            return BROWSE
+        lines = [seeker_line(context, c) for c in cards[0]]
+        ids, total = [c.id for c in cards[0]], cards[1]
+    else:
+        found = await attempt(update, context, record_views.opening_page, **search)
+        if isinstance(found, Refused):
+            return BROWSE
+        lines = [opening_line(context, o) for o in found[0]]
+        ids, total = [o.id or 0 for o in found[0]], found[1]
     filters_text = []
     if state["status"]:
         filters_text.append(_status_label(context, kind, state["status"]))
@@ -232,34 +225,25 @@ async def back_to_list(update: Update, context: ItdaContext) -> int:
 async def _detail(update: Update, context: ItdaContext, record_id: int, *,
                   edit: bool = True, notice: str = "") -> int:
     kind = _state(context)["kind"]
-    runtime = context.runtime
-    async with runtime.session() as session:
-        if kind == SEEKER:
-            seeker = await seekers_db.get_seeker(session=session, seeker_id=record_id)
-            if seeker is None or context.agency is None or seeker.agency_id != context.agency.id:
-                await explain(update, context, DomainError("records.not_found"))
-                return BROWSE
-            (card,) = await seekers.seeker_cards(
-                session=session, clock=runtime.clock, actor=actor(update, context),
-                cipher=runtime.cipher, seekers=[seeker], purpose="detail",
-            )
-            body = seeker_detail(context, card)
-            match_button = (context.tr("mine.btn_match_seeker"), f"match:s:{record_id}")
-        else:
-            opening = await openings_db.get_opening(session=session, opening_id=record_id)
-            if opening is None or context.agency is None or (
-                opening.agency_id != context.agency.id
-            ):
-                await explain(update, context, DomainError("records.not_found"))
-                return BROWSE
-            body = "\n".join([opening_line(context, opening),
-                              *field_lines(context, openings.OPENING_FIELDS,
-                                           openings.opening_values(opening)),
-                              context.tr("opening.filled_line", filled=opening.positions_filled,
-                                         positions=opening.positions)])
-            if opening.rule_flags:
-                body += "\n" + context.tr("opening.flagged_note")
-            match_button = (context.tr("mine.btn_match_opening"), f"match:o:{record_id}")
+    if kind == SEEKER:
+        card = await attempt(update, context, record_views.own_seeker,
+                             cipher=context.runtime.cipher, seeker_id=record_id)
+        if isinstance(card, Refused):
+            return BROWSE
+        body = seeker_detail(context, card)
+        match_button = (context.tr("mine.btn_match_seeker"), f"match:s:{record_id}")
+    else:
+        opening = await attempt(update, context, record_views.own_opening, opening_id=record_id)
+        if isinstance(opening, Refused):
+            return BROWSE
+        body = "\n".join([opening_line(context, opening),
+                          *field_lines(context, openings.OPENING_FIELDS,
+                                       openings.opening_values(opening)),
+                          context.tr("opening.filled_line", filled=opening.positions_filled,
+                                     positions=opening.positions)])
+        if opening.rule_flags:
+            body += "\n" + context.tr("opening.flagged_note")
+        match_button = (context.tr("mine.btn_match_opening"), f"match:o:{record_id}")
     markup = keyboard([
         [(context.tr("mine.btn_edit"), f"mine:ed:{record_id}"),
          (context.tr("mine.btn_change_status"), f"mine:ss:{record_id}")],
@@ -390,19 +374,15 @@ async def value_typed(update: Update, context: ItdaContext) -> int:
     state = _state(context)
     editing = state.get("edit")
     if not editing:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     spec = field_named(_fields(state["kind"]), editing["key"])
     assert spec is not None and spec.parse is not None
     runtime = context.runtime
-    current: dict[str, Any] = {}
     async with runtime.session() as session:
         if state["kind"] == OPENING:
-            opening = await openings_db.get_opening(session=session, opening_id=editing["id"])
-            current = openings.opening_values(opening) if opening else {}
+            current = await record_views.opening_values(session=session, opening_id=editing["id"])
         else:
-            seeker = await seekers_db.get_seeker(session=session, seeker_id=editing["id"])
-            current = seekers.draft_values(seeker) if seeker else {}
+            current = await record_views.seeker_values(session=session, seeker_id=editing["id"])
     try:
         value = spec.parse(update.message.text or "",
                            ParseEnv(today=runtime.clock.today(), draft=current))

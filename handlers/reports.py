@@ -19,12 +19,12 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say
+from handlers.common import END, answer, explain, in_rows, keyboard, requires, say, stale
 from handlers.status import earliest_month
 from locales import Translator
-from models.stats import REPORT_METRICS
 from services import reports
 from services.membership import Actor
+from services.reports import REPORT_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,7 @@ def _figures_text(context: ItdaContext, draft: reports.ReportDraft) -> list[str]
 async def _show_review(update: Update, context: ItdaContext, *, edit: bool = False) -> int:
     draft = _draft(context)
     if draft is None:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     agency = context.agency
     key = "report.amend_title" if draft.base_version else "report.title"
     lines = [context.tr(key, agency=escape(agency.short_name if agency else "-"),
@@ -143,8 +142,7 @@ async def choose_region(update: Update, context: ItdaContext) -> int:
     await answer(update)
     draft = _draft(context)
     if draft is None:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     codes = list(draft.figures) + [
         r.code for r in context.runtime.council.regions if r.code not in draft.figures
     ]
@@ -164,8 +162,7 @@ async def choose_metric(update: Update, context: ItdaContext) -> int:
     draft = _draft(context)
     known = {r.code for r in context.runtime.council.regions} | set(draft.figures if draft else ())
     if draft is None or region not in known:  # an old or forged button: no such 시군
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     context.user_data[PENDING] = {"region": region}
     values = draft.figures.get(region, {}) if draft else {}
     buttons = [
@@ -188,8 +185,7 @@ async def ask_value(update: Update, context: ItdaContext) -> int:
     metric = query.data.split(":", 2)[2]
     draft = _draft(context)
     if not pending or draft is None or metric not in REPORT_METRICS:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     pending["metric"] = metric
     current = draft.figures.get(pending["region"], {}).get(metric, 0)
     await say(update, context, context.tr("report.ask_value",
@@ -217,8 +213,7 @@ async def got_reason(update: Update, context: ItdaContext) -> int:
     pending = context.user_data.get(PENDING) or {}
     draft = _draft(context)
     if draft is None or "value" not in pending:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     try:
         draft = reports.correct(
             draft, region=pending["region"], metric=pending["metric"], value=pending["value"],
@@ -249,8 +244,7 @@ async def got_amend_reason(update: Update, context: ItdaContext) -> int:
     assert update.message is not None
     draft = _draft(context)
     if draft is None:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     text = (update.message.text or "").strip()
     if len(text) < 2 or len(text) > reports.MAX_REASON:
         await say(update, context, context.tr("report.reason_needed"))
@@ -265,8 +259,7 @@ async def confirm_submit(update: Update, context: ItdaContext) -> int:
     await answer(update)
     draft = _draft(context)
     if draft is None:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     late = context.runtime.clock.today() > reports.month_deadline(draft.month)
     key = "report.confirm_late" if late else "report.confirm"
     rows = [[(context.tr("report.btn_send"), "rep:send"),
@@ -281,8 +274,7 @@ async def send(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft = _draft(context)
     if draft is None:
-        await say(update, context, context.tr("stale.text"))
-        return END
+        return await stale(update, context)
     try:
         async with context.runtime.session() as session:
             report = await reports.submit(

@@ -13,7 +13,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from handlers.common import (
+    Refused,
     answer,
+    attempt,
     council_chat_only,
     explain,
     in_rows,
@@ -22,8 +24,8 @@ from handlers.common import (
     say,
 )
 from locales import Translator
-from models import council as council_db
-from services import chart, programme, status, targets
+from rendering.status import render_agency, render_overview
+from services import chart, directory, programme, status, targets
 from services.membership import Actor
 from services.reports import month_of
 
@@ -65,7 +67,7 @@ async def _send_overview(
     today = context.runtime.clock.today()
     async with context.runtime.session() as session:
         view = await status.build_status(session=session, today=today, scope=scope)
-    text = status.render_overview(view, context.tr)
+    text = render_overview(view, context.tr)
     await say(update, context, text, keyboard(_overview_buttons(update, context)), edit=edit)
 
 
@@ -109,7 +111,7 @@ async def _send_own_agency(update: Update, context: ItdaContext) -> None:
         detail = await status.build_agency_detail(
             session=session, agency=agency, today=runtime.clock.today(), earliest=earliest
         )
-    text = status.render_agency(detail, context.tr, runtime.council.region_name)
+    text = render_agency(detail, context.tr, runtime.council.region_name)
     rows = [[(context.tr("status.btn_report"), "rep:open"),
              (context.tr("status.btn_council"), "st:all")]]
     await say(update, context, text, keyboard(rows))
@@ -161,10 +163,9 @@ async def agency_by_id(update: Update, context: ItdaContext) -> None:
     await answer(update)
     data = update.callback_query.data if update.callback_query else ""
     agency_id = int((data or "0").rsplit(":", 1)[1])
-    async with context.runtime.session() as session:
-        agency = await council_db.get_agency(session=session, agency_id=agency_id)
-    if agency is None:
-        await explain(update, context, DomainError("status.unknown_agency_id"))
+    agency = await attempt(update, context, directory.agency, agency_id=agency_id,
+                           missing="status.unknown_agency_id")
+    if isinstance(agency, Refused):
         return
     await _send_overview(update, context, status.Scope(agency=agency))
 

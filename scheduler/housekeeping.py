@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from models import receipts as receipts_db
-from models import updates as updates_db
+from locales import Translator
 from services import retention
 
 log = logging.getLogger(__name__)
 
-UPDATE_IDS_KEPT = timedelta(hours=24)  # Telegram redelivers within hours, never after a day
-RECEIPTS_KEPT = timedelta(days=7)  # a 저장 repeated after a crash comes within minutes
-
 
 async def forget_old_updates(runtime) -> int:
-    """Drop update ids older than a day (kept at least 24 hours)."""
+    """Drop update ids older than a day (kept at least 24 hours) and old save receipts."""
     async with runtime.session() as session:
-        await receipts_db.purge_receipts(
-            session=session, before=runtime.clock.now() - RECEIPTS_KEPT
-        )
-        return await updates_db.purge_updates(
-            session=session, before=runtime.clock.now() - UPDATE_IDS_KEPT
-        )
+        return await retention.forget_old_updates(session=session, clock=runtime.clock)
 
 
 async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -33,7 +23,8 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     forgotten = await forget_old_updates(runtime)
     async with runtime.session() as session:
         plan = await retention.purge(
-            session=session, clock=runtime.clock, months=runtime.settings.retention_months
+            session=session, clock=runtime.clock, months=runtime.settings.retention_months,
+            pseudonym=Translator("ko")(retention.PSEUDONYM_KEY),
         )
     if forgotten or plan.seekers:
         log.info("housekeeping: %s update ids forgotten, %s seekers purged",

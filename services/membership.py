@@ -15,6 +15,7 @@ from core.statuses import AgencyKind, Role
 from core.text import person_name
 from models import audit as audit_db
 from models import council as council_db
+from models import delivery as delivery_db
 from models import invites as invites_db
 from models import members as members_db
 from models.tables import Agency, Invite, Member
@@ -262,11 +263,43 @@ async def deactivate_member(
     return member
 
 
-async def set_language(*, session: AsyncSession, member: Member, language: str) -> Member:
+async def set_language(*, session: AsyncSession, member_id: int, language: str) -> Member | None:
+    """Store a member's language (None when the member row is gone)."""
+    member = await members_db.get_member(session=session, member_id=member_id)
+    if member is None:
+        return None
     member.language = language
     session.add(member)
     await session.flush()
     return member
+
+
+async def member_at_gate(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    telegram_id: int,
+    admin_ids: list[int],
+    display_name: str,
+    username: str | None,
+    language: str,
+) -> tuple[Member | None, Agency | None]:
+    """The user's member row and agency, making an ADMIN_IDS user an admin and marking someone
+    who had blocked the bot as reachable again (they write to the bot, so they unblocked it)."""
+    member = await members_db.get_member_by_telegram_id(session=session, telegram_id=telegram_id)
+    if member is None or not member.active or member.role != Role.ADMIN:
+        admin = await ensure_admin(
+            session=session, clock=clock, telegram_id=telegram_id, admin_ids=admin_ids,
+            display_name=display_name, username=username, language=language,
+        )
+        member = admin or member
+    if member is not None and member.blocked_at is not None:
+        await delivery_db.mark_reachable(session=session, telegram_id=telegram_id)
+        member.blocked_at = None
+    agency = None
+    if member is not None and member.agency_id is not None:
+        agency = await council_db.get_agency(session=session, agency_id=member.agency_id)
+    return member, agency
 
 
 async def language_of(*, session: AsyncSession, telegram_id: int) -> str | None:

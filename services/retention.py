@@ -7,15 +7,27 @@ stay, so past reports still add up. The audit log is not touched (kept at least 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
-from locales import Translator
 from models import audit as audit_db
+from models import receipts as receipts_db
 from models import retention as retention_db
+from models import updates as updates_db
 from models.tables import JobSeeker
+
+PSEUDONYM_KEY = "ops.purged_name"  # the catalogue key of the name a purged seeker keeps
+UPDATE_IDS_KEPT = timedelta(hours=24)  # Telegram redelivers within hours, never after a day
+RECEIPTS_KEPT = timedelta(days=7)  # a save repeated after a crash comes within minutes
+
+
+async def forget_old_updates(*, session: AsyncSession, clock: Clock) -> int:
+    """Drop save receipts older than a week and update ids older than a day; the number of
+    update ids dropped."""
+    await receipts_db.purge_receipts(session=session, before=clock.now() - RECEIPTS_KEPT)
+    return await updates_db.purge_updates(session=session, before=clock.now() - UPDATE_IDS_KEPT)
 
 
 @dataclass(frozen=True)
@@ -41,13 +53,15 @@ async def plan_purge(*, session: AsyncSession, clock: Clock, months: int) -> Pur
     return PurgePlan(cutoff=limit, seekers=list(due))
 
 
-async def purge(*, session: AsyncSession, clock: Clock, months: int) -> PurgePlan:
-    """Destroy the personal data of every seeker due; one audit entry records which."""
+async def purge(
+    *, session: AsyncSession, clock: Clock, months: int, pseudonym: str
+) -> PurgePlan:
+    """Destroy the personal data of every seeker due; one audit entry records which. Each keeps
+    `pseudonym` as their name (the caller's translation of `PSEUDONYM_KEY`)."""
     plan = await plan_purge(session=session, clock=clock, months=months)
     if not plan.seekers:
         return plan
     now = clock.now()
-    pseudonym = Translator("ko")("ops.purged_name")
     for seeker in plan.seekers:
         seeker.name = pseudonym
         seeker.phone = ""

@@ -183,3 +183,15 @@ async def set_target(
                 "to": value},
     )
     return target
+
+
+async def agency_targets(
+    *, session: AsyncSession, agency_id: int, year: int
+) -> tuple[Agency, dict[str, int]]:
+    """An agency and its targets of the year (for /targets' metric buttons)."""
+    agency = await council_db.get_agency(session=session, agency_id=agency_id)
+    if agency is None:
+        raise DomainError("status.unknown_agency_id")
+    row = next((r for r in await progress(session=session, year=year) if r.agency.id == agency_id),
+               None)
+    return agency, row.targets if row else {}

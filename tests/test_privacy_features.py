@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from adapters.logs import quiet_libraries
 from core.clock import FrozenClock
+from locales import Translator
 from services import retention
 from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
@@ -127,7 +128,8 @@ async def test_every_reader_survives_the_purge(
     assert harness.runtime is not None
     async with harness.runtime.session() as s:
         plan = await retention.purge(
-            session=s, clock=FrozenClock(harness.clock.now() + timedelta(days=800)), months=0)
+            session=s, clock=FrozenClock(harness.clock.now() + timedelta(days=800)), months=0,
+            pseudonym=Translator("ko")(retention.PSEUDONYM_KEY))
     assert [x.id for x in plan.seekers] == [seeker_id]
     api.drain(CENTRE)
     await use_everything(harness, seeker_id, opening_id)

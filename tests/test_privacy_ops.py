@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from adapters.logs import quiet_libraries
 from core.clock import FrozenClock
+from locales import Translator
 from models import audit as audit_db
 from models import council as council_db
 from models.tables import AuditLog, JobSeeker
@@ -21,6 +22,8 @@ from services import retention
 from testing.fakeapi import FakeBotAPI
 from tests.harness import BotHarness
 from tests.test_process_lifecycle import main_cli
+
+PSEUDONYM = Translator("ko")(retention.PSEUDONYM_KEY)
 
 SEOUL_OFFSET = "+09:00"
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -77,7 +80,7 @@ async def test_purge_dry_run_then_purge_keeps_statistics_and_audit(
         assert kept is not None and kept.name == "박옛날", "a dry run changes nothing"
 
     async with harness.runtime.session() as s:
-        await retention.purge(session=s, clock=clock, months=12)
+        await retention.purge(session=s, clock=clock, months=12, pseudonym=PSEUDONYM)
     async with harness.runtime.session() as s:
         gone = await s.get(JobSeeker, old)
         stays = await s.get(JobSeeker, new)
@@ -115,7 +118,8 @@ async def test_audit_review_lists_the_month_and_detects_tampering(
 
     async with harness.runtime.session() as s:
         await retention.purge(
-            session=s, clock=FrozenClock(harness.clock.now() + timedelta(days=800)), months=0
+            session=s, clock=FrozenClock(harness.clock.now() + timedelta(days=800)), months=0,
+            pseudonym=PSEUDONYM,
         )
         assert await s.get(AuditLog, old.id) is not None
     async with harness.runtime.session() as s:  # someone edits a row behind the bot's back

@@ -28,6 +28,7 @@ from models.tables import (
     Member,
     Target,
 )
+from rendering.status import render_overview
 from services import chart, export, programme, reports, status, targets
 from services.crypto import cipher_of
 from services.membership import Actor
@@ -211,7 +212,7 @@ async def test_status_text_aggregates_only(runtime: Runtime) -> None:
     await seed_records(runtime)
     async with runtime.session() as s:
         view = await status.build_status(session=s, today=date(2026, 9, 1))
-    text = status.render_overview(view, KO)
+    text = render_overview(view, KO)
     assert len(text) < 4096
     assert "실무자협의회 구성" in text and "✅ 1." in text and "✅ 2." in text
     assert "⚠️ 3. 시간선택제 일자리 발굴 (8/1~9/5) 마감 임박" in text
@@ -237,13 +238,13 @@ async def test_status_bound_with_30_agencies(runtime: Runtime) -> None:
                 s.add(Target(agency_id=agency.id, year=2026, metric=metric, value=40))
         assert len(await council_db.list_agencies(session=s)) == 30
         view = await status.build_status(session=s, today=date(2026, 9, 1))
-    text = status.render_overview(view, KO)
+    text = render_overview(view, KO)
     assert len(text) < 4096
     assert "추가기관이름이꽤긴센터11" in text and "9월 실적보고</b>: 0/30" in text
     # Even a council of many more agencies stays one message.
     view.progress = view.progress * 5
     view.agencies = view.agencies * 5
-    text = status.render_overview(view, KO)
+    text = render_overview(view, KO)
     assert len(text) <= 4000 and "개 기관" in text
 
 
@@ -255,7 +256,7 @@ async def test_status_narrowing(runtime: Runtime) -> None:
         scope2 = await status.resolve_scope(session=s, query="아산새일센터")
         assert scope2.agency is not None and scope2.agency.code == "saeil-asan"
         view = await status.build_status(session=s, today=date(2026, 9, 1), scope=scope2)
-    text = status.render_overview(view, KO)
+    text = render_overview(view, KO)
     assert "아산새일센터" in text and "천안새일센터" not in text and "0/1 제출" in text
 
 
@@ -277,7 +278,7 @@ async def test_region_view_lists_local_agencies(runtime: Runtime) -> None:
     async with runtime.session() as s:
         scope = await status.resolve_scope(session=s, query="천안시")
         view = await status.build_status(session=s, today=date(2026, 9, 1), scope=scope)
-    text = status.render_overview(view, KO)
+    text = render_overview(view, KO)
     assert "천안시" in text and "천안새일센터" in text and "아산새일센터" not in text
     assert "구인 3 · 구직자 3 · 만남의 날 1 · 채용 1" in text
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
-from testing.fakeapi.server import DEFAULT_TOKEN, FakeBotAPI
+from testing.fakeapi import DEFAULT_TOKEN, FakeBotAPI
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
