@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
-from core.text import escape
+from core.text import escape, shorten
 from handlers import forms
 from handlers.common import (
     END,
@@ -250,7 +250,7 @@ async def _companies(
         return
     buttons = [
         (
-            ("✅ " if c.invited else "⬜ ") + ("★ " if c.subsidy else "") + c.label[:40],
+            ("✅ " if c.invited else "⬜ ") + ("★ " if c.subsidy else "") + shorten(c.label, 40),
             f"mday:to:{meeting_id}:{c.opening_id}",
         )
         for c in choices[:60]
@@ -303,7 +303,7 @@ async def _seekers(
         return
     marks = {None: "⬜ ", "invited": "✅ ", "waitlisted": "⏳ "}
     buttons = [
-        (marks[c.state] + c.label[:40], f"mday:ts:{meeting_id}:{c.seeker_id}")
+        (marks[c.state] + shorten(c.label, 40), f"mday:ts:{meeting_id}:{c.seeker_id}")
         for c in choices[:80]
     ]
     rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
@@ -362,9 +362,11 @@ async def _checklist(update: Update, context: ItdaContext, meeting_id: int, *, e
     buttons: list[Button] = []
     for p in sheet.seekers:
         wait = "⏳" if p.waitlisted and not p.present else ""
-        buttons.append((f"{_presence_mark(p)}{wait} {p.label[:36]}", f"mday:ap:{p.attendance_id}"))
+        buttons.append((f"{_presence_mark(p)}{wait} {shorten(p.label, 36)}",
+                        f"mday:ap:{p.attendance_id}"))
     for p in sheet.companies:
-        buttons.append((f"{_presence_mark(p)} 🏢 {p.label[:34]}", f"mday:ap:{p.attendance_id}"))
+        buttons.append((f"{_presence_mark(p)} 🏢 {shorten(p.label, 34)}",
+                        f"mday:ap:{p.attendance_id}"))
     rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
     text = tr(
         "meetingday.checklist_title",
@@ -426,7 +428,7 @@ async def _results(
     if companies:
         lines.append(tr("meetingday.results_companies"))
         lines += [_result_text(context, p) for p in companies]
-    buttons = [(p.label[:40], f"mday:sk:{p.attendance_id}") for p in present]
+    buttons = [(shorten(p.label, 40), f"mday:sk:{p.attendance_id}") for p in present]
     rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mtg:v:{meeting_id}")]]
     await say(update, context, "\n".join(lines), keyboard(rows), edit=edit)
 
@@ -482,7 +484,8 @@ async def pick_company(update: Update, context: ItdaContext) -> None:
     if not present:
         await _seeker_result(update, context, row_id, tr("meetingday.no_companies_present"))
         return
-    buttons = [(c.label[:40], f"mday:{action}c:{row_id}:{c.attendance_id}") for c in present]
+    buttons = [(shorten(c.label, 40), f"mday:{action}c:{row_id}:{c.attendance_id}")
+               for c in present]
     rows = in_rows(buttons, 1) + [[(tr("meetings.btn_back"), f"mday:sk:{row_id}")]]
     await say(
         update,
