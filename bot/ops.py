@@ -232,6 +232,54 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(go())
 
 
+# --- health ------------------------------------------------------------------------------------
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    return True
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    """For Docker's HEALTHCHECK: the database answers and, on SQLite, a bot holds the instance
+    lock beside it (a running `itda run`); one line and status 1 otherwise."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = settings.effective_database_url
+    database = sqlite_path(url)
+    if database is not None:
+        lock = database.with_name(database.name + ".lock")
+        if not database.exists() or not lock.exists():
+            print(f"unhealthy: no bot has started on {database}", file=sys.stderr)
+            return 1
+        # The pid the running bot wrote into its lock (never locked here: a bot starting at
+        # that moment would find the lock taken and stop).
+        holder = lock.read_text().strip()
+        if not holder.isdigit() or not _alive(int(holder)):
+            print(f"unhealthy: no bot is running on {database}", file=sys.stderr)
+            return 1
+
+    async def ping() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with asyncio.timeout(10), engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(ping())
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer
+        print(f"unhealthy: the database does not answer ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    print("healthy")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     webhook = sub.add_parser(
         "webhook",
@@ -253,3 +301,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     purge.add_argument("--dry-run", action="store_true", help="only show what would go")
     purge.set_defaults(func=_purge)
+    health = sub.add_parser(
+        "health", help="exit 0 when the database answers and a bot runs on it (Docker)")
+    health.set_defaults(func=_health)
