@@ -23,7 +23,8 @@ from handlers.common import (
 )
 from locales import Translator
 from models import council as council_db
-from services import chart, programme, status, targets
+from rendering import chart
+from services import programme, status, targets
 from services.membership import Actor
 from services.reports import month_of
 

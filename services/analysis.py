@@ -107,6 +107,8 @@ class Analysis:
     steps: list[StepView] = field(default_factory=list)
     reports: list[ReportMonth] = field(default_factory=list)
     hires_by_month: list[tuple[str, int]] = field(default_factory=list)
+    # {(agency id, 'YYYY-MM'): {RESULTS metric: count}}: the 월별 실적 sheet's figures
+    by_month: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
 
     @property
     def total(self) -> Group:
@@ -213,6 +215,6 @@ async def build_analysis(
         steps=await programme_steps(session=session, year=year, today=today),
         reports=report_months(agencies=agencies, all_reports=all_reports, months=months,
                               today=today),
-        hires_by_month=list(hires.items()),
+        hires_by_month=list(hires.items()), by_month=merged,
     )
 

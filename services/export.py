@@ -220,7 +220,7 @@ async def build_export(
         session=session, today=clock.today(), start=start, end=end, bounds=(lo, hi),
         agencies=listed, per_month=per_month, all_reports=all_reports,
     )
-    monthly = _monthly_sheet(summary, per_month, firsts, versions)
+    monthly = _monthly_sheet(summary, summary.by_month, firsts, versions)
 
     openings = Sheet("openings", [
         Column("id", "int"), Column("agency"), Column("company"), Column("job_title"),
