@@ -50,8 +50,8 @@ class Label:
 
 
 def code(prefix: str, value: str | None, known: tuple[str, ...]) -> Label:
-    """A stored code as a label (`prefix.value`); a code the catalogue lacks reads 기타."""
-    return Label(f"{prefix}.{value}") if value in known else Label("analysis.other")
+    """A stored code as a label (`prefix` ends with a dot); an unknown code reads 기타."""
+    return Label(f"{prefix}{value}") if value in known else Label("analysis.other")
 
 
 @dataclass(frozen=True)
@@ -233,10 +233,10 @@ async def build_export(
     for o in await exports_db.openings(session=session, start=lo, end=hi):
         openings.rows.append([
             o.id, agency(o.agency_id), o.company_name, o.job_title, region(o.region_code),
-            code("opening.type", o.employment_type, EMPLOYMENT_TYPES), o.weekly_hours,
-            code("opening.wage", o.wage_type, WAGE_TYPES), o.wage_amount, o.positions,
+            code("opening.type.", o.employment_type, EMPLOYMENT_TYPES), o.weekly_hours,
+            code("opening.wage.", o.wage_type, WAGE_TYPES), o.wage_amount, o.positions,
             o.positions_filled, _yes(o.subsidy_approved),
-            code("opening.status", o.status, opening_statuses), o.created_at,
+            code("opening.status.", o.status, opening_statuses), o.created_at,
         ])
 
     year = clock.today().year
@@ -265,7 +265,7 @@ async def build_export(
         name, phone, born = person(s)
         seekers.rows.append([
             s.id, agency(s.agency_id), name, phone, born, region(s.region_code),
-            s.desired_jobs, s.desired_hours, code("seeker.status", s.status, seeker_statuses),
+            s.desired_jobs, s.desired_hours, code("seeker.status.", s.status, seeker_statuses),
             s.created_at,
         ])
 
@@ -277,7 +277,7 @@ async def build_export(
         Column("interviews", "int"), Column("hired", "int"), Column("in_progress", "int"),
     ])
     for m, f in await exports_db.meetings_with_attendance(session=session, start=lo, end=hi):
-        kind = code("export.meeting", m.kind, MEETING_KINDS)
+        kind = code("export.meeting.", m.kind, MEETING_KINDS)
         title: str | Label = m.title.strip() or Label("analysis.meeting_title", {
             "kind": kind, "place": region(m.region_code) if m.region_code else agency(
                 m.host_agency_id), "day": f"{m.starts_at.month}/{m.starts_at.day}"
@@ -285,7 +285,7 @@ async def build_export(
         })
         meetings.rows.append([
             m.id, agency(m.host_agency_id), kind, title, m.starts_at, region(m.region_code),
-            code("analysis.meeting_status", m.status, MEETING_STATUSES), f["invited"],
+            code("analysis.meeting_status.", m.status, MEETING_STATUSES), f["invited"],
             f["present"], f["companies"], f["seekers"], f["interviews"], f["hired"],
             f["in_progress"],
         ])

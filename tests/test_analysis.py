@@ -16,6 +16,7 @@ from sqlmodel import select
 from adapters.runtime import Runtime
 from core.clock import FrozenClock
 from core.errors import DomainError
+from core.statuses import OpeningStatus, SeekerStatus
 from locales import Translator
 from models import audit as audit_db
 from models.tables import Meeting
@@ -288,3 +289,21 @@ async def test_csv_is_in_the_readers_language(runtime: Runtime, clock: FrozenClo
     files = workbook.to_csv(data, KO)
     openings = files["openings.csv"].decode("utf-8-sig")
     assert "정규직(시간선택제)" in openings and "regular_part_time" not in openings
+
+
+def test_every_stored_code_has_a_label_in_both_languages() -> None:
+    from locales import catalogue
+    from services.openings import EMPLOYMENT_TYPES, WAGE_TYPES
+
+    families = {
+        "opening.type.": EMPLOYMENT_TYPES, "opening.wage.": WAGE_TYPES,
+        "opening.status.": tuple(OpeningStatus), "seeker.status.": tuple(SeekerStatus),
+        "export.meeting.": export.MEETING_KINDS,
+        "analysis.meeting_status.": export.MEETING_STATUSES,
+    }
+    for lang in ("ko", "en"):
+        known = catalogue(lang)
+        for prefix, codes in families.items():
+            for value in codes:
+                assert export.code(prefix, value, codes).key in known, (lang, prefix, value)
+    assert export.code("opening.status.", "paused", tuple(OpeningStatus)).key == "analysis.other"
