@@ -44,12 +44,15 @@ def _record_sheet(book: Any, sheet: Sheet, data: ExportData, tr: Tr, styles: Sty
     ws.append([cell(ws, title, font=styles.title)])
     ws.append([cell(ws, h, font=styles.bold, fill=styles.header_fill, align=styles.center,
                     border=styles.border) for h in headers])
-    formatted = [i for i, f in enumerate(number_formats) if f]
+    # One styled cell per formatted column, reused row after row: a write-only sheet writes a
+    # row out as it is appended, and styling a fresh cell per value costs more than the value.
+    styled = {i: cell(ws, None, number_format=f) for i, f in enumerate(number_formats) if f}
     for row in sheet.rows:
         values = [text_of(v, tr) for v in row]
-        for i in formatted:
+        for i, template in styled.items():
             if values[i] is not None:
-                values[i] = cell(ws, values[i], number_format=number_formats[i])
+                template.value = values[i]
+                values[i] = template
         ws.append(values)
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A2:{last}{len(sheet.rows) + 2}"
