@@ -70,7 +70,7 @@ async def button(update: Update, context: ItdaContext) -> None:
         await explain(update, context, DomainError("auth.leads_only"))
         return
     if chat_kind(update) != PRIVATE:  # seekers' data (even masked) never goes to a group
-        await say(update, context, context.tr("analysis.private_only"),
+        await say(update, context, context.tr("auth.private_only", command="export"),
                   private_chat_button(context, "export"))
         return
     if query.data == "exp:open":

@@ -75,7 +75,7 @@ async def test_bad_periods_and_groups_get_no_document(
     api.drain(GROUP)
     harness.press_data(COORD, overview, "exp:x:20260701:20261130")  # a forged export button
     pressed = await harness.expect(GROUP)
-    assert "단체방에는 보내지 않아요" in pressed["text"]
+    assert "개인 대화" in pressed["text"] and pressed.get("reply_markup")
     assert not documents(api, COORD) and not documents(api, GROUP)
     async with harness.runtime.session() as s:
         assert not await audit_db.list_audit(session=s, action_prefix="export.")
