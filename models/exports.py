@@ -90,3 +90,27 @@ async def hires(
         .order_by(col(Hire.hired_on), col(Hire.id))
     )
     return (await session.exec(stmt)).all()
+
+
+async def interviews_by_agency_month(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> dict[tuple[int, str], int]:
+    """{(host agency id, 'YYYY-MM'): interviews} at the meeting days held in [start, end).
+
+    Counted like the month-end report: interviews belong to the meeting day's host. One query,
+    read as (agency, time, interviews) triples of the period's held meeting days."""
+    stmt = (
+        select(Meeting.host_agency_id, Meeting.starts_at, func.sum(Attendance.interviews))
+        .select_from(Attendance)
+        .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
+        .where(Meeting.kind == "meeting_day", Meeting.status == "held",
+               col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+        .group_by(col(Meeting.id), col(Meeting.host_agency_id), col(Meeting.starts_at))
+    )
+    out: dict[tuple[int, str], int] = {}
+    for agency_id, at, n in (await session.exec(stmt)).all():
+        if at is None:
+            continue
+        key = (agency_id, f"{at.year:04d}-{at.month:02d}")  # in the council's zone
+        out[key] = out.get(key, 0) + int(n or 0)
+    return out
