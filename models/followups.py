@@ -65,3 +65,27 @@ async def retention_counts(
         .group_by(col(FollowUp.agency_id), col(FollowUp.months), col(FollowUp.state))
     )
     return [(a, m, s, int(n)) for a, m, s, n in (await session.exec(stmt)).all()]
+
+
+async def due_by_region(
+    *, session: AsyncSession, agency_id: int, due_from: date, due_before: date
+) -> dict[str, dict[str, int]]:
+    """A centre's follow-up points due in [due_from, due_before) by the opening's 시군:
+    {region: {"followups": due, "retained": still working}} (one grouped query)."""
+    stmt = (
+        select(JobOpening.region_code, FollowUp.state, func.count())
+        .select_from(FollowUp)
+        .join(Hire, col(Hire.id) == col(FollowUp.hire_id))
+        .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
+        .where(FollowUp.agency_id == agency_id, col(Hire.deleted_at).is_(None))
+        .where(FollowUp.state != FollowUpState.CANCELLED)
+        .where(col(FollowUp.due_on) >= due_from, col(FollowUp.due_on) < due_before)
+        .group_by(col(JobOpening.region_code), col(FollowUp.state))
+    )
+    out: dict[str, dict[str, int]] = {}
+    for region, state, n in (await session.exec(stmt)).all():
+        into = out.setdefault(region or "-", {"followups": 0, "retained": 0})
+        into["followups"] += int(n)
+        if state == FollowUpState.EMPLOYED:
+            into["retained"] += int(n)
+    return out

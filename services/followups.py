@@ -305,6 +305,16 @@ class Retention:
     def months(self) -> list[int]:
         return sorted(self.due)
 
+    @classmethod
+    def merged(cls, parts: Sequence[Retention]) -> Retention:
+        out = cls()
+        for part in parts:
+            for bucket in ("due", "employed", "left", "unanswered"):
+                into = getattr(out, bucket)
+                for months, n in getattr(part, bucket).items():
+                    into[months] = into.get(months, 0) + n
+        return out
+
     def latest(self) -> tuple[int, float] | None:
         """The longest point with a due figure, and its rate: the headline 고용유지율."""
         for m in sorted(self.due, reverse=True):
