@@ -36,6 +36,24 @@ class SeekerStatus(StrEnum):
 ACTIVE_SEEKER_STATUSES = (SeekerStatus.SEEKING, SeekerStatus.MATCHED)
 
 
+class FollowUpState(StrEnum):
+    """A follow-up point (사후관리) of a hire: still to answer, or what the centre found."""
+
+    DUE = "due"
+    EMPLOYED = "employed"
+    LEFT = "left"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"  # the hire was deleted
+
+
+class LeaveReason(StrEnum):
+    CONTRACT_END = "contract_end"
+    PERSONAL = "personal"
+    CONDITIONS = "conditions"
+    COMPANY = "company"
+    OTHER = "other"
+
+
 class MeetingKind(StrEnum):
     COUNCIL = "council"  # 실무자협의회
     MEETING_DAY = "meeting_day"  # 만남의 날

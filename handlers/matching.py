@@ -269,7 +269,8 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
         return await stale(update, context)
     saved = await attempt(update, context, match_views.record_hire,
                           seeker_id=draft["seeker"], opening_id=draft["opening"],
-                          hired_on=date.fromisoformat(draft["date"]))
+                          hired_on=date.fromisoformat(draft["date"]),
+                          followup=context.runtime.council.followup)
     if isinstance(saved, Refused):
         return END
     hire, opening = saved

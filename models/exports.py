@@ -10,7 +10,8 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting
+from core.statuses import FollowUpState
+from models.tables import Attendance, FollowUp, Hire, JobOpening, JobSeeker, Meeting
 
 
 async def openings(
@@ -114,3 +115,19 @@ async def interviews_by_agency_month(
         key = (agency_id, f"{at.year:04d}-{at.month:02d}")  # in the council's zone
         out[key] = out.get(key, 0) + int(n or 0)
     return out
+
+
+async def followups(
+    *, session: AsyncSession, start: date, end: date
+) -> Sequence[tuple[FollowUp, Hire, JobOpening, JobSeeker]]:
+    """The follow-up points of the hires started in [start, end), one row each (one query)."""
+    stmt = (
+        select(FollowUp, Hire, JobOpening, JobSeeker)
+        .join(Hire, col(Hire.id) == col(FollowUp.hire_id))
+        .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
+        .join(JobSeeker, col(JobSeeker.id) == col(Hire.seeker_id))
+        .where(col(Hire.deleted_at).is_(None), FollowUp.state != FollowUpState.CANCELLED)
+        .where(col(Hire.hired_on) >= start, col(Hire.hired_on) < end)
+        .order_by(col(Hire.hired_on), col(Hire.id), col(FollowUp.months))
+    )
+    return (await session.exec(stmt)).all()

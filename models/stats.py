@@ -16,7 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting
 
 METRICS = ("openings", "seekers", "meeting_days", "hires")
-REPORT_METRICS = ("openings", "seekers", "meeting_days", "interviews", "hires")
+# The month-end report: also the follow-up points due that month, and how many found her working.
+REPORT_METRICS = ("openings", "seekers", "meeting_days", "interviews", "hires", "followups",
+                  "retained")
 HELD = "held"
 
 

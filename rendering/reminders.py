@@ -10,6 +10,7 @@ from core.clock import local_zone
 from core.text import escape
 from locales import Translator
 from models.tables import ReminderLog
+from rendering import followups
 from services import reminders as planner
 
 Button = tuple[str, str]
@@ -44,6 +45,9 @@ KIND_LABEL = {
     planner.MEMBER_BLOCKED: "reminders.kind_member_blocked",
     planner.GROUP_LOST: "reminders.kind_group_lost",
     planner.EXPIRED_NOTICE: "reminders.kind_reminders_expired",
+    planner.FOLLOWUP: "followup.kind_followup",
+    planner.FOLLOWUP_OVERDUE: "followup.kind_overdue",
+    planner.FOLLOWUP_SUMMARY: "followup.kind_summary",
 }
 
 
@@ -78,8 +82,11 @@ def _unit(tr: Translator, metric: str) -> str:
     return tr(UNIT[metric])
 
 
-def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
-    p: dict[str, Any] = row.payload or {}
+def render(
+    row: ReminderLog, tr: Translator, details: dict[str, str] | None = None
+) -> tuple[str, list[Button]]:
+    """`details`: what the sender adds at send time and the outbox never holds (a name)."""
+    p: dict[str, Any] = {**(row.payload or {}), **(details or {})}
     kind = row.kind
     due = (row.due_at or datetime.now()).date()
     if kind == planner.DISCOVERY_NUDGE:
@@ -140,6 +147,12 @@ def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
         return tr("reminders.group_lost", title=escape(p.get("title") or "")), []
     if kind == planner.EXPIRED_NOTICE:
         return expired_notice(tr, p), []
+    if kind == planner.FOLLOWUP:
+        return followups.reminder(tr, p)
+    if kind == planner.FOLLOWUP_OVERDUE:
+        return followups.overdue_reminder(tr, p)
+    if kind == planner.FOLLOWUP_SUMMARY:
+        return followups.summary_reminder(tr, p), []
     raise ValueError(f"unknown reminder kind {kind!r}")
 
 

@@ -41,7 +41,9 @@ from locales import Translator
 from models import reminders as outbox_db
 from models.tables import ReminderLog
 from rendering.reminders import render
+from services import followups
 from services import reminder_outbox as outbox
+from services import reminders as planner
 
 log = logging.getLogger(__name__)
 
@@ -279,20 +281,31 @@ async def _claim_and_start(
             exclude_chats=sender.pacer.busy_chats() + flight.chats(),
         )
         lang = await _language(session, runtime, row.chat_id) if row is not None else ""
+        details: dict[str, str] | None = {}
+        if row is not None and row.kind == planner.FOLLOWUP:
+            details = await followups.reminder_details(
+                session=session, payload=row.payload or {}, cipher=runtime.cipher
+            )
+            if details is None:  # answered meanwhile: nothing to ask
+                await outbox_db.finish(session=session, row_id=row.id or 0, worker=sender.worker,
+                                       state=outbox_db.EXPIRED, now=now, error="answered")
+                return row
     if row is not None:
         # Nothing awaits between the claim's commit and the request but the task's start.
-        flight.start(row.chat_id, _deliver(bot, runtime, sender, row, now, report, lang))
+        flight.start(row.chat_id,
+                     _deliver(bot, runtime, sender, row, now, report, lang, details or {}))
     return row
 
 
 async def _deliver(
     bot: Bot, runtime: Runtime, sender: Sender, row: ReminderLog, now: datetime,
-    report: SendReport, lang: str,
+    report: SendReport, lang: str, details: dict[str, str] | None = None,
 ) -> None:
-    """Send one claimed row (in the recipient's language `lang`) and record the outcome."""
+    """Send one claimed row (in the recipient's language `lang`, with the `details` added at
+    send time) and record the outcome."""
     row_id, chat_id = row.id or 0, row.chat_id
     try:
-        text, buttons = render(row, Translator(lang))
+        text, buttons = render(row, Translator(lang), details)
         markup = (
             InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]
                                   for label, data in buttons])

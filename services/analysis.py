@@ -24,7 +24,8 @@ from models import exports as exports_db
 from models import programme as programme_db
 from models.stats import METRICS, REPORT_METRICS
 from models.tables import Agency, MonthlyReport
-from services import reports
+from services import followups, reports
+from services.followups import Retention
 from services.programme import StepView, programme_steps
 
 # The kinds measured against targets, in the order of the sheet; other kinds follow if they have
@@ -34,7 +35,8 @@ KIND_ORDER = (
     AgencyKind.SAEIL_CENTER,
     AgencyKind.BRANCH_OFFICE,
 )
-RESULTS = REPORT_METRICS  # openings, seekers, meeting_days, interviews, hires
+# 성과 요약's results: the records' figures (the report's follow-up counts have their own table).
+RESULTS = tuple(m for m in REPORT_METRICS if m not in ("followups", "retained"))
 TARGETED = METRICS  # openings, seekers, meeting_days, hires
 
 
@@ -109,6 +111,9 @@ class Analysis:
     hires_by_month: list[tuple[str, int]] = field(default_factory=list)
     # {(agency id, 'YYYY-MM'): {RESULTS metric: count}}: the 월별 실적 sheet's figures
     by_month: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
+    # 사후관리 of the year's hires: overall and per centre (agency id), points due by today.
+    retention: Retention = field(default_factory=Retention)
+    retention_by_agency: dict[int, Retention] = field(default_factory=dict)
 
     @property
     def total(self) -> Group:
@@ -210,8 +215,10 @@ async def build_analysis(
     for (_agency, month), figures in per_month.items():
         if month in hires:
             hires[month] += figures.get("hires", 0)
+    retention, by_agency = await followups.retention(session=session, today=today, year=year)
     return Analysis(
         year=year, start=start, end=end, made_on=today, groups=groups,
+        retention=retention, retention_by_agency=by_agency,
         steps=await programme_steps(session=session, year=year, today=today),
         reports=report_months(agencies=agencies, all_reports=all_reports, months=months,
                               today=today),

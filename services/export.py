@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock, local_zone
 from core.errors import DomainError
-from core.statuses import OpeningStatus, SeekerStatus
+from core.statuses import FollowUpState, LeaveReason, OpeningStatus, SeekerStatus
 from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
@@ -167,7 +167,7 @@ def _monthly_sheet(data: Analysis, per_month: dict[tuple[int, str], dict[str, in
                 first = firsts.get((row.agency_id, month))
                 sheet.rows.append([
                     row.name, Label(f"export.kind.{row.kind}"), month,
-                    *[figures.get(m, 0) for m in REPORT_METRICS],
+                    *[figures.get(m, 0) for m in analysis.RESULTS],
                     first.submitted_at if first else None,
                     _yes(first.late) if first else Label("export.missing"),
                     versions.get((row.agency_id, month), 0),
@@ -331,6 +331,23 @@ async def build_export(
         entity_id=requester_agency_id,
         detail=detail,
     )
-    sheets = [monthly, openings, seekers, meetings, hires, report_sheet]
+    followup_sheet = Sheet("followups", [
+        Column("id", "int"), Column("hire_id", "int"), Column("agency"), Column("seeker"),
+        Column("company"), Column("job_title"), Column("hired_on", "date"),
+        Column("followup_months", "int"), Column("followup_due", "date"),
+        Column("followup_state", "label"), Column("left_on", "date"),
+        Column("left_reason", "label"), Column("answered_at", "datetime"),
+    ])
+    states, leave_reasons = tuple(FollowUpState), tuple(LeaveReason)
+    for point, h, o, s in await exports_db.followups(session=session, start=start,
+                                                     end=end + timedelta(days=1)):
+        followup_sheet.rows.append([
+            point.id, h.id, agency(point.agency_id), person(s)[0], o.company_name, o.job_title,
+            h.hired_on, point.months, point.due_on,
+            code("followup.state.", point.state, states), point.left_on,
+            code("followup.reason.", point.left_reason, leave_reasons)
+            if point.left_reason else None, point.answered_at,
+        ])
+    sheets = [monthly, openings, seekers, meetings, hires, followup_sheet, report_sheet]
     return ExportData(start, end, clock.now(), summary, sheets,
                       requester_agency_id if unmask else None)

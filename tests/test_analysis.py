@@ -187,7 +187,7 @@ async def test_workbook_summary_formulas_charts_and_cells(
     data = await season_export(runtime, clock)
     book = load_workbook(io.BytesIO(workbook.to_xlsx(data, KO)))
     assert book.sheetnames == ["성과 요약", "월별 실적", "구인", "구직자", "만남의 날·회의",
-                               "채용", "실적보고"]
+                               "채용", "사후관리", "실적보고"]
     ws = book["성과 요약"]
     assert ws["A1"].value == "2026 시간선택제 일자리 지역협의체 성과분석"
     assert "2026-07-01~2026-11-30" in ws["A2"].value and "작성일 2026-09-01" in ws["A2"].value

@@ -30,7 +30,7 @@ from models.tables import (
 )
 from rendering import chart, workbook
 from rendering.status import render_overview
-from services import export, programme, reports, status, targets
+from services import export, followups, programme, reports, status, targets
 from services.crypto import cipher_of
 from services.membership import Actor
 
@@ -307,7 +307,8 @@ async def test_report_prefill_correction_and_submission(
     draft = state.draft
     assert state.submitted is None
     assert draft.figures == {"cheonan": {"openings": 0, "seekers": 3, "meeting_days": 1,
-                                         "interviews": 3, "hires": 1}}
+                                         "interviews": 3, "hires": 1, "followups": 0,
+                                         "retained": 0}}
     for bad, key in (("-2", "report.negative_figure"), ("5000", "report.absurd_figure"),
                      ("많이", "report.bad_figure"), ("1만", "report.absurd_figure"),
                      ("2.5", "report.bad_figure")):
@@ -409,12 +410,14 @@ async def test_export_workbook_cell_by_cell(runtime: Runtime, clock: FrozenClock
     async with runtime.session() as s:
         state = await reports.open_report(session=s, agency_id=ids["cheonan"], month="2026-08")
         await reports.submit(session=s, clock=clock, actor=staff, draft=state.draft)
+    async with runtime.session() as s:  # the seeded hires get their points, as at a start
+        await followups.backfill(session=s, config=runtime.council.followup, now=clock.now())
     async with runtime.session() as s:
         data = await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
                                          end=date(2026, 11, 30))
     book = load_workbook(io.BytesIO(workbook.to_xlsx(data, KO)))
     assert book.sheetnames == ["성과 요약", "월별 실적", "구인", "구직자", "만남의 날·회의",
-                               "채용", "실적보고"]
+                               "채용", "사후관리", "실적보고"]
     for ws in book.worksheets[1:]:  # title in row 1, headers in row 2
         assert ws.freeze_panes == "A3"
         assert ws["A1"].font.bold and ws["A2"].font.bold
@@ -446,9 +449,13 @@ async def test_export_workbook_cell_by_cell(runtime: Runtime, clock: FrozenClock
     report_sheet = book["실적보고"]
     assert report_sheet["B3"].value == "2026-08" and report_sheet["C3"].value == 1
     assert report_sheet["G3"].value == 3  # seekers
+    followup = book["사후관리"]  # one row per follow-up point, the seeker masked
+    assert [followup[f"D{r}"].value for r in (3, 4, 5)] == ["홍*순"] * 3
+    assert [followup[f"H{r}"].value for r in (3, 4, 5)] == [1, 3, 6]
+    assert followup["I3"].value == datetime(2026, 9, 26)
     csv_files = workbook.to_csv(data, KO)
     assert set(csv_files) == {"summary.csv", "openings.csv", "seekers.csv", "meetings.csv",
-                              "hires.csv", "reports.csv"}
+                              "hires.csv", "followups.csv", "reports.csv"}
     seekers_csv = csv_files["seekers.csv"].decode("utf-8-sig")
     assert seekers_csv.startswith("번호,기관,이름,연락처")
     for secret in SEEKER_NAMES + SEEKER_PHONES:

@@ -137,6 +137,48 @@ def _reports_table(w: Writer, data: Analysis) -> None:
                                   (m.due, m.on_time, m.late, m.missing, m.pending)]])
 
 
+def _retention_table(w: Writer, data: Analysis) -> None:
+    """사후관리 beside the hires: per centre, each follow-up point's due points, how many found
+    her working and the 고용유지율 as a formula over the two; a total row."""
+    from openpyxl.utils import get_column_letter
+
+    months = data.retention.months
+    if not months:
+        return
+    tr, s = w.tr, w.styles
+    w.caption("analysis.retention_title")
+    heads = [tr("analysis.col.agency"), tr("status.metric.hires")]
+    for m in months:
+        heads += [tr("analysis.col.points_due", months=m), tr("analysis.col.points_employed",
+                                                                months=m),
+                  tr("analysis.col.retention", months=m)]
+    w.append([cell(w.ws, h, font=s.bold, fill=s.header_fill, align=s.center, border=s.border)
+              for h in heads])
+    first = w.row + 1
+    rows = [r for r in data.total.rows if r.agency_id in data.retention_by_agency]
+    for row in rows:
+        figures = data.retention_by_agency[row.agency_id]
+        r = w.row + 1
+        values: list[Any] = [w.c(row.name), w.c(row.results.get("hires", 0), "int")]
+        for i, m in enumerate(months):
+            due_col, kept_col = get_column_letter(3 + 3 * i), get_column_letter(4 + 3 * i)
+            values += [w.c(figures.due.get(m, 0), "int"), w.c(figures.employed.get(m, 0), "int"),
+                       w.c(f"=IF({due_col}{r}=0,\"-\",{kept_col}{r}/{due_col}{r})", "percent")]
+        w.append(values)
+    last = w.row
+    r = w.row + 1
+    bold, fill = s.bold, s.total_fill
+    total: list[Any] = [w.c(tr("analysis.total"), font=bold, fill=fill),
+                        w.c(f"=SUM(B{first}:B{last})", "int", font=bold, fill=fill)]
+    for i, _m in enumerate(months):
+        due_col, kept_col = get_column_letter(3 + 3 * i), get_column_letter(4 + 3 * i)
+        total += [w.c(f"=SUM({due_col}{first}:{due_col}{last})", "int", font=bold, fill=fill),
+                  w.c(f"=SUM({kept_col}{first}:{kept_col}{last})", "int", font=bold, fill=fill),
+                  w.c(f"=IF({due_col}{r}=0,\"-\",{kept_col}{r}/{due_col}{r})", "percent",
+                      font=bold, fill=fill)]
+    w.append(total)
+
+
 def _charts(w: Writer, data: Analysis, placed: list[tuple[AgencyRow, int]], top: int) -> None:
     """Two native charts fed by small tables under the sheet (so they follow edits too)."""
     from openpyxl.chart import BarChart, Reference
@@ -213,4 +255,6 @@ def write_summary(book: Any, data: ExportData, tr: Tr, styles: Styles, *, period
     _steps_table(w, analysis)
     w.blank()
     _reports_table(w, analysis)
+    w.blank()
+    _retention_table(w, analysis)
     _charts(w, analysis, placed, top=HEADER_ROW + 18)
