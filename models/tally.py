@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import and_, delete, event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
@@ -223,15 +223,22 @@ async def sums_by_agency(
     if months is None:
         return None
     zone = local_zone().key
-    stale = select_rows(Tally.zone).where(Tally.zone != zone).limit(1)
-    if (await session.exec(stale)).first() is not None:
-        return None
-    stmt = (
-        select_rows(Tally.agency_id, Tally.metric, Tally.n)
-        .where(Tally.zone == zone, col(Tally.month) >= months[0], col(Tally.month) < months[1])
+    # One statement: the season's rows of this zone, and any row of another zone (none unless
+    # TIMEZONE changed since they were written: then the counters cannot answer until recounted).
+    stmt = select_rows(Tally.zone, Tally.agency_id, Tally.metric, Tally.n).where(
+        or_(
+            and_(
+                col(Tally.zone) == zone,
+                col(Tally.month) >= months[0],
+                col(Tally.month) < months[1],
+            ),
+            col(Tally.zone) != zone,
+        )
     )
     out: dict[int, dict[str, int]] = defaultdict(dict)
-    for agency_id, metric, n in (await session.exec(stmt)).all():
+    for row_zone, agency_id, metric, n in (await session.exec(stmt)).all():
+        if row_zone != zone:
+            return None
         if n:
             out[agency_id][metric] = out[agency_id].get(metric, 0) + n
-    return {a: m for a, m in out.items() if any(m.values())}
+    return dict(out)
