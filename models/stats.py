@@ -1,7 +1,8 @@
 """Aggregate queries behind /status, month-end reports and exports.
 
-Every query groups by agency (and 시군 or month) over indexed columns, so the cost of /status grows
-with the number of agencies, not with the number of records.
+/status reads the season's counts per agency from the counters of models/tally.py (flat in the
+number of records); the plain queries here (`count_by_agency`) are their recount and answer when
+the counters cannot. The other queries group by agency (and 시군 or month) over indexed columns.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import tally
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting
 
 METRICS = ("openings", "seekers", "meeting_days", "hires")
@@ -31,7 +33,18 @@ def _add(into: dict[int, dict[str, int]], rows: object, metric: str) -> None:
 async def figures_by_agency(
     *, session: AsyncSession, start: datetime, end: datetime
 ) -> dict[int, dict[str, int]]:
-    """{agency id: {metric: count}} for records created (held, hired) in [start, end)."""
+    """{agency id: {metric: count}} for records created (held, hired) in [start, end): from the
+    counters when the bounds are months of the council's zone (a season is), else counted."""
+    found = await tally.sums_by_agency(session=session, start=start, end=end)
+    if found is not None:
+        return found
+    return await count_by_agency(session=session, start=start, end=end)
+
+
+async def count_by_agency(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> dict[int, dict[str, int]]:
+    """The same figures counted from the records (the counters' recount)."""
     out: dict[int, dict[str, int]] = defaultdict(dict)
     openings = (
         select(JobOpening.agency_id, func.count())

@@ -247,6 +247,19 @@ class FollowUp(SQLModel, table=True):
     created_at: datetime | None = _dt(nullable=False)
 
 
+class Tally(SQLModel, table=True):
+    """The summary's counts kept where they change (models/tally.py): live openings and seekers
+    by creation month, held meeting days by start month, live hires by hire month, per agency,
+    with months taken in `zone` (the TIMEZONE setting when the row was written). /status sums
+    at most 12 rows per agency and metric instead of counting records."""
+
+    zone: str = Field(primary_key=True, max_length=60)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    agency_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=20)  # a name of models.stats.METRICS
+    n: int = 0
+
+
 class MonthlyReport(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("agency_id", "month", "version"),)
 
@@ -364,3 +377,8 @@ class SaveReceipt(SQLModel, table=True):
     kind: str = Field(max_length=30)
     record_id: int
     created_at: datetime | None = _dt(nullable=False, index=True)
+
+
+# Keeps `Tally` right in the transaction of every ORM write to the records it counts; imported
+# here so that no session can write a record without it (models/tally.py imports this module).
+import models.tally  # noqa: E402, F401
