@@ -252,10 +252,15 @@ class TallyDriver(load.Driver):
         super().__init__(api, reply_timeout=reply_timeout)
         self.answered: Counter[str] = Counter()
         self.unanswered: Counter[str] = Counter()
+        self.samples: list[str] = []  # what the bot last said where a step went unanswered
 
     async def play_step(self, user: SimUser, step: Step) -> JSON | None:
         reply = await super().play_step(user, step)
         (self.answered if reply is not None else self.unanswered)[step.label] += 1
+        if reply is None and len(self.samples) < 5:
+            sent = self.api.sent_to(user.user_id)
+            last = (sent[-1].get("text") or "")[:60] if sent else "nothing"
+            self.samples.append(f"{step.label}: {type(step.action).__name__}, last {last!r}")
         return reply
 
 
@@ -473,6 +478,7 @@ def _figures(
             "speedup_pairs": ratios,
             "steps_answered": dict(sorted(driver.answered.items())),
             "steps_unanswered": dict(sorted(driver.unanswered.items())),
+            "unanswered_samples": driver.samples,
             "records": {k: records[k] for k in ("openings", "seekers", "members")},
             "not_joined": counted["not_joined"],
             "updates_by_process": {children[i].name: n for i, n in forwarder.by_backend.items()},
