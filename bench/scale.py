@@ -37,6 +37,7 @@ from aiohttp import web
 from bench import load, scenarios
 from bench import run as bench
 from bench.scenarios import JSON, SimUser, Step
+from locales import Translator
 from testing.fakeapi import FakeBotAPI
 from testing.fakeapi.server import Call
 
@@ -252,15 +253,22 @@ class TallyDriver(load.Driver):
         super().__init__(api, reply_timeout=reply_timeout)
         self.answered: Counter[str] = Counter()
         self.unanswered: Counter[str] = Counter()
-        self.samples: list[str] = []  # what the bot last said where a step went unanswered
+        # Why steps went unanswered, by the bot's last message to the user: the screen shown
+        # again (its "sent" mark not yet seen), the stale-button answer (the conversation not
+        # yet seen), or anything else (no answer in time: a slow machine).
+        self.causes: Counter[str] = Counter()
+        tr = Translator("ko")
+        self._signs = {cause: tr(key)[:12] for cause, key in
+                       (("shown_again", "records.shown_again"), ("stale_button", "stale.text"))}
 
     async def play_step(self, user: SimUser, step: Step) -> JSON | None:
         reply = await super().play_step(user, step)
         (self.answered if reply is not None else self.unanswered)[step.label] += 1
-        if reply is None and len(self.samples) < 5:
+        if reply is None:
             sent = self.api.sent_to(user.user_id)
-            last = (sent[-1].get("text") or "")[:60] if sent else "nothing"
-            self.samples.append(f"{step.label}: {type(step.action).__name__}, last {last!r}")
+            last = (sent[-1].get("text") or "") if sent else ""
+            cause = next((c for c, sign in self._signs.items() if last.startswith(sign)), "other")
+            self.causes[f"{step.label}:{cause}"] += 1
         return reply
 
 
@@ -478,7 +486,7 @@ def _figures(
             "speedup_pairs": ratios,
             "steps_answered": dict(sorted(driver.answered.items())),
             "steps_unanswered": dict(sorted(driver.unanswered.items())),
-            "unanswered_samples": driver.samples,
+            "unanswered_causes": dict(sorted(driver.causes.items())),
             "records": {k: records[k] for k in ("openings", "seekers", "members")},
             "not_joined": counted["not_joined"],
             "updates_by_process": {children[i].name: n for i, n in forwarder.by_backend.items()},
