@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--database", choices=("sqlite", "postgres"), default="sqlite",
-        help="postgres: also the pg and webhook2 phases, on databases created on "
-        "127.0.0.1:5432 (user postgres) and dropped (see docs/PERFORMANCE.md)",
+        help="postgres: a run of every phase also runs pg and webhook2, on databases created "
+        "on 127.0.0.1:5432 (user postgres) and dropped; with --phases, name them "
+        "(docs/PERFORMANCE.md)",
     )
     parser.add_argument(
         "--profile", type=Path, metavar="DIR",
