@@ -38,8 +38,7 @@ from bench import load, scenarios
 from bench import run as bench
 from bench.scenarios import JSON, SimUser, Step
 from locales import Translator
-from testing.fakeapi import FakeBotAPI
-from testing.fakeapi.server import Call
+from testing.fakeapi import Call, FakeBotAPI
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432"
 PG_RATIO_GOAL = 0.5
