@@ -75,6 +75,13 @@ JSON_KEYS = (
     "fanout_429",
     "import_1000_s",
     "rss_mb",
+    # The scale path (bench.scale): on PostgreSQL, and two webhook processes on one.
+    "pg_ratio",
+    "pg_p99_ms",
+    "webhook2_speedup",
+    "webhook2_lost",
+    "webhook2_doubled",
+    "webhook2_reminder_senders",
 )
 
 
@@ -137,7 +144,9 @@ class Child:
         self.log_path = workdir / f"{name}.log"
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self, api: FakeBotAPI, *, timeout: float = 60) -> None:
+    async def start(
+        self, api: FakeBotAPI, *, timeout: float = 60, ready: str = "deleteWebhook"
+    ) -> None:
         log_file = self.log_path.open("wb")
         wrap: list[str] = []
         if os.environ.get("ITDA_BENCH_CPROFILE"):
@@ -150,11 +159,12 @@ class Child:
         )
         log_file.close()
         # PTB deletes any webhook right before its first getUpdates; a long poll is only
-        # recorded when it returns, so the deleteWebhook call is the sign that polling starts.
+        # recorded when it returns, so the deleteWebhook call is the sign that polling starts
+        # (`ready`: setWebhook for `itda webhook`, which registers it once it serves).
         seen = len(api.calls)
         try:
             await api.wait_for(
-                lambda c: c.method == "deleteWebhook" and api.calls.index(c) >= seen,
+                lambda c: c.method == ready and api.calls.index(c) >= seen,
                 timeout=timeout,
             )
         except TimeoutError:
@@ -344,19 +354,22 @@ def prefix(name: str, meter: CpuMeter) -> dict[str, float]:
     return {f"{name}_{k}": v for k, v in meter.read().items()}
 
 
-def itda_settings(workdir: Path, api_url: str = "http://127.0.0.1:1") -> Settings:
+def itda_settings(
+    workdir: Path, api_url: str = "http://127.0.0.1:1", database_url: str = ""
+) -> Settings:
+    """The bot's settings; `database_url` empty for SQLite in the data folder."""
     return load_settings(
         _env_file=None,
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api_url,
         ITDA_DATA_DIR=str(workdir / "itda"),
-        DATABASE_URL="",
+        DATABASE_URL=database_url,
         ADMIN_IDS=str(ADMIN_ID),
     )
 
 
 async def prepare_itda_db(
-    workdir: Path, staff: Sequence[SimUser], leads: Sequence[SimUser]
+    workdir: Path, staff: Sequence[SimUser], leads: Sequence[SimUser], database_url: str = ""
 ) -> None:
     """A fresh database with the council, the leads as members and one invite per staff, to
     employer associations and 새일센터 in turn (the agencies whose forms the staff walk)."""
@@ -364,7 +377,7 @@ async def prepare_itda_db(
     from models import council as council_db
     from models.tables import Invite, Member
 
-    runtime = create_runtime(itda_settings(workdir))
+    runtime = create_runtime(itda_settings(workdir, database_url=database_url))
     try:
         await prepare_database(runtime)
         rng = random.Random(8)
@@ -392,14 +405,14 @@ async def prepare_itda_db(
 
 async def itda_phases(
     profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None,
-    echo: EchoBot | None = None,
+    echo: EchoBot | None = None, database_url: str = "",
 ) -> dict[str, Any]:
     """ITDA's zero-delay rounds (alternating with `echo`'s when given) and the realistic
-    phase, on one bot process."""
+    phase, on one bot process (on SQLite, or the database of `database_url`)."""
     fast_staff = sim_users(2_000_000, profile.concurrency)
     real_staff = sim_users(3_000_000, profile.staff - profile.leads)
     leads = sim_users(3_900_000, profile.leads)
-    await prepare_itda_db(workdir, fast_staff + real_staff, leads)
+    await prepare_itda_db(workdir, fast_staff + real_staff, leads, database_url)
     api = FakeBotAPI(TOKEN)
     await api.start()
     for user in fast_staff + real_staff + leads:
@@ -409,7 +422,7 @@ async def itda_phases(
         "itda", ["-m", "bot.cli", "run"],
         child_env(
             TELEGRAM_API_URL=api.url, BOT_TOKEN=TOKEN, ADMIN_IDS=str(ADMIN_ID),
-            ITDA_DATA_DIR=str(settings.itda_data_dir),
+            ITDA_DATA_DIR=str(settings.itda_data_dir), DATABASE_URL=database_url,
         ),
         workdir,
     )
@@ -596,7 +609,8 @@ def goal(ok: bool | None) -> str:
 
 
 Row = tuple[str, str, str, str]
-PHASES = ("echo", "itda", "status", "fanout", "import")
+PHASES = ("echo", "itda", "status", "fanout", "import", "pg", "webhook2")
+POSTGRES_PHASES = frozenset({"pg", "webhook2"})  # run by --database postgres (bench.scale)
 IMPORT_GOAL_S = 5.0
 
 
@@ -695,8 +709,11 @@ def _process_rows(r: dict[str, Any]) -> list[Row]:
 
 def table(r: dict[str, Any]) -> str:
     """The figures as a table; a phase left out (`--phases`) leaves its rows out."""
+    from bench import scale
+
     rows: list[Row] = []
-    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows):
+    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows,
+                    scale.pg_rows, scale.webhook2_rows):
         try:
             rows += section(r)
         except KeyError:
@@ -724,10 +741,13 @@ def rounded(value: Any) -> Any:
 
 async def run(
     profile: Profile, *, quiet: bool, profile_dir: Path | None = None,
-    only: frozenset[str] = frozenset(),
+    only: frozenset[str] = frozenset(), database: str = "sqlite",
 ) -> dict[str, Any]:
     """Every phase, or only those named in `only` (for working on one: the table and the JSON
-    line then hold only what was measured)."""
+    line then hold only what was measured); the PostgreSQL phases with `database` postgres
+    or when named."""
+    from bench import scale
+
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="itda-bench-") as tmp:
         workdir = Path(tmp)
@@ -745,8 +765,12 @@ async def run(
             ("status", lambda: status_phase(profile, workdir, quiet)),
             ("fanout", lambda: fanout_phase(profile, workdir, quiet)),
             ("import", lambda: import_phase(workdir, quiet)),
+            ("pg", lambda: scale.pg_phase(profile, workdir, quiet)),
+            ("webhook2", lambda: scale.webhook2_phase(profile, workdir, quiet)),
         ):
             if (only and name not in only) or (paired and name in ("echo", "itda")):
+                continue
+            if not only and name in POSTGRES_PHASES and database != "postgres":
                 continue
             began = time.perf_counter()
             result.update(await phase())
@@ -787,9 +811,14 @@ def execute(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"bench: unknown phase {', '.join(sorted(unknown))}; "
                          f"choose from {','.join(PHASES)}")
-    result = asyncio.run(
-        run(profile, quiet=args.json_only, profile_dir=args.profile, only=only)
-    )
+    from bench.scale import PostgresUnavailable
+
+    try:
+        result = asyncio.run(run(profile, quiet=args.json_only, profile_dir=args.profile,
+                                 only=only, database=args.database))
+    except PostgresUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if not args.json_only:
         print(table(result))
     line = {key: rounded(result.get(key)) for key in JSON_KEYS}
