@@ -23,6 +23,7 @@ from adapters.updates import PerChatUpdateProcessor
 from core.config import Settings
 from handlers import register_handlers
 from models import delivery as delivery_db
+from models.locks import AdvisoryLocks
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,13 @@ async def check_telegram(settings: Settings, token: str) -> str:
             delay = min(delay * 2, LONGEST_RETRY)
 
 
+def shared_locks(runtime: Runtime) -> AdvisoryLocks | None:
+    """Per-chat turns across processes: needed (and possible) only on PostgreSQL."""
+    if runtime.engine.dialect.name != "postgresql":
+        return None
+    return AdvisoryLocks(runtime.engine)
+
+
 def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaApplication:
     builder: Any = (
         ApplicationBuilder()
@@ -141,7 +149,7 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
         .bot(build_bot(runtime, token=token))
         .context_types(ContextTypes(context=ItdaContext))
         .persistence(DatabasePersistence(runtime.sessions))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, shared_locks(runtime)))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )

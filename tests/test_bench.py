@@ -146,8 +146,10 @@ def test_webhook2_phase_runs_two_webhook_processes_on_one_database() -> None:
     figures = smoke("--phases", "webhook2")
 
     assert is_number(figures["webhook2_speedup"]) and figures["webhook2_speedup"] > 0
+    # Alternate updates of one form reach different processes, and none is lost or doubled:
+    # one chat's updates take their turns across processes (models/locks.py).
     for key in ("webhook2_lost", "webhook2_doubled", "webhook2_unfinished"):
-        assert isinstance(figures[key], int) and figures[key] >= 0, key
+        assert figures[key] == 0, (key, figures["webhook2"].get("unanswered_causes"))
     w = figures["webhook2"]
     assert len(w["speedup_pairs"]) >= 5
     # Both processes served, and each conversation's updates went to them in turn.
