@@ -84,3 +84,16 @@ class MeetingResult(StrEnum):
     HIRED = "hired"
     IN_PROGRESS = "in_progress"
     NOT_HIRED = "not_hired"
+
+
+class OutboxState(StrEnum):
+    """Where a reminder outbox row stands (see `services.reminder_outbox`)."""
+
+    PENDING = "pending"  # waiting to be sent (claimed_at: not before)
+    CLAIMED = "claimed"  # taken by a sender; its request has not started (a crash: pending again)
+    SENDING = "sending"  # its request has started: Telegram may have it (a crash: ambiguous)
+    SENT = "sent"
+    FAILED = "failed"
+    EXPIRED = "expired"  # not sent on its day, or past its stale time
+    SKIPPED = "skipped"  # due before the bot's first pass, or before its data existed
+    AMBIGUOUS = "ambiguous"  # the request may or may not have reached Telegram: never repeated

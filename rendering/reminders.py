@@ -3,6 +3,7 @@ language from the outbox row's payload (figures are those of the moment the row 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from core.text import escape
 from locales import Translator
 from models.tables import ReminderLog
 from rendering import followups
+from services import reminder_outbox
 from services import reminders as planner
 
 Button = tuple[str, str]
@@ -194,3 +196,75 @@ def expired_notice(tr: Translator, p: dict[str, Any]) -> str:
                   span=span_label(tr, until - since), since=_moment(tr, p["stopped_since"]),
                   until=_moment(tr, p["resumed_at"]), lines=listed)
     return tr("reminders.expired_notice", count=p["count"], lines=listed)
+
+
+# --- /reminders: the coming week's plan and the last week's outbox ----------------------------
+VIEW_LINES = 25  # plan lines listed (the rest is counted)
+MAX_VIEW = 4096  # Telegram's limit for one message
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%m/%d %H:%M}" if moment is not None else "-"
+
+
+def _who(tr: Translator, agency_id: int | None, audience: str, chat_id: int,
+         names: dict[int, str]) -> str:
+    if agency_id is not None and agency_id in names:
+        return escape(names[agency_id])
+    if audience == planner.AUDIENCE_GROUP or chat_id < 0:
+        return tr("reminders.who_group")
+    if audience == planner.AUDIENCE_COORDINATORS:
+        return tr("reminders.who_coordinators")
+    return tr("reminders.who_member")
+
+
+def _error(tr: Translator, error: str) -> str:
+    if error == reminder_outbox.CHAT_GONE:
+        return tr("outbox.error_chat_gone")
+    if error in reminder_outbox.BLOCKED_ERRORS:
+        return tr("reminders.error_blocked")
+    return tr("reminders.error_other")
+
+
+def _outbox_rows(tr: Translator, rows: Sequence[ReminderLog], key: str, names: dict[int, str],
+                 budget: int) -> list[str]:
+    lines = [tr(key, when=_when(row.due_at), kind=kind_label(tr, row.kind),
+                who=_who(tr, row.agency_id, "", row.chat_id, names),
+                error=_error(tr, row.last_error))
+             for row in rows[:budget]]
+    if len(rows) > budget:
+        lines.append(tr("reminders.view_more", count=len(rows) - budget))
+    return lines
+
+
+def overview_text(tr: Translator, view: reminder_outbox.Overview) -> str:
+    """/reminders: the plan, the counts by state, then what needs a person: the failed, the
+    ambiguous (delivered or not, nobody knows: never sent again) and the expired."""
+    names = view.agency_names
+    lines = [tr("reminders.view_title"), tr("reminders.view_plan_title", count=len(view.plan))]
+    for notice in view.plan[:VIEW_LINES]:
+        lines.append(tr(
+            "reminders.view_plan_line", when=_when(notice.due_at),
+            kind=kind_label(tr, notice.kind),
+            who=_who(tr, notice.agency_id, notice.audience, 0, names),
+            recipients=len(set(notice.chat_ids)),
+        ))
+    if len(view.plan) > VIEW_LINES:
+        lines.append(tr("reminders.view_more", count=len(view.plan) - VIEW_LINES))
+    if not view.plan:
+        lines.append(tr("reminders.view_plan_empty"))
+    c = view.counts
+    lines.append(tr("reminders.view_log_title", sent=c.get("sent", 0), failed=c.get("failed", 0),
+                    expired=c.get("expired", 0), pending=c.get("pending", 0),
+                    skipped=c.get("skipped", 0)))
+    if c.get("skipped"):
+        lines.append(tr("reminders.view_skipped_hint"))
+    lines += _outbox_rows(tr, view.failed, "reminders.view_failed_line", names, 10)
+    if view.ambiguous:
+        lines.append(tr("outbox.view_ambiguous_title", count=len(view.ambiguous)))
+        lines += _outbox_rows(tr, view.ambiguous, "reminders.view_unconfirmed_line", names, 10)
+    lines += _outbox_rows(tr, view.expired, "reminders.view_expired_line", names, 10)
+    text = "\n".join(lines)
+    if len(text) > MAX_VIEW:
+        text = text[: MAX_VIEW - 2].rsplit("\n", 1)[0] + "\n…"
+    return text
