@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from adapters import menus
 from adapters.context import ItdaApplication, ItdaContext
 from adapters.delivery import ItdaBot
+from adapters.leadership import step_down
 from adapters.persistence import DatabasePersistence
 from adapters.request import AiohttpRequest
 from adapters.runtime import Runtime
@@ -186,6 +187,7 @@ def freeze_startup_heap() -> None:
 
 
 async def on_shutdown(app: Application) -> None:
+    await step_down(app.runtime)  # type: ignore[attr-defined]
     await app.runtime.close()  # type: ignore[attr-defined]
 
 

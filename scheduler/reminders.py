@@ -35,6 +35,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from adapters.delivery import caller_retries, chat_is_gone, may_have_arrived
+from adapters.leadership import leads_reminders
 from adapters.runtime import Runtime
 from core import calendar as cal
 from locales import Translator
@@ -387,6 +388,8 @@ async def _deliver(
 async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: one pass at the runtime clock's now."""
     runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
+    if not await leads_reminders(runtime):  # another process on this database sends them
+        return
     try:
         report = await send_due(context.application, runtime, now=runtime.clock.now())
     except Exception:  # noqa: BLE001 - the next pass tries again; log without personal data
