@@ -10,7 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.statuses import FollowUpState
+from core.statuses import FollowUpState, MeetingKind, MeetingStatus
 from models.tables import Attendance, FollowUp, Hire, JobOpening, JobSeeker, Meeting
 
 
@@ -104,7 +104,7 @@ async def interviews_by_agency_month(
         select(Meeting.host_agency_id, Meeting.starts_at, func.sum(Attendance.interviews))
         .select_from(Attendance)
         .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
-        .where(Meeting.kind == "meeting_day", Meeting.status == "held",
+        .where(Meeting.kind == MeetingKind.MEETING_DAY, Meeting.status == MeetingStatus.HELD,
                col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
         .group_by(col(Meeting.id), col(Meeting.host_agency_id), col(Meeting.starts_at))
     )

@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.statuses import MeetingKind, MeetingStatus
 from models import tally
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting
 
@@ -21,7 +22,6 @@ METRICS = ("openings", "seekers", "meeting_days", "hires")
 # The month-end report: also the follow-up points due that month, and how many found her working.
 REPORT_METRICS = ("openings", "seekers", "meeting_days", "interviews", "hires", "followups",
                   "retained")
-HELD = "held"
 
 
 def _add(into: dict[int, dict[str, int]], rows: object, metric: str) -> None:
@@ -62,7 +62,7 @@ async def count_by_agency(
     _add(out, (await session.exec(seekers)).all(), "seekers")
     days = (
         select(Meeting.host_agency_id, func.count())
-        .where(Meeting.kind == "meeting_day", Meeting.status == HELD)
+        .where(Meeting.kind == MeetingKind.MEETING_DAY, Meeting.status == MeetingStatus.HELD)
         .where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
         .group_by(col(Meeting.host_agency_id))
     )
@@ -103,8 +103,8 @@ async def figures_by_region(
     put((await session.exec(seekers)).all(), "seekers")
     held = (
         Meeting.host_agency_id == agency_id,
-        Meeting.kind == "meeting_day",
-        Meeting.status == HELD,
+        Meeting.kind == MeetingKind.MEETING_DAY,
+        Meeting.status == MeetingStatus.HELD,
         col(Meeting.starts_at) >= start,
         col(Meeting.starts_at) < end,
     )
@@ -165,8 +165,8 @@ async def figures_by_agency_month(
         (
             "meeting_days",
             select(Meeting.host_agency_id, Meeting.starts_at).where(
-                Meeting.kind == "meeting_day",
-                Meeting.status == HELD,
+                Meeting.kind == MeetingKind.MEETING_DAY,
+                Meeting.status == MeetingStatus.HELD,
                 col(Meeting.starts_at) >= start,
                 col(Meeting.starts_at) < end,
             ),
@@ -187,24 +187,6 @@ async def figures_by_agency_month(
     return {k: dict(v) for k, v in out.items()}
 
 
-async def first_council_held(
-    *, session: AsyncSession, start: datetime, end: datetime
-) -> datetime | None:
-    """When the first council meeting (실무자협의회) of the period was held, if one was."""
-    stmt = (
-        select(Meeting.starts_at)
-        .where(
-            Meeting.kind == "council",
-            Meeting.status == HELD,
-            col(Meeting.starts_at) >= start,
-            col(Meeting.starts_at) < end,
-        )
-        .order_by(col(Meeting.starts_at))
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first()
-
-
 async def figures_in_region(
     *, session: AsyncSession, region_code: str, start: datetime, end: datetime
 ) -> dict[str, int]:
@@ -220,8 +202,9 @@ async def figures_in_region(
             col(JobSeeker.created_at) >= start, col(JobSeeker.created_at) < end,
         ),
         "meeting_days": select(func.count()).select_from(Meeting).where(
-            Meeting.region_code == region_code, Meeting.kind == "meeting_day",
-            Meeting.status == HELD, col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end,
+            Meeting.region_code == region_code, Meeting.kind == MeetingKind.MEETING_DAY,
+            Meeting.status == MeetingStatus.HELD, col(Meeting.starts_at) >= start,
+            col(Meeting.starts_at) < end,
         ),
         "hires": select(func.count()).select_from(Hire)
         .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))

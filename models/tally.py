@@ -39,11 +39,12 @@ from sqlmodel import select as select_rows
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import local_zone
+from core.statuses import MeetingKind, MeetingStatus
 from models.tables import Hire, JobOpening, JobSeeker, Meeting, Tally
 
 Key = tuple[str, str, int, str]  # zone, month, agency id, metric
-MEETING_DAY = "meeting_day"
-HELD = "held"
+MEETING_DAY = MeetingKind.MEETING_DAY
+HELD = MeetingStatus.HELD
 
 # Per counted class: the metric and the columns its key is made of.
 _COLUMNS: dict[type, tuple[str, ...]] = {
