@@ -74,6 +74,9 @@ JSON_KEYS = (
     "fanout_s",
     "fanout_429",
     "import_1000_s",
+    "export_demo_s",
+    "export_100k_s",
+    "export_100k_mb",
     "rss_mb",
     # The scale path (bench.scale): on PostgreSQL, and two webhook processes on one.
     "pg_ratio",
@@ -102,6 +105,7 @@ class Profile:
     status_repeats: int
     reply_timeout: float = 10.0
     require_steps: tuple[str, ...] = ()  # kinds of step the ITDA window holds (closed_loop)
+    export_size: int = 100_000  # records of the generated season the export phase writes
     pairs: int = 6  # alternating echo and ITDA rounds (A B A B ...) when both phases run
     pair_seconds: float = 3.0  # each round's measured window
 
@@ -110,7 +114,7 @@ FULL = Profile("full", 15, 3, 64, 60, 100, 500, 10, 0.25, 1000, 500, (1000, 1000
 QUICK = Profile("quick", 8, 2, 64, 15, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5,
                 pairs=5, pair_seconds=2.0)
 SMOKE = Profile("smoke", 2.5, 0.5, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0,
-                ("opening_field", "seeker_field"), pairs=5, pair_seconds=0.5)
+                ("opening_field", "seeker_field"), pairs=5, pair_seconds=0.5, export_size=400)
 # A round after a pause warms up this long: the users pick up where they stopped.
 PAUSE_WARMUP = 0.3
 
@@ -588,6 +592,14 @@ async def fanout_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
     }
 
 
+async def export_phase(profile: Profile, quiet: bool) -> dict[str, Any]:
+    from bench.export import measure
+
+    log(f"[export] the workbook of the demo season and of {profile.export_size:,} records",
+        quiet=quiet)
+    return await measure(profile.export_size)
+
+
 async def import_phase(workdir: Path, quiet: bool) -> dict[str, Any]:
     from bench.imports import ROWS, measure_import
 
@@ -609,7 +621,7 @@ def goal(ok: bool | None) -> str:
 
 
 Row = tuple[str, str, str, str]
-PHASES = ("echo", "itda", "status", "fanout", "import", "pg", "webhook2")
+PHASES = ("echo", "itda", "status", "fanout", "import", "export", "pg", "webhook2")
 POSTGRES_PHASES = frozenset({"pg", "webhook2"})  # run by --database postgres (bench.scale)
 IMPORT_GOAL_S = 5.0
 
@@ -682,6 +694,21 @@ def _fanout_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _export_rows(r: dict[str, Any]) -> list[Row]:
+    from bench.export import BIG_GOAL_MB, BIG_GOAL_S, DEMO_GOAL_S
+
+    size = r["export_records"]
+    return [
+        ("/export: the demo season's workbook, s", num(r["export_demo_s"], 2),
+         f"< {DEMO_GOAL_S:g}", goal(r["export_demo_s"] < DEMO_GOAL_S)),
+        (f"/export: {size:,} records, s", num(r["export_100k_s"]), f"< {BIG_GOAL_S:g}",
+         goal(r["export_100k_s"] < BIG_GOAL_S) if size >= 100_000 else ""),
+        (f"/export: {size:,} records, memory added, MB", num(r["export_100k_mb"]),
+         f"< {BIG_GOAL_MB:g}", goal(r["export_100k_mb"] < BIG_GOAL_MB) if size >= 100_000
+         else ""),
+    ]
+
+
 def _import_rows(r: dict[str, Any]) -> list[Row]:
     seconds = r["import_seconds"]
     return [
@@ -713,6 +740,7 @@ def table(r: dict[str, Any]) -> str:
 
     rows: list[Row] = []
     for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows,
+                    _export_rows,
                     scale.pg_rows, scale.webhook2_rows):
         try:
             rows += section(r)
@@ -765,6 +793,7 @@ async def run(
             ("status", lambda: status_phase(profile, workdir, quiet)),
             ("fanout", lambda: fanout_phase(profile, workdir, quiet)),
             ("import", lambda: import_phase(workdir, quiet)),
+            ("export", lambda: export_phase(profile, quiet)),
             ("pg", lambda: scale.pg_phase(profile, workdir, quiet)),
             ("webhook2", lambda: scale.webhook2_phase(profile, workdir, quiet)),
         ):

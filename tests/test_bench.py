@@ -62,6 +62,10 @@ def test_smoke_run_prints_every_figure_as_the_last_json_line(tmp_path: Path) -> 
     # /import: a 1,000-row workbook read, checked and previewed, every row ready.
     assert is_number(figures["import_1000_s"]) and figures["import_1000_s"] > 0
     assert figures["import_rows"] == figures["import_ready"] == 1000
+    # /export: the demo season's workbook and a generated season's (small in the smoke run).
+    for key in ("export_demo_s", "export_100k_s", "export_100k_mb"):
+        assert is_number(figures[key]) and figures[key] >= 0, key
+    assert figures["export_records"] == 400
     assert not [k for k in figures if "placeholder" in k]
 
     # The bot really worked: form steps of both kinds were answered, and it logged no failure.
