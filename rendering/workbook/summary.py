@@ -204,7 +204,9 @@ def _charts(w: Writer, data: Analysis, placed: list[tuple[AgencyRow, int]], top:
     def labelled(chart: Any, title: str, number_format: str) -> None:
         chart.title = title
         chart.legend = None
-        chart.dataLabels = DataLabelList(showVal=True)
+        # The value alone on each bar (LibreOffice otherwise adds the series and category).
+        chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False,
+                                         showLegendKey=False, showPercent=False)
         chart.dataLabels.numFmt = number_format
         chart.y_axis.numFmt = number_format
         chart.y_axis.majorGridlines = None
@@ -238,7 +240,8 @@ def write_summary(book: Any, data: ExportData, tr: Tr, styles: Styles, *, period
     ws = book.create_sheet(tr("analysis.sheet")[:31])
     analysis = data.analysis
     title = tr("analysis.title", year=analysis.year)
-    widths = {"A": 14, "B": 22, **{c: 9 for c in "CDEFGHIJKLMNO"}, "P": 11}
+    # Wide enough for the steps table's dates (2026-07-17) in the same columns.
+    widths = {"A": 14, "B": 22, **{c: 11 for c in "CDEFGHIJKLMNO"}, "P": 11}
     for col, size in widths.items():
         ws.column_dimensions[col].width = size
     ws.freeze_panes = f"C{FIRST_ROW}"
