@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import re
 import shlex
@@ -24,9 +25,9 @@ EXIT_CHAIN_BROKEN = 1
 # --- webhook -----------------------------------------------------------------------------------
 def _webhook(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.logs import setup_logging
-    from bot.app import build_application, freeze_startup_heap
+    from bot.app import StartupProblem, build_application, check_telegram, freeze_startup_heap
     from bot.webhook import SECRET_RE, serve
-    from bot.wiring import create_runtime, prepare_database
+    from bot.wiring import clock_warning, create_runtime, prepare_database
 
     token = settings.token()
     if not settings.webhook_url:
@@ -37,6 +38,13 @@ def _webhook(args: argparse.Namespace, settings: Settings) -> int:
             "WEBHOOK_SECRET is not set or malformed: expected 1-256 characters A-Z a-z 0-9 _ -"
         )
     setup_logging(token)
+    if warning := clock_warning(settings):
+        logging.getLogger("itda").warning(warning)
+    try:  # as `itda run`: a wrong token or server is told in one line, before any database work
+        asyncio.run(check_telegram(settings, token))
+    except StartupProblem as problem:
+        print(f"itda: {problem}", file=sys.stderr)
+        return problem.exit_code
 
     async def go() -> None:
         runtime = create_runtime(settings)
