@@ -12,6 +12,10 @@ call goes through) that
 * reports a 403 "bot was blocked by the user" to `on_blocked` (the member is marked blocked and
   everyone else is still served) and re-raises it.
 
+`may_have_arrived` tells a caller with its own retry plan (the reminder outbox) the same rule:
+whether a failed request may have reached Telegram, so that it must not be repeated;
+`chat_is_gone` whether a 400 means the recipient cannot be written to at all.
+
 `send_message` and `edit_message_text` split texts longer than Telegram's 4,096 characters on
 line boundaries (the keyboard goes with the last part).
 """
@@ -30,7 +34,14 @@ from typing import Any
 import aiohttp
 import httpx
 from telegram import Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
@@ -42,6 +53,35 @@ MAX_CALLBACK_BYTES = 64
 # for both HTTP clients: httpx (python-telegram-bot's default) and aiohttp (adapters.request).
 NOT_SENT_TIMEOUTS = (httpx.ConnectTimeout, httpx.PoolTimeout, aiohttp.ConnectionTimeoutError)
 NOT_SENT_ERRORS = (httpx.ConnectError, aiohttp.ClientConnectorError)
+
+# 400 answers that mean the chat itself is gone (deleted, never started, an id that is wrong):
+# a permanent refusal, like a 403 from a user who blocked the bot.
+GONE_CHAT_MESSAGES = ("chat not found", "user not found", "peer_id_invalid")
+
+
+def may_have_arrived(exc: BaseException) -> bool:
+    """Whether a failed request may still have reached Telegram: its answer is missing (a read
+    timeout, a connection broken after the request was written), not refused (an error answer,
+    a refused connection, a connect or pool timeout: the request never left)."""
+    if isinstance(exc, TimedOut):
+        return not isinstance(exc.__cause__, NOT_SENT_TIMEOUTS)
+    if isinstance(exc, BadRequest):
+        return False  # answered
+    if type(exc) is NetworkError:
+        cause = exc.__cause__
+        if cause is None:  # a 5xx answer
+            return False
+        return not isinstance(cause, NOT_SENT_ERRORS)
+    if isinstance(exc, TelegramError):
+        return False  # Telegram answered (403, 409, 429, a migrated chat...)
+    return isinstance(exc, OSError)  # unknown: the conservative answer
+
+
+def chat_is_gone(exc: BaseException) -> bool:
+    """A 400 saying the chat cannot be written to at all ("chat not found")."""
+    message = exc.message.lower() if isinstance(exc, BadRequest) else ""
+    return any(text in message for text in GONE_CHAT_MESSAGES)
+
 
 # Whether 429s and 5xx answers are retried inside the call (the default) or raised at once to a
 # caller with its own retry plan, like the reminder sender, which serves other chats meanwhile

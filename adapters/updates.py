@@ -17,6 +17,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from models.locks import CHAT, USER, AdvisoryLocks, key_of
+
 
 def lock_keys(update: object) -> list[tuple[str, int]]:
     """The chat and the user an update belongs to, in a fixed order (no deadlocks)."""
@@ -38,10 +40,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     other chats could use while those taps wait behind each other.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = 64, shared: AdvisoryLocks | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._users: dict[tuple[str, int], int] = {}
+        # On PostgreSQL, the same turns across the processes sharing the database.
+        self._shared = shared
 
     # PTB marks process_update final (it takes a place, then calls do_process_update); this
     # processor overrides it on purpose to wait for the chat's turn before taking a place.
@@ -69,7 +75,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 registered.append(key)
                 await lock.acquire()
                 acquired.append(key)
-            yield
+            if self._shared is None:
+                yield
+            else:
+                kinds = {"chat": CHAT, "user": USER}
+                async with self._shared.held([key_of(kinds[k], n) for k, n in keys]):
+                    yield
         finally:
             for key in reversed(acquired):
                 self._locks[key].release()
@@ -82,4 +93,5 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
     async def shutdown(self) -> None:
-        return None
+        if self._shared is not None:
+            await self._shared.close()

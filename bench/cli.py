@@ -20,8 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", help="season sizes for /status, like 1000,10000,100000")
     parser.add_argument(
         "--phases", metavar="LIST",
-        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout, import); "
-        "itda includes the realistic phase",
+        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout, import, "
+        "pg, webhook2); itda includes the realistic phase; pg and webhook2 need PostgreSQL",
+    )
+    parser.add_argument(
+        "--database", choices=("sqlite", "postgres"), default="sqlite",
+        help="postgres: a run of every phase also runs pg and webhook2, on databases created "
+        "on 127.0.0.1:5432 (user postgres) and dropped; with --phases, name them "
+        "(docs/PERFORMANCE.md)",
     )
     parser.add_argument(
         "--profile", type=Path, metavar="DIR",

@@ -172,6 +172,17 @@ class _Player:
             except StopIteration:
                 self._scenario = None
 
+    def step_in_hand(self) -> Step | None:
+        """The next step of the scenario under way, None when none is (no new one begins)."""
+        if self._scenario is None or self._reply is None:
+            self._scenario = None
+            return None
+        try:
+            return self._scenario.send(self._reply)
+        except StopIteration:
+            self._scenario = None
+            return None
+
     def replied(self, reply: JSON | None) -> None:
         if reply is None:  # the step failed: start the next scenario afresh
             self._scenario = None
@@ -240,6 +251,17 @@ class ClosedLoop:
             stop = True
             await asyncio.gather(*tasks)
         return done / elapsed
+
+    async def finish(self) -> None:
+        """Every user plays the scenario in hand to its end (a form half filled is saved)."""
+        driver = self.driver
+
+        async def play(player: _Player) -> None:
+            while (step := player.step_in_hand()) is not None:
+                player.replied(await driver.play_step(player.user, step))
+
+        with no_collector_pauses():
+            await asyncio.gather(*(play(p) for p in self.players))
 
 
 async def closed_loop(

@@ -74,7 +74,17 @@ JSON_KEYS = (
     "fanout_s",
     "fanout_429",
     "import_1000_s",
+    "export_demo_s",
+    "export_100k_s",
+    "export_100k_mb",
     "rss_mb",
+    # The scale path (bench.scale): on PostgreSQL, and two webhook processes on one.
+    "pg_ratio",
+    "pg_p99_ms",
+    "webhook2_speedup",
+    "webhook2_lost",
+    "webhook2_doubled",
+    "webhook2_reminder_senders",
 )
 
 
@@ -95,6 +105,7 @@ class Profile:
     status_repeats: int
     reply_timeout: float = 10.0
     require_steps: tuple[str, ...] = ()  # kinds of step the ITDA window holds (closed_loop)
+    export_size: int = 100_000  # records of the generated season the export phase writes
     pairs: int = 6  # alternating echo and ITDA rounds (A B A B ...) when both phases run
     pair_seconds: float = 3.0  # each round's measured window
 
@@ -103,7 +114,7 @@ FULL = Profile("full", 15, 3, 64, 60, 100, 500, 10, 0.25, 1000, 500, (1000, 1000
 QUICK = Profile("quick", 8, 2, 64, 15, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5,
                 pairs=5, pair_seconds=2.0)
 SMOKE = Profile("smoke", 2.5, 0.5, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0,
-                ("opening_field", "seeker_field"), pairs=5, pair_seconds=0.5)
+                ("opening_field", "seeker_field"), pairs=5, pair_seconds=0.5, export_size=400)
 # A round after a pause warms up this long: the users pick up where they stopped.
 PAUSE_WARMUP = 0.3
 
@@ -137,7 +148,9 @@ class Child:
         self.log_path = workdir / f"{name}.log"
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self, api: FakeBotAPI, *, timeout: float = 60) -> None:
+    async def start(
+        self, api: FakeBotAPI, *, timeout: float = 60, ready: str = "deleteWebhook"
+    ) -> None:
         log_file = self.log_path.open("wb")
         wrap: list[str] = []
         if os.environ.get("ITDA_BENCH_CPROFILE"):
@@ -150,11 +163,12 @@ class Child:
         )
         log_file.close()
         # PTB deletes any webhook right before its first getUpdates; a long poll is only
-        # recorded when it returns, so the deleteWebhook call is the sign that polling starts.
+        # recorded when it returns, so the deleteWebhook call is the sign that polling starts
+        # (`ready`: setWebhook for `itda webhook`, which registers it once it serves).
         seen = len(api.calls)
         try:
             await api.wait_for(
-                lambda c: c.method == "deleteWebhook" and api.calls.index(c) >= seen,
+                lambda c: c.method == ready and api.calls.index(c) >= seen,
                 timeout=timeout,
             )
         except TimeoutError:
@@ -344,19 +358,22 @@ def prefix(name: str, meter: CpuMeter) -> dict[str, float]:
     return {f"{name}_{k}": v for k, v in meter.read().items()}
 
 
-def itda_settings(workdir: Path, api_url: str = "http://127.0.0.1:1") -> Settings:
+def itda_settings(
+    workdir: Path, api_url: str = "http://127.0.0.1:1", database_url: str = ""
+) -> Settings:
+    """The bot's settings; `database_url` empty for SQLite in the data folder."""
     return load_settings(
         _env_file=None,
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api_url,
         ITDA_DATA_DIR=str(workdir / "itda"),
-        DATABASE_URL="",
+        DATABASE_URL=database_url,
         ADMIN_IDS=str(ADMIN_ID),
     )
 
 
 async def prepare_itda_db(
-    workdir: Path, staff: Sequence[SimUser], leads: Sequence[SimUser]
+    workdir: Path, staff: Sequence[SimUser], leads: Sequence[SimUser], database_url: str = ""
 ) -> None:
     """A fresh database with the council, the leads as members and one invite per staff, to
     employer associations and 새일센터 in turn (the agencies whose forms the staff walk)."""
@@ -364,7 +381,7 @@ async def prepare_itda_db(
     from models import council as council_db
     from models.tables import Invite, Member
 
-    runtime = create_runtime(itda_settings(workdir))
+    runtime = create_runtime(itda_settings(workdir, database_url=database_url))
     try:
         await prepare_database(runtime)
         rng = random.Random(8)
@@ -392,14 +409,14 @@ async def prepare_itda_db(
 
 async def itda_phases(
     profile: Profile, workdir: Path, quiet: bool, profile_dir: Path | None,
-    echo: EchoBot | None = None,
+    echo: EchoBot | None = None, database_url: str = "",
 ) -> dict[str, Any]:
     """ITDA's zero-delay rounds (alternating with `echo`'s when given) and the realistic
-    phase, on one bot process."""
+    phase, on one bot process (on SQLite, or the database of `database_url`)."""
     fast_staff = sim_users(2_000_000, profile.concurrency)
     real_staff = sim_users(3_000_000, profile.staff - profile.leads)
     leads = sim_users(3_900_000, profile.leads)
-    await prepare_itda_db(workdir, fast_staff + real_staff, leads)
+    await prepare_itda_db(workdir, fast_staff + real_staff, leads, database_url)
     api = FakeBotAPI(TOKEN)
     await api.start()
     for user in fast_staff + real_staff + leads:
@@ -409,7 +426,7 @@ async def itda_phases(
         "itda", ["-m", "bot.cli", "run"],
         child_env(
             TELEGRAM_API_URL=api.url, BOT_TOKEN=TOKEN, ADMIN_IDS=str(ADMIN_ID),
-            ITDA_DATA_DIR=str(settings.itda_data_dir),
+            ITDA_DATA_DIR=str(settings.itda_data_dir), DATABASE_URL=database_url,
         ),
         workdir,
     )
@@ -575,6 +592,14 @@ async def fanout_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str
     }
 
 
+async def export_phase(profile: Profile, quiet: bool) -> dict[str, Any]:
+    from bench.export import measure
+
+    log(f"[export] the workbook of the demo season and of {profile.export_size:,} records",
+        quiet=quiet)
+    return await measure(profile.export_size)
+
+
 async def import_phase(workdir: Path, quiet: bool) -> dict[str, Any]:
     from bench.imports import ROWS, measure_import
 
@@ -596,7 +621,8 @@ def goal(ok: bool | None) -> str:
 
 
 Row = tuple[str, str, str, str]
-PHASES = ("echo", "itda", "status", "fanout", "import")
+PHASES = ("echo", "itda", "status", "fanout", "import", "export", "pg", "webhook2")
+POSTGRES_PHASES = frozenset({"pg", "webhook2"})  # run by --database postgres (bench.scale)
 IMPORT_GOAL_S = 5.0
 
 
@@ -668,6 +694,21 @@ def _fanout_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _export_rows(r: dict[str, Any]) -> list[Row]:
+    from bench.export import BIG_GOAL_MB, BIG_GOAL_S, DEMO_GOAL_S
+
+    size = r["export_records"]
+    return [
+        ("/export: the demo season's workbook, s", num(r["export_demo_s"], 2),
+         f"< {DEMO_GOAL_S:g}", goal(r["export_demo_s"] < DEMO_GOAL_S)),
+        (f"/export: {size:,} records, s", num(r["export_100k_s"]), f"< {BIG_GOAL_S:g}",
+         goal(r["export_100k_s"] < BIG_GOAL_S) if size >= 100_000 else ""),
+        (f"/export: {size:,} records, memory added, MB", num(r["export_100k_mb"]),
+         f"< {BIG_GOAL_MB:g}", goal(r["export_100k_mb"] < BIG_GOAL_MB) if size >= 100_000
+         else ""),
+    ]
+
+
 def _import_rows(r: dict[str, Any]) -> list[Row]:
     seconds = r["import_seconds"]
     return [
@@ -695,8 +736,12 @@ def _process_rows(r: dict[str, Any]) -> list[Row]:
 
 def table(r: dict[str, Any]) -> str:
     """The figures as a table; a phase left out (`--phases`) leaves its rows out."""
+    from bench import scale
+
     rows: list[Row] = []
-    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows):
+    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows,
+                    _export_rows,
+                    scale.pg_rows, scale.webhook2_rows):
         try:
             rows += section(r)
         except KeyError:
@@ -724,10 +769,13 @@ def rounded(value: Any) -> Any:
 
 async def run(
     profile: Profile, *, quiet: bool, profile_dir: Path | None = None,
-    only: frozenset[str] = frozenset(),
+    only: frozenset[str] = frozenset(), database: str = "sqlite",
 ) -> dict[str, Any]:
     """Every phase, or only those named in `only` (for working on one: the table and the JSON
-    line then hold only what was measured)."""
+    line then hold only what was measured); the PostgreSQL phases with `database` postgres
+    or when named."""
+    from bench import scale
+
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="itda-bench-") as tmp:
         workdir = Path(tmp)
@@ -745,8 +793,13 @@ async def run(
             ("status", lambda: status_phase(profile, workdir, quiet)),
             ("fanout", lambda: fanout_phase(profile, workdir, quiet)),
             ("import", lambda: import_phase(workdir, quiet)),
+            ("export", lambda: export_phase(profile, quiet)),
+            ("pg", lambda: scale.pg_phase(profile, workdir, quiet)),
+            ("webhook2", lambda: scale.webhook2_phase(profile, workdir, quiet)),
         ):
             if (only and name not in only) or (paired and name in ("echo", "itda")):
+                continue
+            if not only and name in POSTGRES_PHASES and database != "postgres":
                 continue
             began = time.perf_counter()
             result.update(await phase())
@@ -787,9 +840,14 @@ def execute(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"bench: unknown phase {', '.join(sorted(unknown))}; "
                          f"choose from {','.join(PHASES)}")
-    result = asyncio.run(
-        run(profile, quiet=args.json_only, profile_dir=args.profile, only=only)
-    )
+    from bench.scale import PostgresUnavailable
+
+    try:
+        result = asyncio.run(run(profile, quiet=args.json_only, profile_dir=args.profile,
+                                 only=only, database=args.database))
+    except PostgresUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if not args.json_only:
         print(table(result))
     line = {key: rounded(result.get(key)) for key in JSON_KEYS}

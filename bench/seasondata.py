@@ -5,7 +5,7 @@ council.toml that serve each 시군 (openings by employer associations, branch o
 seekers by the 새일센터), created from March to the clock's day, with a realistic mix of statuses,
 about a quarter of the seekers hired and a meeting day per 시군 and month. Inserts are SQLAlchemy
 Core ``executemany`` batches on a synchronous connection: 100,000 openings and 100,000 seekers
-take seconds, not minutes.
+take seconds, not minutes; the summary's counters (models/tally.py) are recounted after them.
 
 `time_status` times a ``build_status_text(session, clock)`` callable on such a database.
 """
@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
+from models import tally
 from models.db import SessionFactory
 from models.tables import Agency, AgencyRegion, Hire, JobOpening, JobSeeker, Meeting
 
@@ -154,6 +155,7 @@ class SeasonGenerator:
             self._insert(conn, Hire, hires)
             meetings = [self._meeting() for _ in range(max(1, add // 200))]
             self._insert(conn, Meeting, meetings)
+            tally.recount_sync(conn)  # Core inserts bypass the ORM's counters: rebuild them
         self.openings += add
         self.seekers += add
         self.hires += len(hires)

@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from adapters import menus
 from adapters.context import ItdaApplication, ItdaContext
 from adapters.delivery import ItdaBot
+from adapters.leadership import step_down
 from adapters.persistence import DatabasePersistence
 from adapters.request import AiohttpRequest
 from adapters.runtime import Runtime
@@ -23,6 +24,7 @@ from adapters.updates import PerChatUpdateProcessor
 from core.config import Settings
 from handlers import register_handlers
 from models import delivery as delivery_db
+from models.locks import AdvisoryLocks
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,13 @@ async def check_telegram(settings: Settings, token: str) -> str:
             delay = min(delay * 2, LONGEST_RETRY)
 
 
+def shared_locks(runtime: Runtime) -> AdvisoryLocks | None:
+    """Per-chat turns across processes: needed (and possible) only on PostgreSQL."""
+    if runtime.engine.dialect.name != "postgresql":
+        return None
+    return AdvisoryLocks(runtime.engine)
+
+
 def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaApplication:
     builder: Any = (
         ApplicationBuilder()
@@ -141,7 +150,7 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
         .bot(build_bot(runtime, token=token))
         .context_types(ContextTypes(context=ItdaContext))
         .persistence(DatabasePersistence(runtime.sessions))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, shared_locks(runtime)))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
@@ -178,6 +187,7 @@ def freeze_startup_heap() -> None:
 
 
 async def on_shutdown(app: Application) -> None:
+    await step_down(app.runtime)  # type: ignore[attr-defined]
     await app.runtime.close()  # type: ignore[attr-defined]
 
 

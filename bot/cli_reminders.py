@@ -3,6 +3,8 @@
 One line per planned message group, starting with the KST ISO timestamp, then the kind, then
 the recipient agency (or `group` / `coordinators`), then the occurrence and how many chats get
 it. The plan uses today's figures (targets, progress, reports, RSVPs) from the database.
+A round that no chat would receive (an agency without an active member, no council group, no
+coordinator) ends with `NOBODY: ...`, so the operator can invite someone before it is due.
 """
 
 from __future__ import annotations
@@ -41,15 +43,28 @@ def plan_lines(settings: Settings, start: date, end: date) -> list[str]:
                 who = names.get(n.agency_id or 0) if n.agency_id is not None else None
                 if who is None:
                     who = n.audience
-                lines.append(
-                    f"{n.due_at.astimezone(tz).isoformat()} {n.kind} {who}"
-                    f"  [{n.occurrence}; {len(set(n.chat_ids))} chats]"
-                )
+                line = (f"{n.due_at.astimezone(tz).isoformat()} {n.kind} {who}"
+                        f"  [{n.occurrence}; {len(set(n.chat_ids))} chats]")
+                if not n.chat_ids:
+                    line += f"  NOBODY: {_nobody(n.audience)}"
+                lines.append(line)
             return lines
         finally:
             await runtime.close()
 
     return asyncio.run(go())
+
+
+def _nobody(audience: str) -> str:
+    """Why a planned round reaches no chat."""
+    from services import reminders as planner
+
+    return {
+        planner.AUDIENCE_AGENCY: "no active member of this agency would receive it",
+        planner.AUDIENCE_HOSTS: "no active member of the hosting agency would receive it",
+        planner.AUDIENCE_GROUP: "no council group is registered (/register_group)",
+        planner.AUDIENCE_COORDINATORS: "no active coordinator would receive it",
+    }.get(audience, "nobody would receive it")
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,5 +1,9 @@
 """`itda export`: the workbook (or CSV files) for the November analysis, from the command line.
 
+The workbook opens on 성과 요약 (targets, 달성률, formula totals, charts); a bad period (end
+before start, over two years, a day that does not exist) is refused with the Korean message and
+nothing is written.
+
     uv run itda export --from 2026-07-01 --to 2026-11-30 --out report.xlsx
     uv run itda export --from 2026-07-01 --to 2026-11-30 --csv out/
     uv run itda export ... --agency saeil-cheonan --unmask --reason "성과분석 명단 대조"
@@ -37,6 +41,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from core.errors import DomainError
     from locales import Translator
     from models import council as council_db
+    from rendering import workbook
     from services import export
 
     if args.out is None and args.csv is None:
@@ -58,15 +63,16 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                         return 2
                     agency_id = agency.id
                 data = await export.build_export(
-                    session=session, clock=runtime.clock, start=start, end=end, tr=tr,
+                    session=session, clock=runtime.clock, start=start, end=end,
                     requester_agency_id=agency_id, unmask=args.unmask, reason=args.reason,
+                    channel="cli",
                 )
             if args.out is not None:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
-                args.out.write_bytes(export.to_xlsx(data, tr))
+                args.out.write_bytes(await asyncio.to_thread(workbook.to_xlsx, data, tr))
                 print(f"wrote {args.out}")
             if args.csv is not None:
-                for path in export.write_csv_dir(data, tr, args.csv):
+                for path in workbook.write_csv_dir(data, tr, args.csv):
                     print(f"wrote {path}")
             return 0
         except DomainError as error:

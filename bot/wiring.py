@@ -6,6 +6,7 @@ from adapters.runtime import Runtime
 from core.clock import Clock, StartedClock, SystemClock, use_zone
 from core.config import Settings
 from models.db import make_engine, make_session_factory, upgrade_database
+from services import followups
 from services.council import load_council, seed_council
 from services.crypto import Cipher, load_secret
 
@@ -46,7 +47,10 @@ def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
 
 async def prepare_database(runtime: Runtime) -> None:
-    """Create or upgrade the schema and load the council file (both idempotent)."""
+    """Create or upgrade the schema, load the council file and give every hire its follow-up
+    points (all idempotent)."""
     await upgrade_database(runtime.engine)
     async with runtime.session() as session:
         await seed_council(session=session, data=runtime.council)
+        await followups.backfill(session=session, config=runtime.council.followup,
+                                 now=runtime.clock.now())

@@ -57,6 +57,16 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, _calendar.monthrange(year, month)[1])
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day (1/31 + 1 month is 2/28).
+
+    Written here rather than taken from dateutil's relativedelta: dateutil reaches the project
+    only through another package, and this is the one calculation needed."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, month_end(year, month + 1).day))
+
+
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 

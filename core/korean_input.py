@@ -40,3 +40,15 @@ PEOPLE_MARK = "명"
 YEARS_WORDS = ("년", "년간")
 MONTHS_WORDS = ("개월",)
 BORN_WORDS = ("년생", "생", "년")
+# Typed answers to a button question (services.forms.typed_choice): short forms of the labels.
+# A region named without its suffix: 천안 for 천안시, 예산 for 예산군.
+REGION_SUFFIXES = ("시", "군", "구")
+# Words that stand for a choice's value, whatever its label says.
+CHOICE_ALIASES = {
+    "yes": ("예", "네", "넵", "응", "맞아요", "맞음", "그래요", "yes", "y"),
+    "no": ("아니요", "아니오", "아뇨", "아니", "아니에요", "no", "n"),
+    "any": ("상관없음", "상관없어요", "무관", "아무때나", "언제나", "any"),
+}
+# Words that answer an optional question with nothing (as the 건너뛰기 button does).
+SKIP_WORDS = ("건너뛰기", "건너뛸게요", "넘어가기", "패스", "모름", "몰라요", "모르겠어요",
+              "없음", "없어요", "skip", "-")

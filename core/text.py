@@ -44,3 +44,46 @@ def person_name(text: str | None, *, max_length: int = 30) -> str:
 def escape(text: object) -> str:
     """User text made safe to put into an HTML-formatted Telegram message."""
     return html.escape(str(text), quote=False)
+
+
+HANG = "    "  # the indent of a bullet's further lines
+
+
+def hanging(line: str) -> str:
+    """A bullet line whose value spans several lines, its further lines indented under it (so
+    a typed line such as "• 포장" or "- 검수" is not read as a bullet of the list)."""
+    first, *rest = line.split("\n")
+    return "\n".join([first, *(HANG + part.strip() for part in rest if part.strip())])
+
+
+BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">", "「": "」", "『": "』", "【": "】"}
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text for a button of at most `limit` characters: cut after a whole word, never inside a
+    bracket ("사무 보조(오전 4시간)" becomes "사무 보조…", not "사무 보조(오전 4시간"), with "…"
+    where something was left out; a first word longer than the limit is cut before its bracket
+    or, failing that, at the limit."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = limit - 1  # for the "…"
+    kept = ""
+    for word in text.split(" "):
+        candidate = f"{kept} {word}" if kept else word
+        if len(candidate) > room:
+            break
+        kept = candidate
+    kept = _before_open_bracket(kept or text[:room]).rstrip(" ·,-/")
+    return (kept or text[:room]) + "…"
+
+
+def _before_open_bracket(text: str) -> str:
+    """`text` up to its first bracket that is not closed."""
+    opened: list[tuple[int, str]] = []
+    for n, ch in enumerate(text):
+        if ch in BRACKETS:
+            opened.append((n, BRACKETS[ch]))
+        elif opened and ch == opened[-1][1]:
+            opened.pop()
+    return text[: opened[0][0]] if opened else text

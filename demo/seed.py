@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
 from core.statuses import Role
-from demo import meetings, records, season
+from demo import followups, meetings, records, season
 from models import council as council_db
 from models import groups as groups_db
 from models import members as members_db
@@ -46,6 +46,7 @@ DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
 DEMO_STEPS: tuple[DemoStep, ...] = (
     records.load_season,  # openings, seekers (with consent), hires
+    followups.demo_step,  # the hires' follow-up points, those due answered
     meetings.demo_step,  # council meeting and meeting days
     season.seed_reports_demo,  # targets and monthly reports
 )

@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import (
     basics,
+    followups,
     form_faults,
     groups,
     imports,
@@ -62,6 +63,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(seekers.build_conversation())
     app.add_handler(records.build_conversation())
     app.add_handler(matching.build_hire_conversation())
+    app.add_handler(followups.build_conversation())
     app.add_handler(imports.build_conversation())
 
     # Then plain commands and the buttons of stateless screens.
@@ -79,6 +81,7 @@ def register_handlers(app: Application) -> None:
     app.add_handlers(export_handlers.HANDLERS)
     app.add_handlers(matching.HANDLERS)
     app.add_handlers(reminders.HANDLERS)
+    app.add_handlers(followups.HANDLERS)
     # The button of the import's notice to the 새일센터.
     app.add_handlers(imports.HANDLERS)
 

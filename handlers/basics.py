@@ -120,7 +120,8 @@ async def show_help(update: Update, context: ItdaContext) -> None:
     """List the commands this user may use here."""
     role = role_of(context)
     kind = context.agency.kind if context.agency else None
-    specs = command_table.commands_for(role=role, agency_kind=kind, chat=chat_kind(update))
+    specs = command_table.commands_for(role=role, agency_kind=kind, chat=chat_kind(update),
+                                       has_agency=context.agency is not None)
     lines = [context.tr("help.title")]
     lines += [f"/{s.name} — {context.tr(s.description_key)}" for s in specs]
     if role == command_table.GUEST:

@@ -36,9 +36,18 @@ from telegram.ext import ConversationHandler as _CH
 from adapters.context import ItdaContext
 from adapters.persistence import batched
 from core.errors import DomainError
+from core.text import hanging
 from handlers.common import END, answer, explain, in_rows, keyboard, say
 from rendering.records import field_lines
-from services.forms import REGIONS, Also, FieldSpec, ParseEnv, field_named
+from services.forms import (
+    REGIONS,
+    Also,
+    FieldSpec,
+    ParseEnv,
+    field_named,
+    typed_choice,
+    typed_skip,
+)
 
 log = logging.getLogger(__name__)
 
@@ -296,9 +305,16 @@ async def text_answer(update: Update, context: ItdaContext, flow: FormFlow) -> i
         return END
     spec = flow.fields[draft["i"]]
     assert update.message is not None
-    if not spec.typed:
+    text = update.message.text or ""
+    if spec.optional and typed_skip(text, context.tr("records.btn_skip")):
+        return await _store(update, context, flow, spec.empty)
+    if spec.typed:
+        return await _accept(update, context, flow, text)
+    found = options(context, flow, spec, draft) if not spec.multi else []
+    n = typed_choice(text, found)  # a button's label typed ("천안", "네", "시급")
+    if n is None:
         return await ask(update, context, flow, error=context.tr("records.use_buttons"))
-    return await _accept(update, context, flow, update.message.text or "")
+    return await _store(update, context, flow, found[n][1])
 
 
 async def other_answer(update: Update, context: ItdaContext, flow: FormFlow) -> int:
@@ -309,9 +325,8 @@ async def other_answer(update: Update, context: ItdaContext, flow: FormFlow) -> 
     return await ask(update, context, flow, error=context.tr("records.text_expected"))
 
 
-async def _pressed(
-    update: Update, context: ItdaContext, flow: FormFlow
-) -> tuple[dict[str, Any] | None, list[str]]:
+async def _pressed(update: Update, context: ItdaContext,
+                   flow: FormFlow) -> tuple[dict[str, Any] | None, list[str]]:
     """Answer a question's button; the form's draft (None when the form is over: the user is
     told so) and the parts of the button's data."""
     await answer(update)
@@ -401,7 +416,8 @@ def summary_view(context: Any, flow: FormFlow) -> tuple[str, InlineKeyboardMarku
     if flow.summary_values is not None:
         lines = [context.tr(flow.summary_key, **flow.summary_values(context, values))]
     else:
-        lines = [context.tr(flow.summary_key), *field_lines(context, flow.fields, values)]
+        lines = [context.tr(flow.summary_key),
+                 *map(hanging, field_lines(context, flow.fields, values))]
     findings = flow.warnings(context, values) if flow.warnings else []
     if findings:
         lines += ["", context.tr("records.rules_title"), *findings,
@@ -537,9 +553,8 @@ async def _shown_first(update: Update, context: ItdaContext, flow: FormFlow) -> 
     return await show(update, context, flow, state, f"{lead}\n\n{text}", markup)
 
 
-def _bind(
-    func: Callable[..., Awaitable[int | None]], flow: FormFlow
-) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int | None]]:
+def _bind(func: Callable[..., Awaitable[int | None]],
+          flow: FormFlow) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int | None]]:
     async def bound(update: Update, context: ItdaContext) -> Any:
         draft = draft_of(context, flow)
         if func is not cancel and draft is not None and draft.get("sent") is False:
@@ -550,24 +565,18 @@ def _bind(
     return bound
 
 
-def conversation(
-    flow: FormFlow,
-    *,
-    entry_points: list[Any],
-    extra_states: dict[object, list[Any]] | None = None,
-) -> _CH:
+def conversation(flow: FormFlow, *, entry_points: list[Any],
+                 extra_states: dict[object, list[Any]] | None = None) -> _CH:
     """The ConversationHandler of a form (persistent, named after the flow)."""
     p = flow.prefix
     text = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {
         ASK: [
             MessageHandler(text, _bind(text_answer, flow)),
-            CallbackQueryHandler(
-                _bind(choice_answer, flow), pattern=rf"^{p}:(c:\d+:\d+|skip:\d+)$"
-            ),
-            CallbackQueryHandler(
-                _bind(multi_answer, flow), pattern=rf"^{p}:(m:\d+:\d+|all:\d+|nil:\d+|ok:\d+)$"
-            ),
+            CallbackQueryHandler(_bind(choice_answer, flow),
+                                 pattern=rf"^{p}:(c:\d+:\d+|skip:\d+)$"),
+            CallbackQueryHandler(_bind(multi_answer, flow),
+                                 pattern=rf"^{p}:(m:\d+:\d+|all:\d+|nil:\d+|ok:\d+)$"),
             CallbackQueryHandler(_bind(back_to_summary, flow), pattern=rf"^{p}:sum$"),
             MessageHandler(~filters.COMMAND, _bind(other_answer, flow)),
         ],
@@ -584,14 +593,7 @@ def conversation(
     }
     states.update(extra_states or {})
     FLOWS[flow.name] = flow
-    return _CH(
-        entry_points=entry_points,
-        states=states,
-        fallbacks=[
-            CommandHandler("cancel", _bind(cancel, flow)),
-            CallbackQueryHandler(_bind(cancel, flow), pattern=rf"^{p}:x$"),
-        ],
-        name=flow.name,
-        persistent=True,
-        allow_reentry=True,
-    )
+    fallbacks: list[Any] = [CommandHandler("cancel", _bind(cancel, flow)),
+                            CallbackQueryHandler(_bind(cancel, flow), pattern=rf"^{p}:x$")]
+    return _CH(entry_points=entry_points, states=states, fallbacks=fallbacks, name=flow.name,
+               persistent=True, allow_reentry=True)

@@ -16,7 +16,7 @@ from telegram.ext import (
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
 from core.statuses import AgencyKind, OpeningStatus
-from core.text import escape
+from core.text import escape, shorten
 from handlers.common import (
     END,
     Button,
@@ -76,7 +76,8 @@ async def match_command(update: Update, context: ItdaContext) -> None:
                                  limit=LIST_LIMIT)
         if isinstance(openings, Refused):
             return
-        buttons = [(f"#{o.id} {o.company_name[:20]}", f"match:o:{o.id}") for o in openings]
+        buttons = [(f"#{o.id} {shorten(o.company_name, 20)}", f"match:o:{o.id}")
+                   for o in openings]
         key = "match.choose_opening"
     if not buttons:
         await say(update, context, context.tr("match.nothing_to_match"))
@@ -181,7 +182,7 @@ async def seeker_picked(update: Update, context: ItdaContext) -> int:
         await say(update, context, context.tr("hire.no_openings"), edit=True)
         return END
     context.user_data[HIRE] = {"seeker": seeker_id}
-    buttons = [(f"#{o.id} {o.company_name[:18]} {o.job_title[:12]}", f"hr:o:{o.id}")
+    buttons = [(f"#{o.id} {shorten(f'{o.company_name} {o.job_title}', 31)}", f"hr:o:{o.id}")
                for o in ranked]
     rows = in_rows(buttons, 1) + [[(context.tr("common.btn_cancel"), "hr:x")]]
     await say(update, context, context.tr("hire.choose_opening"), keyboard(rows), edit=True)
@@ -270,7 +271,8 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
         return await stale(update, context)
     saved = await attempt(update, context, match_views.record_hire,
                           seeker_id=draft["seeker"], opening_id=draft["opening"],
-                          hired_on=date.fromisoformat(draft["date"]))
+                          hired_on=date.fromisoformat(draft["date"]),
+                          followup=context.runtime.council.followup)
     if isinstance(saved, Refused):
         return END
     hire, opening = saved

@@ -93,8 +93,11 @@ async def company_result(update: Update, context: ItdaContext) -> None:
     """Record the interview / hire / hire in progress with the chosen company."""
     recorder, key = RECORDERS[action_of(update)]
     row_id, company_id = meeting_id(update, 2), meeting_id(update, 3)
+    # A hire on the spot gets its follow-up points at the council's months.
+    extra = {"followup": context.runtime.council.followup} \
+        if recorder is svc.record_spot_hire else {}
     done = await attempt(
-        update, context, recorder, seeker_row_id=row_id, company_row_id=company_id
+        update, context, recorder, seeker_row_id=row_id, company_row_id=company_id, **extra
     )
     if isinstance(done, Refused):
         return

@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from adapters import menus
 from adapters.context import ItdaContext
 from core.errors import DomainError
+from core.text import shorten
 from handlers.common import (
     Refused,
     actor,
@@ -74,7 +75,8 @@ async def show_agency(update: Update, context: ItdaContext) -> None:
             )
         )
         buttons.append(
-            (context.tr("members.btn_deactivate", name=m.display_name[:20]), f"mem:off:{m.id}")
+            (context.tr("members.btn_deactivate", name=shorten(m.display_name, 20)),
+             f"mem:off:{m.id}")
         )
     await say(update, context, "\n".join(lines), keyboard(in_rows(buttons, 1)), edit=True)
 

@@ -24,8 +24,9 @@ from handlers.common import (
     say,
 )
 from locales import Translator
+from rendering import chart
 from rendering.status import render_agency, render_overview
-from services import chart, directory, programme, status, targets
+from services import directory, programme, status, targets
 from services.membership import Actor
 from services.reports import month_of
 

@@ -10,7 +10,8 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting
+from core.statuses import FollowUpState, MeetingKind, MeetingStatus
+from models.tables import Attendance, FollowUp, Hire, JobOpening, JobSeeker, Meeting
 
 
 async def openings(
@@ -88,5 +89,45 @@ async def hires(
         .where(col(Hire.deleted_at).is_(None), col(Hire.hired_on) >= start,
                col(Hire.hired_on) < end)
         .order_by(col(Hire.hired_on), col(Hire.id))
+    )
+    return (await session.exec(stmt)).all()
+
+
+async def interviews_by_agency_month(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> dict[tuple[int, str], int]:
+    """{(host agency id, 'YYYY-MM'): interviews} at the meeting days held in [start, end).
+
+    Counted like the month-end report: interviews belong to the meeting day's host. One query,
+    read as (agency, time, interviews) triples of the period's held meeting days."""
+    stmt = (
+        select(Meeting.host_agency_id, Meeting.starts_at, func.sum(Attendance.interviews))
+        .select_from(Attendance)
+        .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
+        .where(Meeting.kind == MeetingKind.MEETING_DAY, Meeting.status == MeetingStatus.HELD,
+               col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+        .group_by(col(Meeting.id), col(Meeting.host_agency_id), col(Meeting.starts_at))
+    )
+    out: dict[tuple[int, str], int] = {}
+    for agency_id, at, n in (await session.exec(stmt)).all():
+        if at is None:
+            continue
+        key = (agency_id, f"{at.year:04d}-{at.month:02d}")  # in the council's zone
+        out[key] = out.get(key, 0) + int(n or 0)
+    return out
+
+
+async def followups(
+    *, session: AsyncSession, start: date, end: date
+) -> Sequence[tuple[FollowUp, Hire, JobOpening, JobSeeker]]:
+    """The follow-up points of the hires started in [start, end), one row each (one query)."""
+    stmt = (
+        select(FollowUp, Hire, JobOpening, JobSeeker)
+        .join(Hire, col(Hire.id) == col(FollowUp.hire_id))
+        .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
+        .join(JobSeeker, col(JobSeeker.id) == col(Hire.seeker_id))
+        .where(col(Hire.deleted_at).is_(None), FollowUp.state != FollowUpState.CANCELLED)
+        .where(col(Hire.hired_on) >= start, col(Hire.hired_on) < end)
+        .order_by(col(Hire.hired_on), col(Hire.id), col(FollowUp.months))
     )
     return (await session.exec(stmt)).all()

@@ -18,6 +18,10 @@ async def add_hire(*, session: AsyncSession, hire: Hire) -> Hire:
     return hire
 
 
+async def get_hire(*, session: AsyncSession, hire_id: int) -> Hire | None:
+    return await session.get(Hire, hire_id)
+
+
 async def get_hire_for_pair(
     *, session: AsyncSession, seeker_id: int, opening_id: int
 ) -> Hire | None:

@@ -1,7 +1,8 @@
 """Queries for reminders: the plan's input (read from other features' tables) and the outbox.
 
 The outbox (`ReminderLog`) has one row per (kind, recipient, occurrence), unique by `key`, with
-a state: pending -> sending -> sent / failed / expired. Claims are atomic on both SQLite and
+a state (`core.statuses.OutboxState`): pending -> claimed -> sending -> sent / failed / pending
+(a retry) / ambiguous; pending -> expired / skipped. Claims are atomic on both SQLite and
 PostgreSQL: candidates are read with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ignores the
 clause and serialises writers anyway) and each row is then claimed by a conditional UPDATE
 (``WHERE id = ? AND state = 'pending' AND attempts = ?``) whose row count says who won.
@@ -19,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import local_zone
-from core.statuses import Role
+from core.statuses import OutboxState, Role
 from models.tables import (
     Agency,
     Attendance,
@@ -35,8 +36,10 @@ from models.tables import (
     Target,
 )
 
-PENDING, SENDING, SENT, FAILED, EXPIRED = "pending", "sending", "sent", "failed", "expired"
-SKIPPED = "skipped"  # due before the bot's first pass, or before its data existed: never sent
+PENDING, CLAIMED, SENDING = OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.SENDING
+SENT, FAILED, EXPIRED = OutboxState.SENT, OutboxState.FAILED, OutboxState.EXPIRED
+SKIPPED, AMBIGUOUS = OutboxState.SKIPPED, OutboxState.AMBIGUOUS
+HELD = (CLAIMED, SENDING)  # states in which a sender holds the row
 
 
 # --- The plan's input (other features' tables, read directly) ----------------------------------
@@ -238,7 +241,7 @@ async def claimable_chats(
 async def claim(
     *, session: AsyncSession, row_id: int, attempts: int, worker: str, now: datetime
 ) -> bool:
-    """Atomically move one pending row to sending; False if someone else got it first."""
+    """Atomically move one pending row to claimed; False if someone else got it first."""
     result = await session.exec(
         update(ReminderLog)
         .where(
@@ -246,7 +249,20 @@ async def claim(
             col(ReminderLog.state) == PENDING,
             col(ReminderLog.attempts) == attempts,
         )
-        .values(state=SENDING, claimed_by=worker, claimed_at=now, attempts=attempts + 1)
+        .values(state=CLAIMED, claimed_by=worker, claimed_at=now, attempts=attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def start_request(*, session: AsyncSession, row_id: int, worker: str) -> bool:
+    """Claimed -> sending, committed right before the request is written: from here on,
+    Telegram may have the message. False if the row is no longer this worker's."""
+    result = await session.exec(
+        update(ReminderLog)
+        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == CLAIMED,
+               col(ReminderLog.claimed_by) == worker)
+        .values(state=SENDING)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)
@@ -267,7 +283,7 @@ async def finish(
         values["claimed_by"] = None
     result = await session.exec(
         update(ReminderLog)
-        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == SENDING,
+        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state).in_(HELD),
                col(ReminderLog.claimed_by) == worker)
         .values(**values)
         .execution_options(synchronize_session=False)
@@ -287,12 +303,38 @@ async def set_state(
     return bool(result.rowcount == 1)
 
 
-async def stale_sending(*, session: AsyncSession, before: datetime) -> Sequence[ReminderLog]:
-    """Rows left in sending by a process that died mid-send (claimed before `before`)."""
-    stmt = select(ReminderLog).where(
-        ReminderLog.state == SENDING, col(ReminderLog.claimed_at) < before
+async def held_rows(*, session: AsyncSession) -> Sequence[ReminderLog]:
+    """Rows a sender holds (claimed or sending): in flight, or left by a process that died."""
+    stmt = select(ReminderLog).where(col(ReminderLog.state).in_(HELD))
+    return (await session.exec(stmt.order_by(col(ReminderLog.id)))).all()
+
+
+async def release(*, session: AsyncSession, row_id: int, worker: str | None) -> bool:
+    """A claimed row whose request never started goes back to pending (the attempt is not
+    counted); False if it moved on meanwhile."""
+    result = await session.exec(
+        update(ReminderLog)
+        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == CLAIMED,
+               col(ReminderLog.claimed_by) == worker)
+        .values(state=PENDING, claimed_by=None, claimed_at=None,
+                attempts=col(ReminderLog.attempts) - 1)  # the claim counted it
+        .execution_options(synchronize_session=False)
     )
-    return (await session.exec(stmt)).all()
+    return bool(result.rowcount == 1)
+
+
+async def settle_held(
+    *, session: AsyncSession, row_id: int, worker: str | None, to_state: str, error: str
+) -> bool:
+    """A row left sending by a dead process (or one whose bookkeeping failed) is settled."""
+    result = await session.exec(
+        update(ReminderLog)
+        .where(col(ReminderLog.id) == row_id, col(ReminderLog.state) == SENDING,
+               col(ReminderLog.claimed_by) == worker)
+        .values(state=to_state, last_error=error[:300])
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
 
 
 async def list_outbox(

@@ -1,7 +1,8 @@
 """Aggregate queries behind /status, month-end reports and exports.
 
-Every query groups by agency (and 시군 or month) over indexed columns, so the cost of /status grows
-with the number of agencies, not with the number of records.
+/status reads the season's counts per agency from the counters of models/tally.py (flat in the
+number of records); the plain queries here (`count_by_agency`) are their recount and answer when
+the counters cannot. The other queries group by agency (and 시군 or month) over indexed columns.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.statuses import MeetingKind, MeetingStatus
+from models import tally
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting
 
 METRICS = ("openings", "seekers", "meeting_days", "hires")
-REPORT_METRICS = ("openings", "seekers", "meeting_days", "interviews", "hires")
-HELD = "held"
+# The month-end report: also the follow-up points due that month, and how many found her working.
+REPORT_METRICS = ("openings", "seekers", "meeting_days", "interviews", "hires", "followups",
+                  "retained")
 
 
 def _add(into: dict[int, dict[str, int]], rows: object, metric: str) -> None:
@@ -29,7 +33,18 @@ def _add(into: dict[int, dict[str, int]], rows: object, metric: str) -> None:
 async def figures_by_agency(
     *, session: AsyncSession, start: datetime, end: datetime
 ) -> dict[int, dict[str, int]]:
-    """{agency id: {metric: count}} for records created (held, hired) in [start, end)."""
+    """{agency id: {metric: count}} for records created (held, hired) in [start, end): from the
+    counters when the bounds are months of the council's zone (a season is), else counted."""
+    found = await tally.sums_by_agency(session=session, start=start, end=end)
+    if found is not None:
+        return found
+    return await count_by_agency(session=session, start=start, end=end)
+
+
+async def count_by_agency(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> dict[int, dict[str, int]]:
+    """The same figures counted from the records (the counters' recount)."""
     out: dict[int, dict[str, int]] = defaultdict(dict)
     openings = (
         select(JobOpening.agency_id, func.count())
@@ -47,7 +62,7 @@ async def figures_by_agency(
     _add(out, (await session.exec(seekers)).all(), "seekers")
     days = (
         select(Meeting.host_agency_id, func.count())
-        .where(Meeting.kind == "meeting_day", Meeting.status == HELD)
+        .where(Meeting.kind == MeetingKind.MEETING_DAY, Meeting.status == MeetingStatus.HELD)
         .where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
         .group_by(col(Meeting.host_agency_id))
     )
@@ -88,8 +103,8 @@ async def figures_by_region(
     put((await session.exec(seekers)).all(), "seekers")
     held = (
         Meeting.host_agency_id == agency_id,
-        Meeting.kind == "meeting_day",
-        Meeting.status == HELD,
+        Meeting.kind == MeetingKind.MEETING_DAY,
+        Meeting.status == MeetingStatus.HELD,
         col(Meeting.starts_at) >= start,
         col(Meeting.starts_at) < end,
     )
@@ -150,8 +165,8 @@ async def figures_by_agency_month(
         (
             "meeting_days",
             select(Meeting.host_agency_id, Meeting.starts_at).where(
-                Meeting.kind == "meeting_day",
-                Meeting.status == HELD,
+                Meeting.kind == MeetingKind.MEETING_DAY,
+                Meeting.status == MeetingStatus.HELD,
                 col(Meeting.starts_at) >= start,
                 col(Meeting.starts_at) < end,
             ),
@@ -172,24 +187,6 @@ async def figures_by_agency_month(
     return {k: dict(v) for k, v in out.items()}
 
 
-async def first_council_held(
-    *, session: AsyncSession, start: datetime, end: datetime
-) -> datetime | None:
-    """When the first council meeting (실무자협의회) of the period was held, if one was."""
-    stmt = (
-        select(Meeting.starts_at)
-        .where(
-            Meeting.kind == "council",
-            Meeting.status == HELD,
-            col(Meeting.starts_at) >= start,
-            col(Meeting.starts_at) < end,
-        )
-        .order_by(col(Meeting.starts_at))
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first()
-
-
 async def figures_in_region(
     *, session: AsyncSession, region_code: str, start: datetime, end: datetime
 ) -> dict[str, int]:
@@ -205,8 +202,9 @@ async def figures_in_region(
             col(JobSeeker.created_at) >= start, col(JobSeeker.created_at) < end,
         ),
         "meeting_days": select(func.count()).select_from(Meeting).where(
-            Meeting.region_code == region_code, Meeting.kind == "meeting_day",
-            Meeting.status == HELD, col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end,
+            Meeting.region_code == region_code, Meeting.kind == MeetingKind.MEETING_DAY,
+            Meeting.status == MeetingStatus.HELD, col(Meeting.starts_at) >= start,
+            col(Meeting.starts_at) < end,
         ),
         "hires": select(func.count()).select_from(Hire)
         .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))

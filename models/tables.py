@@ -223,6 +223,43 @@ class Hire(SQLModel, table=True):
     deleted_at: datetime | None = _dt()
 
 
+class FollowUp(SQLModel, table=True):
+    """One follow-up point (사후관리) of a hire: N months after its start, the seeker's centre
+    says whether she is still working. Rows outlive a purged seeker (no personal data here)."""
+
+    __table_args__ = (
+        UniqueConstraint("hire_id", "months"),
+        Index("ix_followup_agency_state_due", "agency_id", "state", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hire_id: int = Field(foreign_key="hire.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")  # the centre that follows her up
+    months: int
+    due_on: date
+    state: str = Field(default="due", max_length=20)  # core.statuses.FollowUpState
+    asks: int = 0  # times the centre answered 나중에
+    ask_on: date | None = None  # after 나중에: the business day it is asked again
+    left_on: date | None = None
+    left_reason: str | None = Field(default=None, max_length=20)  # core.statuses.LeaveReason
+    answered_at: datetime | None = _dt()
+    answered_by: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime | None = _dt(nullable=False)
+
+
+class Tally(SQLModel, table=True):
+    """The summary's counts kept where they change (models/tally.py): live openings and seekers
+    by creation month, held meeting days by start month, live hires by hire month, per agency,
+    with months taken in `zone` (the TIMEZONE setting when the row was written). /status sums
+    at most 12 rows per agency and metric instead of counting records."""
+
+    zone: str = Field(primary_key=True, max_length=60)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    agency_id: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=20)  # a name of models.stats.METRICS
+    n: int = 0
+
+
 class MonthlyReport(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("agency_id", "month", "version"),)
 
@@ -340,3 +377,8 @@ class SaveReceipt(SQLModel, table=True):
     kind: str = Field(max_length=30)
     record_id: int
     created_at: datetime | None = _dt(nullable=False, index=True)
+
+
+# Keeps `Tally` right in the transaction of every ORM write to the records it counts; imported
+# here so that no session can write a record without it (models/tally.py imports this module).
+import models.tally  # noqa: E402, F401

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from core.statuses import MeetingKind, MeetingStatus, Rsvp
-from core.text import escape
+from core.text import escape, shorten
 from locales import Translator
 from models.tables import Meeting
 from services import meetings as svc
@@ -294,7 +294,7 @@ def companies_screen(
 ) -> tuple[str, Rows]:
     buttons = [
         (
-            ("✅ " if c.invited else "⬜ ") + ("★ " if c.subsidy else "") + c.label[:40],
+            ("✅ " if c.invited else "⬜ ") + ("★ " if c.subsidy else "") + shorten(c.label, 40),
             f"mday:to:{meeting_id}:{c.opening_id}",
         )
         for c in choices[:60]
@@ -314,7 +314,7 @@ def seekers_screen(
 ) -> tuple[str, Rows]:
     assert meeting.id is not None
     buttons = [
-        (PRESENCE[c.state] + c.label[:40], f"mday:ts:{meeting.id}:{c.seeker_id}")
+        (PRESENCE[c.state] + shorten(c.label, 40), f"mday:ts:{meeting.id}:{c.seeker_id}")
         for c in choices[:80]
     ]
     rows = in_rows(buttons, 1) + [back_row(tr, f"mtg:v:{meeting.id}")]
@@ -335,9 +335,11 @@ def checklist_screen(tr: Translator, sheet: svc.DaySheet, meeting_id: int) -> tu
     buttons: list[Button] = []
     for p in sheet.seekers:
         wait = "⏳" if p.waitlisted and not p.present else ""
-        buttons.append((f"{presence_mark(p)}{wait} {p.label[:36]}", f"mday:ap:{p.attendance_id}"))
+        buttons.append((f"{presence_mark(p)}{wait} {shorten(p.label, 36)}",
+                        f"mday:ap:{p.attendance_id}"))
     for p in sheet.companies:
-        buttons.append((f"{presence_mark(p)} 🏢 {p.label[:34]}", f"mday:ap:{p.attendance_id}"))
+        buttons.append((f"{presence_mark(p)} 🏢 {shorten(p.label, 34)}",
+                        f"mday:ap:{p.attendance_id}"))
     rows = in_rows(buttons, 1) + [back_row(tr, f"mtg:v:{meeting_id}")]
     text = tr(
         "meetingday.checklist_title",
@@ -367,7 +369,7 @@ def results_screen(
     if companies:
         lines.append(tr("meetingday.results_companies"))
         lines += [result_text(tr, p) for p in companies]
-    buttons = [(p.label[:40], f"mday:sk:{p.attendance_id}") for p in present]
+    buttons = [(shorten(p.label, 40), f"mday:sk:{p.attendance_id}") for p in present]
     rows = in_rows(buttons, 1) + [back_row(tr, f"mtg:v:{meeting_id}")]
     return "\n".join(lines), rows
 
@@ -396,6 +398,7 @@ def pick_company_screen(
 ) -> tuple[str, Rows]:
     """Which company the interview, hire or hire in progress was with."""
     row_id = me.attendance_id
-    buttons = [(c.label[:40], f"mday:{action}c:{row_id}:{c.attendance_id}") for c in present]
+    buttons = [(shorten(c.label, 40), f"mday:{action}c:{row_id}:{c.attendance_id}")
+               for c in present]
     rows = in_rows(buttons, 1) + [back_row(tr, f"mday:sk:{row_id}")]
     return tr(f"meetingday.pick_company.{action}", seeker=escape(me.label)), rows

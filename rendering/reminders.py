@@ -3,6 +3,7 @@ language from the outbox row's payload (figures are those of the moment the row 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,8 @@ from core.clock import local_zone
 from core.text import escape
 from locales import Translator
 from models.tables import ReminderLog
+from rendering import followups
+from services import reminder_outbox
 from services import reminders as planner
 
 Button = tuple[str, str]
@@ -44,6 +47,9 @@ KIND_LABEL = {
     planner.MEMBER_BLOCKED: "reminders.kind_member_blocked",
     planner.GROUP_LOST: "reminders.kind_group_lost",
     planner.EXPIRED_NOTICE: "reminders.kind_reminders_expired",
+    planner.FOLLOWUP: "followup.kind_followup",
+    planner.FOLLOWUP_OVERDUE: "followup.kind_overdue",
+    planner.FOLLOWUP_SUMMARY: "followup.kind_summary",
 }
 
 
@@ -78,8 +84,11 @@ def _unit(tr: Translator, metric: str) -> str:
     return tr(UNIT[metric])
 
 
-def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
-    p: dict[str, Any] = row.payload or {}
+def render(
+    row: ReminderLog, tr: Translator, details: dict[str, str] | None = None
+) -> tuple[str, list[Button]]:
+    """`details`: what the sender adds at send time and the outbox never holds (a name)."""
+    p: dict[str, Any] = {**(row.payload or {}), **(details or {})}
     kind = row.kind
     due = (row.due_at or datetime.now()).date()
     if kind == planner.DISCOVERY_NUDGE:
@@ -140,6 +149,12 @@ def render(row: ReminderLog, tr: Translator) -> tuple[str, list[Button]]:
         return tr("reminders.group_lost", title=escape(p.get("title") or "")), []
     if kind == planner.EXPIRED_NOTICE:
         return expired_notice(tr, p), []
+    if kind == planner.FOLLOWUP:
+        return followups.reminder(tr, p)
+    if kind == planner.FOLLOWUP_OVERDUE:
+        return followups.overdue_reminder(tr, p)
+    if kind == planner.FOLLOWUP_SUMMARY:
+        return followups.summary_reminder(tr, p), []
     raise ValueError(f"unknown reminder kind {kind!r}")
 
 
@@ -181,3 +196,75 @@ def expired_notice(tr: Translator, p: dict[str, Any]) -> str:
                   span=span_label(tr, until - since), since=_moment(tr, p["stopped_since"]),
                   until=_moment(tr, p["resumed_at"]), lines=listed)
     return tr("reminders.expired_notice", count=p["count"], lines=listed)
+
+
+# --- /reminders: the coming week's plan and the last week's outbox ----------------------------
+VIEW_LINES = 25  # plan lines listed (the rest is counted)
+MAX_VIEW = 4096  # Telegram's limit for one message
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%m/%d %H:%M}" if moment is not None else "-"
+
+
+def _who(tr: Translator, agency_id: int | None, audience: str, chat_id: int,
+         names: dict[int, str]) -> str:
+    if agency_id is not None and agency_id in names:
+        return escape(names[agency_id])
+    if audience == planner.AUDIENCE_GROUP or chat_id < 0:
+        return tr("reminders.who_group")
+    if audience == planner.AUDIENCE_COORDINATORS:
+        return tr("reminders.who_coordinators")
+    return tr("reminders.who_member")
+
+
+def _error(tr: Translator, error: str) -> str:
+    if error == reminder_outbox.CHAT_GONE:
+        return tr("outbox.error_chat_gone")
+    if error in reminder_outbox.BLOCKED_ERRORS:
+        return tr("reminders.error_blocked")
+    return tr("reminders.error_other")
+
+
+def _outbox_rows(tr: Translator, rows: Sequence[ReminderLog], key: str, names: dict[int, str],
+                 budget: int) -> list[str]:
+    lines = [tr(key, when=_when(row.due_at), kind=kind_label(tr, row.kind),
+                who=_who(tr, row.agency_id, "", row.chat_id, names),
+                error=_error(tr, row.last_error))
+             for row in rows[:budget]]
+    if len(rows) > budget:
+        lines.append(tr("reminders.view_more", count=len(rows) - budget))
+    return lines
+
+
+def overview_text(tr: Translator, view: reminder_outbox.Overview) -> str:
+    """/reminders: the plan, the counts by state, then what needs a person: the failed, the
+    ambiguous (delivered or not, nobody knows: never sent again) and the expired."""
+    names = view.agency_names
+    lines = [tr("reminders.view_title"), tr("reminders.view_plan_title", count=len(view.plan))]
+    for notice in view.plan[:VIEW_LINES]:
+        lines.append(tr(
+            "reminders.view_plan_line", when=_when(notice.due_at),
+            kind=kind_label(tr, notice.kind),
+            who=_who(tr, notice.agency_id, notice.audience, 0, names),
+            recipients=len(set(notice.chat_ids)),
+        ))
+    if len(view.plan) > VIEW_LINES:
+        lines.append(tr("reminders.view_more", count=len(view.plan) - VIEW_LINES))
+    if not view.plan:
+        lines.append(tr("reminders.view_plan_empty"))
+    c = view.counts
+    lines.append(tr("reminders.view_log_title", sent=c.get("sent", 0), failed=c.get("failed", 0),
+                    expired=c.get("expired", 0), pending=c.get("pending", 0),
+                    skipped=c.get("skipped", 0)))
+    if c.get("skipped"):
+        lines.append(tr("reminders.view_skipped_hint"))
+    lines += _outbox_rows(tr, view.failed, "reminders.view_failed_line", names, 10)
+    if view.ambiguous:
+        lines.append(tr("outbox.view_ambiguous_title", count=len(view.ambiguous)))
+        lines += _outbox_rows(tr, view.ambiguous, "reminders.view_unconfirmed_line", names, 10)
+    lines += _outbox_rows(tr, view.expired, "reminders.view_expired_line", names, 10)
+    text = "\n".join(lines)
+    if len(text) > MAX_VIEW:
+        text = text[: MAX_VIEW - 2].rsplit("\n", 1)[0] + "\n…"
+    return text

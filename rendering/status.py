@@ -10,6 +10,7 @@ from datetime import date
 
 from core.text import escape
 from services import programme, reports
+from services.followups import Retention
 from services.reports import REPORT_METRICS
 from services.status import AgencyDetail, StatusView
 from services.targets import METRICS, AgencyProgress
@@ -64,6 +65,20 @@ def _figures(row: AgencyProgress, tr: Tr) -> str:
     return " \u00b7 ".join(parts) or tr("status.no_figures")
 
 
+def retention_line(retention: Retention | None, tr: Tr) -> str:
+    """사후관리 고용유지율: each follow-up point's still-working share of the points due."""
+    if retention is None or not retention.months:
+        return ""
+    parts = []
+    for months in retention.months:
+        rate = retention.rate(months)
+        parts.append(tr("followup.status_part", months=months,
+                        pct="-" if rate is None else f"{round(rate * 100)}%",
+                        employed=retention.employed.get(months, 0),
+                        due=retention.due.get(months, 0)))
+    return tr("followup.status_line", parts=" \u00b7 ".join(parts))
+
+
 def render_overview(view: StatusView, tr: Tr) -> str:
     """The council's overview (group or coordinator): one message, aggregates only."""
     scope = view.scope
@@ -103,6 +118,9 @@ def render_overview(view: StatusView, tr: Tr) -> str:
                        names=", ".join(escape(a.short_name) for a in missing)))
     else:
         tail.append(tr("status.reports_all_done"))
+    retention = retention_line(view.retention, tr)
+    if retention:
+        tail += ["", retention]
 
     def assemble(lines: list[str], hidden: int) -> str:
         body = head + ["", tr("status.agencies_title")] + (lines or [tr("status.no_agencies")])
@@ -153,6 +171,9 @@ def render_agency(detail: AgencyDetail, tr: Tr, region_name: Callable[[str], str
             key = "status.detail_report_late" if report.late else "status.detail_report_done"
             sent = report.submitted_at.date() if report.submitted_at else None
             lines.append(tr(key, month=mon, day=_day(sent)))
+    retention = retention_line(detail.retention, tr)
+    if retention:
+        lines += ["", retention]
     view = StatusView(detail.today.year, detail.today, detail.month, detail.steps, [], {}, [])
     lines += [""] + render_steps(view, tr)
     return "\n".join(lines)[:MAX_MESSAGE]

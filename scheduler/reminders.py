@@ -9,39 +9,41 @@ see `services.reminder_outbox`).
 
 Sending is paced under Telegram's limits: at most `GLOBAL_RATE` messages a second overall, one
 a second per private chat and one every three seconds per group (20 a minute). A 429 blocks only
-its own chat for retry_after seconds. A 403 makes the member inactive (or drops the group) and
-tells the coordinators. Other errors are retried with exponential backoff and end as failed.
+its own chat for retry_after seconds. A 403, or a 400 "chat not found", makes the member
+inactive (or drops the group) and tells the coordinators; any other 400 fails at once. A request
+that may have reached Telegram without an answer (a read timeout) ends ambiguous and is never
+repeated by itself. Other errors are retried with exponential backoff and end as failed.
 
 Never twice, never lost: each row is claimed (conditional UPDATE, `FOR UPDATE SKIP LOCKED` on
-PostgreSQL) by one process right before its request and settled right after the answer; the
-request and its bookkeeping run shielded, so cancelling the sender (shutdown, a restart) waits
-for the message in flight to be recorded. The hard-kill case is explained in
-`services.reminder_outbox`.
+PostgreSQL) by one process, then marked sending in its own commit immediately before its
+request is written, and settled right after the answer; the request and its bookkeeping run
+shielded, so cancelling the sender (shutdown, a restart) waits for the message in flight to be
+recorded. After a hard kill only the rows marked sending can be ambiguous; claimed ones are sent
+after the restart (see `services.reminder_outbox`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from adapters.delivery import caller_retries
+from adapters.delivery import caller_retries, chat_is_gone, may_have_arrived
+from adapters.leadership import leads_reminders
 from adapters.runtime import Runtime
 from core import calendar as cal
 from locales import Translator
-from models import reminders as outbox_db
-from models.tables import ReminderLog
 from rendering.reminders import render
+from services import followups
 from services import reminder_outbox as outbox
+from services import reminders as planner
+from services.reminder_outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,8 @@ class SendReport:
     planned: int = 0
     expired: int = 0
     skipped: int = 0
-    unconfirmed: int = 0
+    ambiguous: int = 0  # requests that may have reached Telegram without an answer
+    released: int = 0  # rows a dead process had claimed, their requests never started
     closed_openings: int = 0
     sent: int = 0
     failed: int = 0
@@ -115,7 +118,7 @@ class Sender:
     """One per bot process: its worker id, pacing state and a lock against overlapping passes."""
 
     def __init__(self) -> None:
-        self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker = outbox.new_worker_id()
         self.pacer = Pacer()
         self.lock = asyncio.Lock()
 
@@ -132,7 +135,9 @@ def _bot(app_or_bot: Any) -> Bot:
     return app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
 
 
-async def prepare_pass(runtime: Runtime, *, now: datetime, report: SendReport) -> None:
+async def prepare_pass(
+    runtime: Runtime, *, now: datetime, report: SendReport, worker: str = ""
+) -> None:
     """Close expired openings, plan into the outbox, expire what is too old, settle crashes;
     tell the coordinators what was missed (see `services.reminder_outbox` for what counts)."""
     async with runtime.session() as session:
@@ -141,11 +146,12 @@ async def prepare_pass(runtime: Runtime, *, now: datetime, report: SendReport) -
             session=session, clock=_At(now, runtime)
         )
         planned = await outbox.plan_into_outbox(session=session, now=now, clock=clock)
-        recovered = await outbox.expire_and_recover(session=session, now=now)
+        recovered = await outbox.expire_and_recover(session=session, now=now, worker=worker)
         report.planned = planned.pending
         report.expired = planned.expired + recovered.expired
         report.skipped = planned.skipped
-        report.unconfirmed = recovered.unconfirmed
+        report.ambiguous = recovered.ambiguous
+        report.released = recovered.released
         await outbox.notify_expired(session=session, now=now, clock=clock,
                                     rows=planned.expired_rows + recovered.expired_rows)
 
@@ -178,7 +184,7 @@ async def send_due(
     report = SendReport()
     async with sender.lock:
         if plan:
-            await prepare_pass(runtime, now=now, report=report)
+            await prepare_pass(runtime, now=now, report=report, worker=sender.worker)
         if cal.is_quiet(now):
             report.held_quiet = True
             return report
@@ -208,8 +214,8 @@ async def send_due(
                         continue
                     busy = sender.pacer.busy_chats()
                     async with runtime.session() as session:
-                        waiting = await outbox_db.claimable_chats(session=session, now=now,
-                                                                  chats=busy)
+                        waiting = await outbox.claimable_chats(session=session, now=now,
+                                                               chats=busy)
                     if not waiting:
                         break
                     delay = min(sender.pacer.wait_for(c) for c in waiting)
@@ -271,28 +277,38 @@ class _InFlight:
 async def _claim_and_start(
     bot: Bot, runtime: Runtime, sender: Sender, flight: _InFlight, now: datetime,
     report: SendReport,
-) -> ReminderLog | None:
+) -> OutboxRow | None:
     """Claim the next row for a chat that may be written to now, and start its delivery."""
     async with runtime.session() as session:
-        row = await outbox_db.claim_next(
+        row = await outbox.claim_next(
             session=session, now=now, worker=sender.worker,
             exclude_chats=sender.pacer.busy_chats() + flight.chats(),
         )
-        lang = await _language(session, runtime, row.chat_id) if row is not None else ""
     if row is not None:
-        # Nothing awaits between the claim's commit and the request but the task's start.
-        flight.start(row.chat_id, _deliver(bot, runtime, sender, row, now, report, lang))
+        flight.start(row.chat_id, _deliver(bot, runtime, sender, row, now, report))
     return row
 
 
 async def _deliver(
-    bot: Bot, runtime: Runtime, sender: Sender, row: ReminderLog, now: datetime,
-    report: SendReport, lang: str,
+    bot: Bot, runtime: Runtime, sender: Sender, row: OutboxRow, now: datetime,
+    report: SendReport,
 ) -> None:
-    """Send one claimed row (in the recipient's language `lang`) and record the outcome."""
-    row_id, chat_id = row.id or 0, row.chat_id
+    """Send one claimed row (in the recipient's language) and record the outcome."""
+    row_id, chat_id, worker = row.id or 0, row.chat_id, sender.worker
     try:
-        text, buttons = render(row, Translator(lang))
+        details: dict[str, str] | None = {}
+        async with runtime.session() as session:
+            lang = await outbox.language_of(session=session, chat_id=chat_id,
+                                            default=runtime.settings.default_language)
+            if row.kind == planner.FOLLOWUP:  # the name only now, never in the outbox
+                details = await followups.reminder_details(
+                    session=session, payload=row.payload or {}, cipher=runtime.cipher
+                )
+                if details is None:  # answered meanwhile: nothing to ask
+                    await outbox.record_moot(session=session, row_id=row_id, worker=worker,
+                                             now=now, error="answered")
+                    return
+        text, buttons = render(row, Translator(lang), details)
         markup = (
             InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]
                                   for label, data in buttons])
@@ -302,9 +318,14 @@ async def _deliver(
         log.exception("reminder %s could not be rendered", row_id)
         report.failed += 1
         async with runtime.session() as session:
-            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
-                                   state=outbox_db.FAILED, now=now,
-                                   error=f"render: {type(exc).__name__}")
+            await outbox.record_failed(session=session, row_id=row_id, worker=worker, now=now,
+                                       error=f"render: {type(exc).__name__}")
+        return
+    # From this commit on Telegram may have the message: nothing but the request follows it.
+    async with runtime.session() as session:
+        started = await outbox.start_request(session=session, row_id=row_id, worker=worker)
+    if not started:  # settled meanwhile by another process (our lease ran out)
+        log.warning("reminder %s: claim lost before its request", row_id)
         return
     try:
         with caller_retries():  # this sender paces and retries itself: a 429 delays one chat
@@ -316,64 +337,71 @@ async def _deliver(
         report.rate_limited += 1
         log.info("reminder %s: 429, chat waits %.0f s", row_id, seconds)
         async with runtime.session() as session:
-            # A 429 is Telegram pacing us, not a failure: the attempt is not counted.
-            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
-                                   state=outbox_db.PENDING, now=now, error="429",
-                                   attempts=row.attempts - 1)
+            await outbox.record_retry(session=session, row=row, worker=worker, now=now,
+                                      error="429", rate_limited=True)
         return
-    except Forbidden:
+    except (Forbidden, BadRequest) as exc:
         sender.pacer.sent(chat_id)
-        report.blocked += 1
-        log.info("reminder %s: 403 from chat %s", row_id, chat_id)
+        gone = isinstance(exc, Forbidden) or chat_is_gone(exc)
         async with runtime.session() as session:
-            await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
-                                   state=outbox_db.FAILED, now=now, error=outbox.BLOCKED)
-            await outbox.mark_blocked(session=session, chat_id=chat_id, now=now)
+            if gone:
+                report.blocked += 1
+                log.info("reminder %s: chat %s unreachable (%s)", row_id, chat_id,
+                         type(exc).__name__)
+                error = outbox.BLOCKED if isinstance(exc, Forbidden) else outbox.CHAT_GONE
+                await outbox.record_unreachable(session=session, row_id=row_id, worker=worker,
+                                                now=now, chat_id=chat_id, error=error)
+            else:  # the same request would be refused again
+                report.failed += 1
+                log.warning("reminder %s refused: %s", row_id, exc.message[:100])
+                await outbox.record_failed(session=session, row_id=row_id, worker=worker,
+                                           now=now, error=f"400: {exc.message}")
         return
     except (TelegramError, OSError) as exc:
         sender.pacer.sent(chat_id)
         error = f"{type(exc).__name__}: {exc}"[:300]
         async with runtime.session() as session:
-            if row.attempts >= outbox.MAX_ATTEMPTS:
+            if may_have_arrived(exc):
+                report.ambiguous += 1
+                log.warning("reminder %s: no answer after the request (%s); not repeated",
+                            row_id, type(exc).__name__)
+                await outbox.record_ambiguous(session=session, row_id=row_id, worker=worker,
+                                              now=now, error=type(exc).__name__)
+            elif row.attempts >= outbox.MAX_ATTEMPTS:
                 report.failed += 1
                 log.warning("reminder %s failed for good: %s", row_id, type(exc).__name__)
-                await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
-                                       state=outbox_db.FAILED, now=now, error=error)
+                await outbox.record_failed(session=session, row_id=row_id, worker=worker,
+                                           now=now, error=error)
             else:
                 report.retried += 1
-                await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
-                                       state=outbox_db.PENDING, now=now, error=error,
-                                       not_before=now + outbox.backoff(row.attempts))
+                await outbox.record_retry(session=session, row=row, worker=worker, now=now,
+                                          error=error)
         return
     sender.pacer.sent(chat_id)
     async with runtime.session() as session:
-        await outbox_db.finish(session=session, row_id=row_id, worker=sender.worker,
-                               state=outbox_db.SENT, now=now)
+        await outbox.record_sent(session=session, row_id=row_id, worker=worker, now=now)
     report.sent += 1
     report.chats.append(chat_id)
-
-
-async def _language(session: Any, runtime: Runtime, chat_id: int) -> str:
-    if chat_id < 0:
-        return runtime.settings.default_language
-    member = await outbox_db.member_by_chat(session=session, chat_id=chat_id)
-    return member.language if member is not None else runtime.settings.default_language
 
 
 # --- The JobQueue job --------------------------------------------------------------------------
 async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: one pass at the runtime clock's now."""
     runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
+    if not await leads_reminders(runtime):  # another process on this database sends them
+        return
     try:
         report = await send_due(context.application, runtime, now=runtime.clock.now())
     except Exception:  # noqa: BLE001 - the next pass tries again; log without personal data
         log.exception("reminders pass failed")
         return
-    if report.sent or report.failed or report.expired or report.planned or report.skipped:
+    if (report.sent or report.failed or report.expired or report.planned or report.skipped
+            or report.ambiguous or report.released):
         log.info(
-            "reminders: planned %d, sent %d, failed %d, expired %d, skipped %d, retried %d",
+            "reminders: planned %d, sent %d, failed %d, expired %d, skipped %d, retried %d, "
+            "ambiguous %d, released %d",
             report.planned, report.sent, report.failed, report.expired, report.skipped,
-            report.retried,
+            report.retried, report.ambiguous, report.released,
         )
 
 

@@ -26,6 +26,8 @@ class CommandSpec:
     staff_kinds: frozenset[str] | None = None
     # In a group, only in the registered council group (elsewhere: how a coordinator registers).
     council_group: bool = False
+    # Acts for the member's own agency: not offered (in /help) to a member without one.
+    needs_agency: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -58,11 +60,13 @@ STAFF_SEEKERS = frozenset({AgencyKind.SAEIL_CENTER})
 
 # Records (openings, seekers, matching, hires): issue 3.
 COMMANDS += (
-    CommandSpec("opening", "cmd.opening", MEMBERS, staff_kinds=STAFF_OPENINGS),
+    CommandSpec("opening", "cmd.opening", MEMBERS, staff_kinds=STAFF_OPENINGS, needs_agency=True),
     CommandSpec("seeker", "cmd.seeker", frozenset({Role.STAFF}), staff_kinds=STAFF_SEEKERS),
-    CommandSpec("mine", "cmd.mine", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
+    CommandSpec("mine", "cmd.mine", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS,
+                needs_agency=True),
     CommandSpec("match", "cmd.match", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
-    CommandSpec("hire", "cmd.hire", MEMBERS, staff_kinds=STAFF_SEEKERS),
+    CommandSpec("hire", "cmd.hire", MEMBERS, staff_kinds=STAFF_SEEKERS, needs_agency=True),
+    CommandSpec("followups", "followup.cmd", MEMBERS, staff_kinds=STAFF_SEEKERS),
 )
 
 # Bulk import from a spreadsheet: issue 15 (private chats only: seekers' personal data).
@@ -87,5 +91,11 @@ def may_use(spec: CommandSpec, *, role: str, agency_kind: str | None, chat: str)
     return True
 
 
-def commands_for(*, role: str, agency_kind: str | None, chat: str) -> list[CommandSpec]:
-    return [s for s in COMMANDS if may_use(s, role=role, agency_kind=agency_kind, chat=chat)]
+def commands_for(
+    *, role: str, agency_kind: str | None, chat: str, has_agency: bool = True
+) -> list[CommandSpec]:
+    """The commands someone may use here; `has_agency=False` (a member without an agency, such
+    as an admin) leaves out those that act for one's own agency (/opening, /mine, /hire)."""
+    return [s for s in COMMANDS
+            if may_use(s, role=role, agency_kind=agency_kind, chat=chat)
+            and (has_agency or not s.needs_agency)]

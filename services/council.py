@@ -36,6 +36,42 @@ class AgencySpec:
     regions: tuple[str, ...]
 
 
+DEFAULT_FOLLOWUP_MONTHS = (1, 3, 6)
+MAX_FOLLOWUP_MONTHS = 36
+
+
+@dataclass(frozen=True)
+class FollowUpConfig:
+    """`[followup]` of council.toml: the months after a hire's start at which its centre
+    follows her up (사후관리), by the programme year of the start; `months` for other years."""
+
+    months: tuple[int, ...] = DEFAULT_FOLLOWUP_MONTHS
+    by_year: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def months_for(self, year: int) -> tuple[int, ...]:
+        return self.by_year.get(year, self.months)
+
+
+def parse_followup(raw: dict[str, Any]) -> FollowUpConfig:
+    section = raw.get("followup", {})
+    if not isinstance(section, dict):
+        raise ValueError("[followup] must be a table")
+
+    def months(value: Any, where: str) -> tuple[int, ...]:
+        if (not isinstance(value, list) or not value
+                or not all(isinstance(m, int) and 0 < m <= MAX_FOLLOWUP_MONTHS for m in value)):
+            raise ValueError(f"{where} must be a list of months between 1 and "
+                             f"{MAX_FOLLOWUP_MONTHS}, like [1, 3, 6]")
+        return tuple(sorted(set(value)))
+
+    default = months(section.get("months", list(DEFAULT_FOLLOWUP_MONTHS)), "[followup] months")
+    by_year = {
+        int(year): months(value, f"[followup.by_year] {year}")
+        for year, value in section.get("by_year", {}).items()
+    }
+    return FollowUpConfig(default, by_year)
+
+
 @dataclass(frozen=True)
 class CouncilData:
     regions: tuple[RegionSpec, ...]
@@ -44,6 +80,7 @@ class CouncilData:
     raw: dict[str, Any] = field(default_factory=dict)
     programme: ProgrammeConfig = DEFAULT_PROGRAMME
     targets: TargetConfig = field(default_factory=lambda: TargetConfig({}, {}))
+    followup: FollowUpConfig = field(default_factory=lambda: FollowUpConfig())
 
     def region_name(self, code: str) -> str:
         for region in self.regions:
@@ -104,11 +141,12 @@ def load_council(path: Path) -> CouncilData:
     try:
         programme = parse_programme(raw)
         targets = parse_targets(raw, agency_codes=seen, kinds=kinds)
+        followup = parse_followup(raw)
     except (ValueError, TypeError) as exc:
         raise CouncilFileError(f"{path}: {exc}") from None
     return CouncilData(
         regions=regions, agencies=tuple(agencies), minimum_wage=wages, raw=raw,
-        programme=programme, targets=targets,
+        programme=programme, targets=targets, followup=followup,
     )
 
 

@@ -1,26 +1,24 @@
-"""The export for the November analysis: an Excel workbook (openpyxl) or one CSV per sheet.
+"""The export for the November analysis: the data of the workbook (or one CSV per sheet).
 
-Sheets: summary by agency and month, openings, seekers, meeting days with attendance and
-results, hires, and month-end reports with every version. Seekers are masked (홍*동,
-010-****-5678, age band) unless the requester is the owning centre AND states a reason; such an
-unmasked export is written to the audit log.
+Sheets: 성과 요약 (`services.analysis`), openings, seekers, meeting days with attendance and
+results, hires, and month-end reports with every version. Cells hold plain values or `Label`s
+(a catalogue key and its values) so `rendering.workbook` writes every code in the reader's
+language. Seekers are masked (홍*동, 010-****-5678, age band) unless the requester is the owning
+centre AND states a reason. Every export is written to the access (audit) log.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock, local_zone
 from core.errors import DomainError
+from core.statuses import FollowUpState, LeaveReason, OpeningStatus, SeekerStatus
 from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
@@ -29,18 +27,37 @@ from models import reports as reports_db
 from models import stats as stats_db
 from models.stats import REPORT_METRICS
 from models.tables import JobSeeker, MonthlyReport
-from services import reports
+from services import analysis, reports
+from services.analysis import Analysis
 from services.crypto import cipher_of
+from services.openings import EMPLOYMENT_TYPES, WAGE_TYPES
 from services.privacy import age_decade, mask_name, mask_phone
+from services.programme import programme_steps
 
-Tr = Callable[..., str]
-MAX_DAYS = 731
+MAX_DAYS = 731  # two years
+MEETING_KINDS = ("council", "meeting_day")
+MEETING_STATUSES = ("scheduled", "held", "cancelled")
+RESULTS = ("hired", "in_progress", "not_hired", "none")
+_DAY = re.compile(r"(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\.?")
 
 
-@dataclass
+@dataclass(frozen=True)
+class Label:
+    """A cell the reader reads in their language: catalogue key and its values."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def code(prefix: str, value: str | None, known: tuple[str, ...]) -> Label:
+    """A stored code as a label (`prefix` ends with a dot); an unknown code reads 기타."""
+    return Label(f"{prefix}{value}") if value in known else Label("analysis.other")
+
+
+@dataclass(frozen=True)
 class Column:
     key: str  # export.col.<key> is its header
-    kind: str = "text"  # text | int | float | date | datetime | bool
+    kind: str = "text"  # text | int | float | money | date | datetime | label
 
 
 @dataclass
@@ -54,18 +71,70 @@ class Sheet:
 class ExportData:
     start: date
     end: date  # inclusive
+    made_at: datetime
+    analysis: Analysis
     sheets: list[Sheet]
     unmasked_agency_id: int | None = None
 
 
-def parse_period(start: str, end: str) -> tuple[date, date]:
+@dataclass(frozen=True)
+class PeriodChoice:
+    key: str  # analysis.period.<key> is its button
+    start: date
+    end: date
+
+
+def parse_day(text: str) -> date:
+    """'2026-07-01', '2026.7.1', '2026/07/01'; a day that does not exist is refused."""
+    cleaned = clean_text(text, max_length=20)
+    match = _DAY.fullmatch(cleaned)
+    if match is None:
+        raise DomainError("analysis.bad_date", text=cleaned)
     try:
-        first, last = date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
+        return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise DomainError("export.bad_period") from None
-    if last < first or (last - first).days > MAX_DAYS:
-        raise DomainError("export.bad_period")
+        raise DomainError("analysis.no_such_day", text=cleaned) from None
+
+
+def check_period(first: date, last: date) -> tuple[date, date]:
+    if last < first:
+        raise DomainError("analysis.end_before_start", start=first.isoformat(),
+                          end=last.isoformat())
+    if (last - first).days > MAX_DAYS:
+        raise DomainError("analysis.too_long", days=(last - first).days + 1)
     return first, last
+
+
+def parse_period(start: str, end: str) -> tuple[date, date]:
+    """A typed range (`/export A B`, `itda export --from A --to B`), checked."""
+    return check_period(parse_day(start), parse_day(end))
+
+
+def _month_start(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+async def period_choices(*, session: AsyncSession, today: date) -> list[PeriodChoice]:
+    """This month, last month, the programme year to date, the whole year with late entries.
+
+    The programme year starts on the first of step 1's month; before it starts, the year choices
+    are last year's (in January one still hands in last year's figures)."""
+    year = today.year
+    steps = await programme_steps(session=session, year=year, today=today)
+    first = _month_start(steps[0].starts_on or steps[0].due_on)
+    if today < first:
+        year -= 1
+        steps = await programme_steps(session=session, year=year, today=today)
+        first = _month_start(steps[0].starts_on or steps[0].due_on)
+    this_month = _month_start(today)
+    last_end = this_month - timedelta(days=1)
+    to_date = min(today, date(year, 12, 31))
+    return [
+        PeriodChoice("this_month", this_month, today),
+        PeriodChoice("last_month", _month_start(last_end), last_end),
+        PeriodChoice("year_to_date", first, to_date),
+        PeriodChoice("whole_year", first, date(year, 12, 31)),
+    ]
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -75,12 +144,35 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _months(start: date, end: date) -> list[str]:
-    out, cursor = [], date(start.year, start.month, 1)
-    while cursor <= end:
-        out.append(reports.month_of(cursor))
-        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
-    return out
+YES, NO = Label("export.yes"), Label("export.no")
+
+
+def _yes(value: bool) -> Label:
+    return YES if value else NO
+
+
+def _monthly_sheet(data: Analysis, per_month: dict[tuple[int, str], dict[str, int]],
+                   firsts: dict[tuple[int, str], MonthlyReport],
+                   versions: dict[tuple[int, str], int]) -> Sheet:
+    sheet = Sheet("summary", [
+        Column("agency"), Column("kind", "label"), Column("month"), Column("openings", "int"),
+        Column("seekers", "int"), Column("meeting_days", "int"), Column("interviews", "int"),
+        Column("hires", "int"), Column("report_submitted", "datetime"),
+        Column("report_late", "label"), Column("report_versions", "int"),
+    ])
+    for group in data.groups:
+        for row in group.rows:
+            for month in analysis.months_between(data.start, data.end):
+                figures = per_month.get((row.agency_id, month), {})
+                first = firsts.get((row.agency_id, month))
+                sheet.rows.append([
+                    row.name, Label(f"export.kind.{row.kind}"), month,
+                    *[figures.get(m, 0) for m in analysis.RESULTS],
+                    first.submitted_at if first else None,
+                    _yes(first.late) if first else Label("export.missing"),
+                    versions.get((row.agency_id, month), 0),
+                ])
+    return sheet
 
 
 async def build_export(
@@ -89,16 +181,17 @@ async def build_export(
     clock: Clock,
     start: date,
     end: date,
-    tr: Tr,
     requester_agency_id: int | None = None,
     unmask: bool = False,
     reason: str = "",
     actor_telegram_id: int | None = None,
     actor_member_id: int | None = None,
+    channel: str = "bot",
 ) -> ExportData:
-    """Everything of the period, in sheets; `unmask` only for the requester's own seekers."""
-    if end < start or (end - start).days > MAX_DAYS:
-        raise DomainError("export.bad_period")
+    """Everything of the period, in sheets; `unmask` only for the requester's own seekers.
+
+    One query per sheet; every export (masked or not) is written to the access log."""
+    check_period(start, end)
     reason = clean_text(reason, max_length=200)
     if unmask and (requester_agency_id is None or len(reason) < 2):
         raise DomainError("export.unmask_needs_reason")
@@ -112,93 +205,89 @@ async def build_export(
         return found.short_name if found else "-"
 
     def region(code: str | None) -> str:
-        return region_names.get(code or "", code or "-")
+        return region_names.get(code or "", "-")
 
-    yes, no = tr("export.yes"), tr("export.no")
-    months = _months(start, end)
+    months = analysis.months_between(start, end)
     all_reports = await reports_db.in_months(session=session, months=months)
-    first_report: dict[tuple[int, str], MonthlyReport] = {}
-    for report in all_reports:
-        first_report.setdefault((report.agency_id, report.month), report)
-    per_month = await stats_db.figures_by_agency_month(session=session, start=lo, end=hi)
-    summary = Sheet("summary", [
-        Column("agency"), Column("kind"), Column("month"), Column("openings", "int"),
-        Column("seekers", "int"), Column("meeting_days", "int"), Column("hires", "int"),
-        Column("report_submitted", "datetime"), Column("report_late"),
-        Column("report_versions", "int"),
-    ])
+    firsts: dict[tuple[int, str], MonthlyReport] = {}
     versions: dict[tuple[int, str], int] = {}
     for report in all_reports:
         key = (report.agency_id, report.month)
+        firsts.setdefault(key, report)
         versions[key] = max(versions.get(key, 0), report.version)
-    for agency_id, a in agencies.items():
-        if a is None or not a.active or agency_id is None:
-            continue
-        for month in months:
-            figures = per_month.get((agency_id, month), {})
-            first = first_report.get((agency_id, month))
-            summary.rows.append([
-                a.short_name, tr(f"export.kind.{a.kind}"), month,
-                figures.get("openings", 0), figures.get("seekers", 0),
-                figures.get("meeting_days", 0), figures.get("hires", 0),
-                first.submitted_at if first else None,
-                (yes if first.late else no) if first else tr("export.missing"),
-                versions.get((agency_id, month), 0),
-            ])
+    per_month = await stats_db.figures_by_agency_month(session=session, start=lo, end=hi)
+    summary = await analysis.build_analysis(
+        session=session, today=clock.today(), start=start, end=end, bounds=(lo, hi),
+        agencies=listed, per_month=per_month, all_reports=all_reports,
+    )
+    monthly = _monthly_sheet(summary, summary.by_month, firsts, versions)
 
     openings = Sheet("openings", [
         Column("id", "int"), Column("agency"), Column("company"), Column("job_title"),
-        Column("region"), Column("employment_type"), Column("weekly_hours", "float"),
-        Column("wage_type"), Column("wage_amount", "int"), Column("positions", "int"),
-        Column("positions_filled", "int"), Column("subsidy_approved"), Column("status"),
-        Column("created_at", "datetime"),
+        Column("region"), Column("employment_type", "label"), Column("weekly_hours", "float"),
+        Column("wage_type", "label"), Column("wage_amount", "money"), Column("positions", "int"),
+        Column("positions_filled", "int"), Column("subsidy_approved", "label"),
+        Column("status", "label"), Column("created_at", "datetime"),
     ])
+    opening_statuses = tuple(OpeningStatus)
     for o in await exports_db.openings(session=session, start=lo, end=hi):
         openings.rows.append([
             o.id, agency(o.agency_id), o.company_name, o.job_title, region(o.region_code),
-            o.employment_type, o.weekly_hours, o.wage_type, o.wage_amount, o.positions,
-            o.positions_filled, yes if o.subsidy_approved else no, o.status, o.created_at,
+            code("opening.type.", o.employment_type, EMPLOYMENT_TYPES), o.weekly_hours,
+            code("opening.wage.", o.wage_type, WAGE_TYPES), o.wage_amount, o.positions,
+            o.positions_filled, _yes(o.subsidy_approved),
+            code("opening.status.", o.status, opening_statuses), o.created_at,
         ])
 
     year = clock.today().year
     unmasked_ids: list[int] = []
-
     cipher = cipher_of(session)
 
-    def person(s: JobSeeker) -> tuple[str, str, int | None]:
+    def person(s: JobSeeker) -> tuple[str, str, int | Label | None]:
         if s.purged_at is not None:
             return "-", "-", None
         name, phone = cipher.decrypt(s.name), cipher.decrypt(s.phone)
         if unmask and s.agency_id == requester_agency_id:
             unmasked_ids.append(s.id or 0)
             return name, phone, s.birth_year
-        return mask_name(name), mask_phone(phone), age_decade(s.birth_year, year)
+        decade = age_decade(s.birth_year, year)
+        band = None if decade is None else Label("analysis.age_band", {"decade": decade})
+        return mask_name(name), mask_phone(phone), band
 
     seekers = Sheet("seekers", [
         Column("id", "int"), Column("agency"), Column("name"), Column("phone"),
-        Column("birth_or_age", "int"), Column("region"), Column("desired_jobs"),
-        Column("desired_hours", "float"), Column("status"), Column("created_at", "datetime"),
+        Column("birth_or_age", "label"), Column("region"), Column("desired_jobs"),
+        Column("desired_hours", "float"), Column("status", "label"),
+        Column("created_at", "datetime"),
     ])
+    seeker_statuses = tuple(SeekerStatus)
     for s in await exports_db.seekers(session=session, start=lo, end=hi):
         name, phone, born = person(s)
         seekers.rows.append([
             s.id, agency(s.agency_id), name, phone, born, region(s.region_code),
-            s.desired_jobs, s.desired_hours, s.status, s.created_at,
+            s.desired_jobs, s.desired_hours, code("seeker.status.", s.status, seeker_statuses),
+            s.created_at,
         ])
 
     meetings = Sheet("meetings", [
-        Column("id", "int"), Column("agency"), Column("meeting_kind"), Column("title"),
-        Column("starts_at", "datetime"), Column("region"), Column("status"),
-        Column("invited", "int"), Column("present", "int"), Column("companies", "int"),
-        Column("seekers_present", "int"), Column("interviews", "int"), Column("hired", "int"),
-        Column("in_progress", "int"),
+        Column("id", "int"), Column("agency"), Column("meeting_kind", "label"),
+        Column("title", "label"), Column("starts_at", "datetime"), Column("region"),
+        Column("status", "label"), Column("invited", "int"), Column("present", "int"),
+        Column("companies", "int"), Column("seekers_present", "int"),
+        Column("interviews", "int"), Column("hired", "int"), Column("in_progress", "int"),
     ])
     for m, f in await exports_db.meetings_with_attendance(session=session, start=lo, end=hi):
+        kind = code("export.meeting.", m.kind, MEETING_KINDS)
+        title: str | Label = m.title.strip() or Label("analysis.meeting_title", {
+            "kind": kind, "place": region(m.region_code) if m.region_code else agency(
+                m.host_agency_id), "day": f"{m.starts_at.month}/{m.starts_at.day}"
+            if m.starts_at else "-",
+        })
         meetings.rows.append([
-            m.id, agency(m.host_agency_id), tr(f"export.meeting.{m.kind}")
-            if m.kind in ("council", "meeting_day") else m.kind, m.title, m.starts_at,
-            region(m.region_code), m.status, f["invited"], f["present"], f["companies"],
-            f["seekers"], f["interviews"], f["hired"], f["in_progress"],
+            m.id, agency(m.host_agency_id), kind, title, m.starts_at, region(m.region_code),
+            code("analysis.meeting_status.", m.status, MEETING_STATUSES), f["invited"],
+            f["present"], f["companies"], f["seekers"], f["interviews"], f["hired"],
+            f["in_progress"],
         ])
 
     hires = Sheet("hires", [
@@ -215,7 +304,7 @@ async def build_export(
 
     report_sheet = Sheet("reports", [
         Column("agency"), Column("month"), Column("version", "int"),
-        Column("submitted_at", "datetime"), Column("late"),
+        Column("submitted_at", "datetime"), Column("late", "label"),
         *[Column(m, "int") for m in REPORT_METRICS],
         Column("corrections", "int"), Column("correction_reasons"), Column("amend_reason"),
     ])
@@ -223,106 +312,42 @@ async def build_export(
         total = reports.totals(report.figures)
         report_sheet.rows.append([
             agency(report.agency_id), report.month, report.version, report.submitted_at,
-            yes if report.late else no, *[total[m] for m in REPORT_METRICS],
+            _yes(report.late), *[total[m] for m in REPORT_METRICS],
             len(report.corrections),
             "; ".join(str(c.get("reason", "")) for c in report.corrections),
             report.reason,
         ])
 
+    detail: dict[str, Any] = {"from": start, "to": end, "channel": channel, "masked": not unmask}
     if unmask:
-        await audit_db.append_audit(
-            session=session,
-            at=clock.now(),
-            action="export.unmasked",
-            actor_telegram_id=actor_telegram_id,
-            actor_member_id=actor_member_id,
-            entity="agency",
-            entity_id=requester_agency_id,
-            detail={"from": start, "to": end, "reason": reason,
-                    "seekers": sorted(set(unmasked_ids))},
-        )
-    sheets = [summary, openings, seekers, meetings, hires, report_sheet]
-    return ExportData(start, end, sheets, requester_agency_id if unmask else None)
-
-
-def _excel_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(local_zone()).replace(tzinfo=None)  # Excel has no time zones
-    return value
-
-
-def _width(value: Any) -> int:
-    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value or "")
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "int": "#,##0",
-           "float": "0.0"}
-
-
-def to_xlsx(data: ExportData, tr: Tr) -> bytes:
-    """The workbook: Korean headers, typed cells, fitted widths, frozen header rows.
-
-    openpyxl (which imports numpy) is imported on the first export, not when the bot starts."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    book.remove(book.active)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for sheet in data.sheets:
-        ws = book.create_sheet(tr(f"export.sheet.{sheet.key}")[:31])
-        headers = [tr(f"export.col.{c.key}") for c in sheet.columns]
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(horizontal="center", vertical="center")
-        for row in sheet.rows:
-            ws.append([_excel_value(v) for v in row])
-        for index, column in enumerate(sheet.columns, 1):
-            letter = get_column_letter(index)
-            fmt = FORMATS.get(column.kind)
-            if fmt:
-                for cell in ws[letter][1:]:
-                    cell.number_format = fmt
-            widest = max([_width(headers[index - 1])] + [_width(r[index - 1]) for r in sheet.rows])
-            ws.column_dimensions[letter].width = min(max(widest + 2, 8), 50)
-        ws.freeze_panes = "A2"
-        if sheet.rows:
-            ws.auto_filter.ref = ws.dimensions
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else value
-
-
-def to_csv(data: ExportData, tr: Tr) -> dict[str, bytes]:
-    """One CSV per sheet (UTF-8 with BOM, so Excel opens the Korean headers correctly)."""
-    files = {}
-    for sheet in data.sheets:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([tr(f"export.col.{c.key}") for c in sheet.columns])
-        for row in sheet.rows:
-            writer.writerow([_csv_value(v) for v in row])
-        files[f"{sheet.key}.csv"] = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    return files
-
-
-def write_csv_dir(data: ExportData, tr: Tr, folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, content in to_csv(data, tr).items():
-        path = folder / name
-        path.write_bytes(content)
-        paths.append(path)
-    return paths
+        detail |= {"reason": reason, "seekers": sorted(set(unmasked_ids))}
+    await audit_db.append_audit(
+        session=session,
+        at=clock.now(),
+        action="export.unmasked" if unmask else "export.masked",
+        actor_telegram_id=actor_telegram_id,
+        actor_member_id=actor_member_id,
+        entity="agency",
+        entity_id=requester_agency_id,
+        detail=detail,
+    )
+    followup_sheet = Sheet("followups", [
+        Column("id", "int"), Column("hire_id", "int"), Column("agency"), Column("seeker"),
+        Column("company"), Column("job_title"), Column("hired_on", "date"),
+        Column("followup_months", "int"), Column("followup_due", "date"),
+        Column("followup_state", "label"), Column("left_on", "date"),
+        Column("left_reason", "label"), Column("answered_at", "datetime"),
+    ])
+    states, leave_reasons = tuple(FollowUpState), tuple(LeaveReason)
+    for point, h, o, s in await exports_db.followups(session=session, start=start,
+                                                     end=end + timedelta(days=1)):
+        followup_sheet.rows.append([
+            point.id, h.id, agency(point.agency_id), person(s)[0], o.company_name, o.job_title,
+            h.hired_on, point.months, point.due_on,
+            code("followup.state.", point.state, states), point.left_on,
+            code("followup.reason.", point.left_reason, leave_reasons)
+            if point.left_reason else None, point.answered_at,
+        ])
+    sheets = [monthly, openings, seekers, meetings, hires, followup_sheet, report_sheet]
+    return ExportData(start, end, clock.now(), summary, sheets,
+                      requester_agency_id if unmask else None)

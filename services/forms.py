@@ -9,13 +9,16 @@ lists), because a draft lives in the persisted conversation until the confirm st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import korean_input as ko
 from models import receipts as receipts_db
 
 REGIONS = "regions"  # choices filled in from the council data (the 15 시군)
@@ -71,6 +74,47 @@ def field_named(fields: tuple[FieldSpec, ...], key: str) -> FieldSpec | None:
         if spec.key == key:
             return spec
     return None
+
+
+def _key(text: str) -> str:
+    """Typed text as compared with a label: no spaces, case or closing punctuation."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return "".join(text.split()).rstrip(".!?~")
+
+
+def _names(label: str, value: Any) -> set[str]:
+    """What a button may be called when typed: its label, the label without its bracket
+    ("정규직" for "정규직(시간선택제)"), a region without its suffix ("천안" for "천안시") and
+    the words that stand for its value ("네" for 예)."""
+    full = _key(label)
+    names = {full, _key(re.sub(r"\(.*?\)", "", label))}
+    if len(full) >= 3 and full.endswith(ko.REGION_SUFFIXES):
+        names.add(full[:-1])
+    names.update(_key(word) for word in ko.CHOICE_ALIASES.get(str(value), ()))
+    return {name for name in names if name}
+
+
+def typed_choice(text: str, offered: Sequence[tuple[str, Any]]) -> int | None:
+    """The index of the (label, value) button a typed answer names, or None when it names none
+    or more than one: a label or a clear short form of it (see `_names`), else the beginning of
+    exactly one label (two characters at least)."""
+    typed = _key(text)
+    if not typed:
+        return None
+    exact = [n for n, (label, value) in enumerate(offered) if typed in _names(label, value)]
+    if len(exact) == 1:
+        return exact[0]
+    if exact or len(typed) < 2:
+        return None
+    begins = [n for n, (label, _) in enumerate(offered) if _key(label).startswith(typed)]
+    return begins[0] if len(begins) == 1 else None
+
+
+def typed_skip(text: str, skip_label: str) -> bool:
+    """Does a typed answer to an optional question mean 건너뛰기 ("모름", "없음", the label)?"""
+    typed = _key(text)
+    return bool(typed) and (typed == _key(skip_label)
+                            or typed in {_key(word) for word in ko.SKIP_WORDS})
 
 
 async def saved_record(*, session: AsyncSession, token: str) -> int | None:

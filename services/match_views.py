@@ -17,7 +17,7 @@ from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import Hire, JobOpening, JobSeeker
 from services import hires, matchmaking
-from services.council import CouncilData
+from services.council import CouncilData, FollowUpConfig
 from services.crypto import Cipher
 from services.matching import Candidate
 from services.membership import Actor
@@ -144,11 +144,13 @@ async def hire_summary(
 
 async def record_hire(
     *, session: AsyncSession, clock: Clock, actor: Actor,
-    seeker_id: int, opening_id: int, hired_on: date,
+    seeker_id: int, opening_id: int, hired_on: date, followup: FollowUpConfig | None = None,
 ) -> tuple[Hire, JobOpening]:
-    """Record the hire (`services.hires.record_hire`) and return it with its opening."""
+    """Record the hire (`services.hires.record_hire`, its follow-up points at the months of
+    `followup`) and return it with its opening."""
     hire = await hires.record_hire(session=session, clock=clock, actor=actor,
-                                   seeker_id=seeker_id, opening_id=opening_id, hired_on=hired_on)
+                                   seeker_id=seeker_id, opening_id=opening_id, hired_on=hired_on,
+                                   followup=followup)
     opening = await openings_db.get_opening(session=session, opening_id=hire.opening_id)
     assert opening is not None
     return hire, opening

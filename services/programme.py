@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.clock import Clock, SystemClock, local_zone
+from core.clock import Clock, local_zone
 from core.errors import DomainError
+from models import meetings as meetings_db
 from models import programme as programme_db
-from models import stats as stats_db
 from models.tables import ProgrammeStep
 from services.membership import Actor, require_lead
 from services.trail import audit
@@ -161,13 +161,13 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 async def programme_steps(
-    *, session: AsyncSession, year: int, today: date | None = None
+    *, session: AsyncSession, year: int, today: date
 ) -> list[StepView]:
-    """The six steps of `year` with their states on `today` (pass `clock.today()`)."""
-    today = today or SystemClock().today()
+    """The six steps of `year` with their states on `today` (`clock.today()`)."""
     stored = {s.number: s for s in await programme_db.list_steps(session=session, year=year)}
     start, end = _year_bounds(year)
-    council = await stats_db.first_council_held(session=session, start=start, end=end)
+    held = await meetings_db.first_held_council(session=session, start=start, end=end)
+    council = held.starts_at if held is not None else None
     views = []
     for number in STEP_NUMBERS:
         step = stored.get(number)

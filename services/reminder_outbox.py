@@ -1,7 +1,8 @@
 """The reminders outbox at the service level: planning into it, expiry, notices, the outcome of a
 send. No Telegram here; `scheduler.reminders` does the sending.
 
-States: pending -> sending -> sent / failed / expired.
+States (`core.statuses.OutboxState`): pending -> claimed -> sending -> sent / failed / ambiguous
+(or back to pending for a retry); pending -> expired / skipped.
 
 - Every reminder due is written to the outbox (unique key kind|recipient|occurrence) *before* it
   is sent, so a restart or a second process can never plan it twice.
@@ -13,27 +14,35 @@ States: pending -> sending -> sent / failed / expired.
   reminder due while the bot was really stopped (no pass for longer than `STOP_GAP`) counts as
   missed; the one notice then says how long the bot was stopped and lists what was missed.
 - For a pending row, `claimed_at` is "not before": a failed attempt sets it to the time of the
-  next attempt (exponential backoff); for a sending row it is the time of the claim.
+  next attempt (exponential backoff); for a claimed or sending row it is the time of the claim.
 
-About a crash in the middle of a send (why a row is never sent twice and, in practice, never
-lost): Telegram's sendMessage has no idempotency key, so after a crash nobody can tell whether a
-row left in `sending` reached Telegram. Each row is claimed just before its HTTP request and
-marked sent just after the answer, so only the requests awaiting their answer are ever in that
-state (at most `scheduler.reminders.MAX_IN_FLIGHT` per process, about 7 at Telegram's pace and
-250 ms a round trip), and a cooperative stop (task cancellation, SIGTERM) waits for the
-requests in flight to be answered and recorded (see `scheduler.reminders`). Only a hard kill
-(kill -9, power loss) can leave rows in `sending`; when their lease has run out they are marked
-**sent, unconfirmed** rather than sent again: their requests had already been handed to
-Telegram (a claim is committed microseconds before its request is written) so resending would
-almost surely double them, while marking them sent risks losing only a message whose process
-died between those two instructions. Unconfirmed rows are shown to the coordinators in
-/reminders so a person can check. We chose "never doubled" for these ambiguous rows because a
-double nudge to public servants erodes trust in every later one, and the coordinators see the
-rare unconfirmed case.
+Sent once, never lost (issue 13). Telegram's sendMessage has no idempotency key: once a request
+has been written nobody can tell, without its answer, whether the message was delivered. So a
+row says exactly how far its request got:
+
+- **claimed**: a sender took it; its request has not started. A sender marks the row
+  **sending** (its own commit) immediately before the request is written, after everything
+  else the send needs (the recipient's language, the text) is ready.
+- A request that may have reached Telegram and got no answer (a read timeout, a connection
+  broken after the request was written) ends **ambiguous**: never sent again by itself, shown to
+  the coordinators in /reminders so a person can check. (A request that provably never left, a
+  refused connection or a connect timeout, is retried; so is a 429 or a 5xx answer.)
+- After a crash (kill -9, power loss) a row left **claimed** goes back to pending (its request
+  never left: it is sent after the restart) and a row left **sending** becomes ambiguous (its
+  request was in flight). A row is known to be left by a dead process when its worker ran on this
+  machine and that process is gone (worker ids are host:pid:nonce), or when its `LEASE` has run
+  out (a worker elsewhere). Only the requests really in flight at the crash (at most
+  `scheduler.reminders.MAX_IN_FLIGHT`, about one at a time at a quick API) can be ambiguous.
+- A 403, or a 400 that says the chat is gone ("chat not found"), fails at once and marks the
+  recipient like one who blocked the bot; any other 400 fails at once (the same request would
+  fail again). Other errors are retried with backoff up to `MAX_ATTEMPTS`.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +52,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import calendar as cal
 from core.clock import Clock, local_zone
+from core.statuses import OutboxState
 from models import reminders as outbox_db
 from models.tables import Member, ReminderLog
 from services import openings as openings_service
@@ -53,8 +63,15 @@ LEASE = timedelta(minutes=2)  # a row in sending longer than this was left by a 
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)  # doubled after each failed attempt, up to BACKOFF_MAX
 BACKOFF_MAX = timedelta(minutes=15)
+# Why a row is ambiguous (last_error). UNCONFIRMED marked such rows "sent" before issue 13.
+AMBIGUOUS_NO_ANSWER = "ambiguous: no answer after the request was written"
+AMBIGUOUS_CRASH = "ambiguous: the process stopped during the send"
 UNCONFIRMED = "unconfirmed: the process stopped during the send"
 BLOCKED = "blocked: 403"
+CHAT_GONE = "blocked: 400 chat not found"
+BLOCKED_ERRORS = (BLOCKED, CHAT_GONE)
+# The row type the sender handles (the scheduler reaches the outbox only through this module).
+OutboxRow = ReminderLog
 # Passes come every REMINDER_INTERVAL (30 s): no pass for longer than this means the bot was
 # stopped (or its machine asleep) and what fell due meanwhile was missed.
 STOP_GAP = timedelta(minutes=5)
@@ -66,7 +83,8 @@ class PlanPass:
     pending: int = 0
     expired: int = 0
     skipped: int = 0
-    unconfirmed: int = 0
+    ambiguous: int = 0  # rows a dead process left sending
+    released: int = 0  # rows a dead process had claimed but not started: pending again
     closed_openings: int = 0
     expired_rows: list[ReminderLog] = field(default_factory=list)
 
@@ -150,8 +168,14 @@ async def plan_into_outbox(
     return result
 
 
-async def expire_and_recover(*, session: AsyncSession, now: datetime) -> PlanPass:
-    """Expire pending rows that are too old; settle rows a dead process left in sending."""
+async def expire_and_recover(
+    *, session: AsyncSession, now: datetime, worker: str = ""
+) -> PlanPass:
+    """Expire pending rows that are too old; settle rows a dead process left claimed or sending.
+
+    `worker` is the caller's own sender, which has nothing in flight while it prepares a pass
+    (its passes take turns): a row it still holds was orphaned by a failure of its bookkeeping.
+    """
     result = PlanPass()
     for row in await outbox_db.pending_due(session=session, now=now, limit=5000, lock=False):
         if planner.is_expired(due_at=row.due_at or now, stale_after=stale_after(row), now=now):
@@ -160,12 +184,126 @@ async def expire_and_recover(*, session: AsyncSession, now: datetime) -> PlanPas
                                          to_state=outbox_db.EXPIRED, error=row.last_error):
                 result.expired += 1
                 result.expired_rows.append(row)
-    for row in await outbox_db.stale_sending(session=session, before=now - LEASE):
-        if await outbox_db.set_state(session=session, row_id=row.id or 0,
-                                     from_state=outbox_db.SENDING, to_state=outbox_db.SENT,
-                                     error=UNCONFIRMED):
-            result.unconfirmed += 1
+    for row in await outbox_db.held_rows(session=session):
+        holder = row.claimed_by
+        leased_out = row.claimed_at is None or row.claimed_at < now - LEASE
+        if not (holder == worker or leased_out or worker_is_gone(holder)):
+            continue  # in flight in a live process
+        if row.state == OutboxState.CLAIMED:
+            if await outbox_db.release(session=session, row_id=row.id or 0, worker=holder):
+                result.released += 1
+        elif await outbox_db.settle_held(session=session, row_id=row.id or 0, worker=holder,
+                                         to_state=outbox_db.AMBIGUOUS, error=AMBIGUOUS_CRASH):
+            result.ambiguous += 1
     return result
+
+
+# --- The sender's side of a send (scheduler.reminders does the Telegram part) -----------------
+def new_worker_id() -> str:
+    """A sender's id: host:pid:nonce (so a restarted bot knows the rows of a dead one)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def worker_is_gone(worker: str | None) -> bool:
+    """True when `worker` ran on this machine in a process that no longer exists. (A worker of
+    another machine, or one whose pid is alive again, is left to its lease.)"""
+    if not worker or worker.count(":") < 2:
+        return False
+    host, pid_text, _nonce = worker.rsplit(":", 2)
+    if host != socket.gethostname()[:30] or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+async def claim_next(
+    *, session: AsyncSession, now: datetime, worker: str, exclude_chats: Sequence[int] = ()
+) -> ReminderLog | None:
+    """Claim the oldest row due for a chat not in `exclude_chats` (its request not started)."""
+    return await outbox_db.claim_next(session=session, now=now, worker=worker,
+                                      exclude_chats=exclude_chats)
+
+
+async def claimable_chats(
+    *, session: AsyncSession, now: datetime, chats: Sequence[int]
+) -> set[int]:
+    return await outbox_db.claimable_chats(session=session, now=now, chats=chats)
+
+
+async def start_request(*, session: AsyncSession, row_id: int, worker: str) -> bool:
+    """Mark the row sending: call right before the request is written (and commit first)."""
+    return await outbox_db.start_request(session=session, row_id=row_id, worker=worker)
+
+
+async def language_of(*, session: AsyncSession, chat_id: int, default: str) -> str:
+    """The language a chat's reminders are written in (a group: the default)."""
+    if chat_id < 0:
+        return default
+    member = await outbox_db.member_by_chat(session=session, chat_id=chat_id)
+    return member.language if member is not None else default
+
+
+async def record_sent(*, session: AsyncSession, row_id: int, worker: str, now: datetime) -> bool:
+    return await outbox_db.finish(session=session, row_id=row_id, worker=worker,
+                                  state=outbox_db.SENT, now=now)
+
+
+async def record_failed(
+    *, session: AsyncSession, row_id: int, worker: str, now: datetime, error: str
+) -> bool:
+    return await outbox_db.finish(session=session, row_id=row_id, worker=worker,
+                                  state=outbox_db.FAILED, now=now, error=error)
+
+
+async def record_moot(
+    *, session: AsyncSession, row_id: int, worker: str, now: datetime, error: str
+) -> bool:
+    """Nothing to say any more (a follow-up question answered meanwhile): expired, not sent."""
+    return await outbox_db.finish(session=session, row_id=row_id, worker=worker,
+                                  state=outbox_db.EXPIRED, now=now, error=error)
+
+
+async def record_ambiguous(
+    *, session: AsyncSession, row_id: int, worker: str, now: datetime, error: str = ""
+) -> bool:
+    """The request may have reached Telegram without an answer: never repeated by itself."""
+    detail = f"{AMBIGUOUS_NO_ANSWER} ({error})" if error else AMBIGUOUS_NO_ANSWER
+    return await outbox_db.finish(session=session, row_id=row_id, worker=worker,
+                                  state=outbox_db.AMBIGUOUS, now=now, error=detail)
+
+
+async def record_retry(
+    *, session: AsyncSession, row: ReminderLog, worker: str, now: datetime, error: str,
+    rate_limited: bool = False,
+) -> bool:
+    """Back to pending: after a 429 at once and without counting the attempt (Telegram pacing
+    us), otherwise after the backoff of its attempts."""
+    if rate_limited:
+        return await outbox_db.finish(session=session, row_id=row.id or 0, worker=worker,
+                                      state=outbox_db.PENDING, now=now, error=error,
+                                      attempts=row.attempts - 1)
+    return await outbox_db.finish(session=session, row_id=row.id or 0, worker=worker,
+                                  state=outbox_db.PENDING, now=now, error=error,
+                                  not_before=now + backoff(row.attempts))
+
+
+async def record_unreachable(
+    *, session: AsyncSession, row_id: int, worker: str, now: datetime, chat_id: int,
+    error: str = BLOCKED,
+) -> str | None:
+    """The chat is gone (403 blocked, 400 chat not found): the row fails and the recipient is
+    marked blocked (see `mark_blocked`)."""
+    await outbox_db.finish(session=session, row_id=row_id, worker=worker,
+                           state=outbox_db.FAILED, now=now, error=error)
+    return await mark_blocked(session=session, chat_id=chat_id, now=now, error=error)
 
 
 async def enqueue_notice(
@@ -243,11 +381,13 @@ async def close_openings(*, session: AsyncSession, clock: Clock) -> int:
     return len(closed)
 
 
-async def mark_blocked(*, session: AsyncSession, chat_id: int, now: datetime) -> str | None:
-    """A 403 from a chat: the member becomes inactive (or the group is dropped) and the
-    coordinators are told; the chat's other pending reminders fail at once. Returns the
-    notice kind, or None when the chat is unknown."""
-    await outbox_db.fail_pending_for_chat(session=session, chat_id=chat_id, error=BLOCKED)
+async def mark_blocked(
+    *, session: AsyncSession, chat_id: int, now: datetime, error: str = BLOCKED
+) -> str | None:
+    """A 403 (or a 400 "chat not found") from a chat: the member becomes inactive (or the group
+    is dropped) and the coordinators are told; the chat's other pending reminders fail at once.
+    Returns the notice kind, or None when the chat is unknown."""
+    await outbox_db.fail_pending_for_chat(session=session, chat_id=chat_id, error=error)
     coordinators = await outbox_db.coordinator_chats(session=session)
     if chat_id > 0:
         member = await outbox_db.member_by_chat(session=session, chat_id=chat_id)
@@ -288,7 +428,7 @@ class Overview:
     counts: dict[str, int]
     failed: list[ReminderLog]
     expired: list[ReminderLog]
-    unconfirmed: list[ReminderLog]
+    ambiguous: list[ReminderLog]  # may or may not have reached their chat: a person checks
     agency_names: dict[int, str]
 
 
@@ -306,6 +446,7 @@ async def overview(*, session: AsyncSession, now: datetime, days: int = 7) -> Ov
         counts=counts,
         failed=[r for r in rows if r.state == outbox_db.FAILED],
         expired=[r for r in rows if r.state == outbox_db.EXPIRED],
-        unconfirmed=[r for r in rows if r.state == outbox_db.SENT and r.last_error == UNCONFIRMED],
+        ambiguous=[r for r in rows if r.state == outbox_db.AMBIGUOUS
+                   or (r.state == outbox_db.SENT and r.last_error == UNCONFIRMED)],
         agency_names={a.id: a.short_name for a in data.agencies},
     )

@@ -41,6 +41,7 @@ from core import calendar as cal
 from core.clock import local_zone
 from core.statuses import AgencyKind, Role
 from models import council as council_db
+from models import followups as followups_db
 from models import groups as groups_db
 from models import reminders as reminders_db
 
@@ -52,6 +53,9 @@ REPORT_ESCALATION = "report_escalation"
 MEETING_DAY_BEFORE = "meeting_day_before"
 MEETING_HOUR_BEFORE = "meeting_hour_before"
 MEETING_CHECKLIST = "meeting_checklist"
+FOLLOWUP = "followup"  # one follow-up point (사후관리) asked of its centre
+FOLLOWUP_OVERDUE = "followup_overdue"  # a centre's overdue points, weekly
+FOLLOWUP_SUMMARY = "followup_summary"  # the coordinators' summary of overdue points
 # Notices the sender itself enqueues (not planned from the calendar).
 OPENING_CLOSED = "opening_closed"
 MEMBER_BLOCKED = "member_blocked"
@@ -61,6 +65,7 @@ EXPIRED_NOTICE = "reminders_expired"
 PLANNED_KINDS = (
     DISCOVERY_NUDGE, DISCOVERY_SUMMARY, REPORT_NUDGE, REPORT_ESCALATION,
     MEETING_DAY_BEFORE, MEETING_HOUR_BEFORE, MEETING_CHECKLIST,
+    FOLLOWUP, FOLLOWUP_OVERDUE, FOLLOWUP_SUMMARY,
 )
 ALL_KINDS = PLANNED_KINDS + (OPENING_CLOSED, MEMBER_BLOCKED, GROUP_LOST, EXPIRED_NOTICE)
 
@@ -69,6 +74,9 @@ DEFAULT_CUTOFF = (9, 5)  # month, day: "early September"
 DISCOVERY_OFFSETS = (14, 7, 3, 1)
 REPORT_OFFSETS = (3, 1, 0)
 CHECKLIST_TIME = time(8, 0)
+# Follow-up points: 나중에 at most three times; overdue then, or two weeks after the point's day.
+FOLLOWUP_MAX_ASKS = 3
+FOLLOWUP_OVERDUE_AFTER = timedelta(days=14)
 
 # Who has a discovery target, and which metric counts for them.
 DISCOVERY_METRIC = {
@@ -117,6 +125,22 @@ class MeetingInfo:
 
 
 @dataclass(frozen=True)
+class FollowUpInfo:
+    """A follow-up point still to answer (no personal data: the sender adds the name)."""
+
+    id: int
+    agency_id: int
+    months: int
+    due_on: date
+    asks: int
+    ask_on: date | None
+    hire_id: int
+    company: str
+    title: str
+    hired_on: date
+
+
+@dataclass(frozen=True)
 class Attendee:
     chat_id: int
     agency_id: int | None
@@ -141,6 +165,7 @@ class PlanData:
     meetings: list[MeetingInfo] = field(default_factory=list)
     # meeting id -> members who answered yes or maybe (active members only).
     attendees: Mapping[int, list[Attendee]] = field(default_factory=dict)
+    followups: list[FollowUpInfo] = field(default_factory=list)
 
     def agency(self, agency_id: int) -> AgencyInfo | None:
         for a in self.agencies:
@@ -209,6 +234,7 @@ def plan(data: PlanData, *, start: datetime, end: datetime) -> list[Notice]:
     for year, month in cal.months_between(first - timedelta(days=31), last):
         notices += _month_end(data, year, month)
     notices += _meetings(data)
+    notices += _followups(data, first, last)
     due = [n for n in notices if start <= n.due_at <= end]
     return sorted(due, key=lambda n: (n.due_at, n.kind, n.agency_id or 0, n.occurrence))
 
@@ -295,6 +321,72 @@ def _month_end(data: PlanData, year: int, month: int) -> list[Notice]:
         kind=REPORT_ESCALATION, due_at=escalate_at, occurrence=key,
         audience=AUDIENCE_COORDINATORS, chat_ids=tuple(data.coordinator_chats), payload=payload,
     ))
+    return out
+
+
+def followup_overdue(point: FollowUpInfo, day: date) -> bool:
+    """As `services.followups.is_overdue`, on plain data."""
+    return point.asks >= FOLLOWUP_MAX_ASKS or day >= point.due_on + FOLLOWUP_OVERDUE_AFTER
+
+
+def _followups(data: PlanData, first: date, last: date) -> list[Notice]:
+    """Each point is asked on its day (the next business day when that is not one) and again
+    the business day after each 나중에; every Monday (or the week's first business day) a centre
+    with overdue points is told how many, and the coordinators get the counts the business day
+    after, as for the month-end report."""
+    out: list[Notice] = []
+    for point in data.followups:
+        day = point.ask_on or point.due_on
+        if point.asks > FOLLOWUP_MAX_ASKS or not first - timedelta(days=7) <= day <= last:
+            continue
+        send_on = day if cal.is_business_day(day) else cal.next_business_day(day)
+        out.append(Notice(
+            kind=FOLLOWUP, due_at=cal.at(send_on, cal.NUDGE_TIME),
+            occurrence=f"{point.id}:{point.asks}", audience=AUDIENCE_AGENCY,
+            agency_id=point.agency_id, chat_ids=tuple(data.agency_chats.get(point.agency_id, ())),
+            payload={"point": point.id, "months": point.months, "company": point.company,
+                     "title": point.title, "hired_on": point.hired_on.isoformat(),
+                     "hire": point.hire_id, "last": point.asks >= FOLLOWUP_MAX_ASKS},
+        ))
+    monday = first - timedelta(days=first.weekday() + 7)
+    while monday <= last:
+        week = monday + timedelta(days=4)
+        chase_on = next(
+            (monday + timedelta(days=n) for n in range(5)
+             if cal.is_business_day(monday + timedelta(days=n))), None,
+        )
+        monday += timedelta(days=7)
+        if chase_on is None:  # a week of holidays
+            continue
+        overdue: dict[int, int] = {}
+        for point in data.followups:
+            if followup_overdue(point, chase_on):
+                overdue[point.agency_id] = overdue.get(point.agency_id, 0) + 1
+        if not overdue:
+            continue
+        iso = chase_on.isocalendar()
+        occurrence = f"{iso.year}-W{iso.week:02d}"
+        for agency_id, count in sorted(overdue.items()):
+            agency = data.agency(agency_id)
+            out.append(Notice(
+                kind=FOLLOWUP_OVERDUE, due_at=cal.at(chase_on, cal.NUDGE_TIME),
+                occurrence=occurrence, audience=AUDIENCE_AGENCY, agency_id=agency_id,
+                chat_ids=tuple(data.agency_chats.get(agency_id, ())),
+                payload={"count": count, "agency": agency.short_name if agency else ""},
+            ))
+        summary_on = cal.next_business_day(chase_on)
+        if summary_on > week + timedelta(days=3):
+            continue
+        out.append(Notice(
+            kind=FOLLOWUP_SUMMARY, due_at=cal.at(summary_on, cal.NUDGE_TIME),
+            occurrence=occurrence, audience=AUDIENCE_COORDINATORS,
+            chat_ids=tuple(data.coordinator_chats),
+            payload={"rows": [
+                {"agency": (a.short_name if (a := data.agency(agency_id)) else ""),
+                 "count": count}
+                for agency_id, count in sorted(overdue.items())
+            ]},
+        ))
     return out
 
 
@@ -408,4 +500,15 @@ async def load_plan_data(*, session: AsyncSession, start: datetime, end: datetim
             for m in meetings
         ],
         attendees=attendees,
+        followups=[
+            FollowUpInfo(
+                id=point.id or 0, agency_id=point.agency_id, months=point.months,
+                due_on=point.due_on, asks=point.asks, ask_on=point.ask_on,
+                hire_id=hire.id or 0, company=opening.company_name, title=opening.job_title,
+                hired_on=hire.hired_on,
+            )
+            for point, hire, opening in await followups_db.open_points(
+                session=session, on_or_before=last + timedelta(days=7)
+            )
+        ],
     )

@@ -20,6 +20,7 @@ from core.errors import DomainError, NotAllowed
 from core.text import clean_text
 from models import audit as audit_db
 from models import council as council_db
+from models import followups as followups_db
 from models import members as members_db
 from models import reports as reports_db
 from models import stats as stats_db
@@ -116,6 +117,12 @@ async def prefill(
     found = await stats_db.figures_by_region(
         session=session, agency_id=agency_id, start=start, end=end
     )
+    points = await followups_db.due_by_region(
+        session=session, agency_id=agency_id, due_from=start.astimezone(local_zone()).date(),
+        due_before=end.astimezone(local_zone()).date(),
+    )
+    for region, values in points.items():
+        found.setdefault(region, {}).update(values)
     served = await council_db.agency_regions(session=session, agency_id=agency_id)
     regions = list(served) if len(served) <= SHOW_ZERO_REGIONS else []
     regions += [r for r in found if r not in regions]

@@ -17,7 +17,7 @@ from core.errors import DomainError
 from models import council as council_db
 from models import stats as stats_db
 from models.tables import Agency, MonthlyReport, Region
-from services import programme, reports, targets
+from services import followups, programme, reports, targets
 from services.programme import StepView
 from services.targets import AgencyProgress
 
@@ -73,6 +73,8 @@ class StatusView:
     agencies: list[Agency]  # the agencies that must report, in council order
     scope: Scope = field(default_factory=Scope)
     region_figures: dict[str, int] | None = None
+    # 사후관리: the season's hires still working at each follow-up point (aggregates only).
+    retention: followups.Retention | None = None
 
 
 async def build_status(
@@ -103,7 +105,16 @@ async def build_status(
     elif scope.agency is not None:
         rows = [r for r in rows if r.agency.id == scope.agency.id]
         agencies = [scope.agency]
-    return StatusView(year, today, month, steps, rows, submitted, agencies, scope, region_figures)
+    overall, by_agency = await followups.retention(session=session, today=today, year=year)
+    if scope.region is not None:
+        retention = followups.Retention.merged(
+            [by_agency[a] for a in by_agency if a in {r.agency.id for r in rows}])
+    elif scope.agency is not None:
+        retention = by_agency.get(scope.agency.id or 0, followups.Retention())
+    else:
+        retention = overall
+    return StatusView(year, today, month, steps, rows, submitted, agencies, scope, region_figures,
+                      retention)
 
 
 @dataclass
@@ -115,6 +126,7 @@ class AgencyDetail:
     reports: list[tuple[str, MonthlyReport | None]]  # month -> first submitted version
     steps: list[StepView]
     today: date
+    retention: followups.Retention | None = None  # the centre's own follow-up figures
 
 
 async def build_agency_detail(
@@ -137,4 +149,6 @@ async def build_agency_detail(
         state = await reports.open_report(session=session, agency_id=agency.id, month=mon)
         history.append((mon, state.versions[0] if state.versions else None))
     steps = await programme.programme_steps(session=session, year=year, today=today)
-    return AgencyDetail(agency, row, month, this_month, history, steps, today)
+    _, by_agency = await followups.retention(session=session, today=today, year=year)
+    return AgencyDetail(agency, row, month, this_month, history, steps, today,
+                        by_agency.get(agency.id))

@@ -10,6 +10,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER_KEYS = (
@@ -59,6 +62,10 @@ def test_smoke_run_prints_every_figure_as_the_last_json_line(tmp_path: Path) -> 
     # /import: a 1,000-row workbook read, checked and previewed, every row ready.
     assert is_number(figures["import_1000_s"]) and figures["import_1000_s"] > 0
     assert figures["import_rows"] == figures["import_ready"] == 1000
+    # /export: the demo season's workbook and a generated season's (small in the smoke run).
+    for key in ("export_demo_s", "export_100k_s", "export_100k_mb"):
+        assert is_number(figures[key]) and figures[key] >= 0, key
+    assert figures["export_records"] == 400
     assert not [k for k in figures if "placeholder" in k]
 
     # The bot really worked: form steps of both kinds were answered, and it logged no failure.
@@ -67,3 +74,101 @@ def test_smoke_run_prints_every_figure_as_the_last_json_line(tmp_path: Path) -> 
     assert figures["bot_errors_logged"] == 0
     assert figures["bot_exit_code"] == 0
     assert isinstance(figures["errors"], int)
+
+
+# --- the scale path (bench.scale): skipped when no PostgreSQL answers on 127.0.0.1:5432 -------
+def postgres_answers() -> bool:
+    import asyncio
+
+    import asyncpg
+
+    async def probe() -> None:
+        connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                                           timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    return True
+
+
+needs_postgres = pytest.mark.skipif(not postgres_answers(), reason="PostgreSQL is not reachable")
+
+
+def smoke(*args: str) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ITDA_", "ADMIN_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--json-only", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=400,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def bench_databases() -> set[str]:
+    import asyncio
+
+    import asyncpg
+
+    async def names() -> set[str]:
+        connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        try:
+            rows = await connection.fetch("SELECT datname FROM pg_database")
+        finally:
+            await connection.close()
+        return {row["datname"] for row in rows if row["datname"].startswith("itda_bench_")}
+
+    return asyncio.run(names())
+
+
+@needs_postgres
+def test_postgres_mode_runs_the_itda_phases_on_postgresql() -> None:
+    before = bench_databases()
+    figures = smoke("--database", "postgres", "--phases", "pg")
+
+    assert is_number(figures["pg_ratio"]) and figures["pg_ratio"] > 0
+    pg = figures["pg"]
+    assert len(pg["ratio_pairs"]["ratios"]) >= 5
+    assert pg["ratio"] == figures["pg_ratio"] == pg["ratio_pairs"]["median"]
+    by_step = figures["pg_p99_ms"]
+    assert by_step == pg["p99_ms_by_step"] and by_step
+    assert all(ms is None or is_number(ms) for ms in by_step.values())
+    steps = pg["itda_steps"]
+    assert steps.get("opening_field", 0) > 0 and steps.get("seeker_field", 0) > 0, steps
+    assert pg["bot_exit_code"] == 0 and pg["bot_errors_logged"] == 0
+    # Only what was asked ran (no SQLite rounds), and the database it made is gone.
+    assert figures["ratio"] is None and figures["webhook2_speedup"] is None
+    assert bench_databases() == before
+
+
+@needs_postgres
+def test_webhook2_phase_runs_two_webhook_processes_on_one_database() -> None:
+    before = bench_databases()
+    figures = smoke("--phases", "webhook2")
+
+    assert is_number(figures["webhook2_speedup"]) and figures["webhook2_speedup"] > 0
+    # Alternate updates of one form reach different processes: one chat's updates take their
+    # turns across processes (models/locks.py), so nothing is doubled and, unless a reply came
+    # too late for the simulated user (a machine too busy: the user went on without it), no
+    # step is lost and every form is saved.
+    w = figures["webhook2"]
+    assert figures["webhook2_doubled"] == 0
+    if not any(cause.endswith(":other") for cause in w["unanswered_causes"]):
+        for key in ("webhook2_lost", "webhook2_unfinished"):
+            assert figures[key] == 0, (key, w["unanswered_causes"])
+    assert len(w["speedup_pairs"]) >= 5
+    # Both processes served, and each conversation's updates went to them in turn.
+    assert set(w["updates_by_process"]) == {"webhook-a", "webhook-b"}
+    assert min(w["updates_by_process"].values()) > 0
+    assert w["alternated"] == 1.0
+    assert w["push_failed"] == 0
+    assert w["steps_answered"].get("join", 0) > 0
+    # The reminders were counted in the fake server's log and each sender named.
+    assert figures["webhook2_reminder_senders"] == len(w["reminders_by_process"])
+    assert sum(w["reminders_by_process"].values()) == w["reminders_sent"]
+    assert set(w["reminders_by_process"]) <= {"webhook-a", "webhook-b"}
+    assert w["exit_codes"] == [0, 0] and w["errors_logged"] == [0, 0]
+    assert bench_databases() == before

@@ -38,13 +38,14 @@ def used_keys() -> set[str]:
     keys: set[str] = set()
     for path in code_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        # Audit actions look like keys ("invite.create") but are data, not messages.
+        # Audit actions look like keys ("invite.create") but are data, not messages; so are
+        # the columns a foreign key names ("hire.id").
         actions = {
             id(part)
             for n in ast.walk(tree)
             if isinstance(n, ast.Call)
             for k in n.keywords
-            if k.arg == "action"
+            if k.arg in ("action", "foreign_key")
             for part in ast.walk(k.value)  # also each branch of `"a.b" if x else "a.c"`
         }
         for node in ast.walk(tree):

@@ -18,7 +18,8 @@ async def sandbox(tmp_path: Path, lines: list[str], *options: str) -> str:
         stderr=asyncio.subprocess.PIPE,
     )
     script = "\n".join(lines) + "\n"
-    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=300)
+    # Minutes, not seconds: a whole sandbox (demo seed, bot, fake Telegram) on a busy machine.
+    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=900)
     assert proc.returncode == 0, err.decode()
     for noise in ("Traceback", "Unclosed client session", "never awaited"):
         assert noise not in err.decode(), err.decode()[-3000:]

@@ -116,13 +116,13 @@ async def test_coordinator_table_nudge_and_export(harness: BotHarness, api: Fake
     refused = await harness.send(SAEIL2, "/export")
     assert "권한이 없어요" in refused["text"]
     bad = await harness.send(COORD, "/export 2026-11-30 2026-07-01")
-    assert "기간을 읽을 수 없어요" in bad["text"]
+    assert "종료일(2026-07-01)이 시작일(2026-11-30)보다 앞서요" in bad["text"]
     menu = await harness.send(COORD, "/export")
-    document = await harness.press(COORD, menu, "사업 기간 전체")
-    assert document["document"]["file_name"] == "itda-20260701-20261130.xlsx"
+    document = await harness.press(COORD, menu, "연간 전체")
+    assert document["document"]["file_name"] == "itda-20260701-20261231.xlsx"
     book = load_workbook(io.BytesIO(api.files[document["document"]["file_id"]].data))
     seekers = book["구직자"]
-    assert seekers["C2"].value == "홍*순" and seekers["D2"].value == "010-****-5678"
+    assert seekers["C3"].value == "홍*순" and seekers["D3"].value == "010-****-5678"
     csv_zip = await harness.press(COORD, document, "CSV")
     assert csv_zip["document"]["file_name"].endswith("-csv.zip")
 

@@ -28,8 +28,9 @@ from models.tables import (
     Member,
     Target,
 )
+from rendering import chart, workbook
 from rendering.status import render_overview
-from services import chart, export, programme, reports, status, targets
+from services import export, followups, programme, reports, status, targets
 from services.crypto import cipher_of
 from services.membership import Actor
 
@@ -306,7 +307,8 @@ async def test_report_prefill_correction_and_submission(
     draft = state.draft
     assert state.submitted is None
     assert draft.figures == {"cheonan": {"openings": 0, "seekers": 3, "meeting_days": 1,
-                                         "interviews": 3, "hires": 1}}
+                                         "interviews": 3, "hires": 1, "followups": 0,
+                                         "retained": 0}}
     for bad, key in (("-2", "report.negative_figure"), ("5000", "report.absurd_figure"),
                      ("많이", "report.bad_figure"), ("1만", "report.absurd_figure"),
                      ("2.5", "report.bad_figure")):
@@ -408,45 +410,52 @@ async def test_export_workbook_cell_by_cell(runtime: Runtime, clock: FrozenClock
     async with runtime.session() as s:
         state = await reports.open_report(session=s, agency_id=ids["cheonan"], month="2026-08")
         await reports.submit(session=s, clock=clock, actor=staff, draft=state.draft)
+    async with runtime.session() as s:  # the seeded hires get their points, as at a start
+        await followups.backfill(session=s, config=runtime.council.followup, now=clock.now())
     async with runtime.session() as s:
         data = await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
-                                         end=date(2026, 11, 30), tr=KO)
-    book = load_workbook(io.BytesIO(export.to_xlsx(data, KO)))
-    assert book.sheetnames == ["요약", "구인", "구직자", "만남의 날·회의", "채용", "실적보고"]
-    for ws in book.worksheets:
-        assert ws.freeze_panes == "A2"
-        assert ws["A1"].font.bold
-    summary = book["요약"]
-    assert [c.value for c in summary[1]][:7] == [
-        "기관", "기관구분", "월", "구인 발굴", "구직자 발굴", "만남의 날", "채용"]
-    rows = {(r[0], r[2]): r for r in summary.iter_rows(min_row=2, values_only=True)}
+                                         end=date(2026, 11, 30))
+    book = load_workbook(io.BytesIO(workbook.to_xlsx(data, KO)))
+    assert book.sheetnames == ["성과 요약", "월별 실적", "구인", "구직자", "만남의 날·회의",
+                               "채용", "사후관리", "실적보고"]
+    for ws in book.worksheets[1:]:  # title in row 1, headers in row 2
+        assert ws.freeze_panes == "A3"
+        assert ws["A1"].font.bold and ws["A2"].font.bold
+    summary = book["월별 실적"]
+    assert [c.value for c in summary[2]][:8] == [
+        "기관", "기관구분", "월", "구인 발굴", "구직자 발굴", "만남의 날", "면접", "채용"]
+    rows = {(r[0], r[2]): r for r in summary.iter_rows(min_row=3, values_only=True)}
     assert rows[("충남북부상의", "2026-08")][3] == 4
     cheonan_aug = rows[("천안새일센터", "2026-08")]
-    assert cheonan_aug[4:7] == (3, 1, 1)
-    assert isinstance(cheonan_aug[7], datetime) and cheonan_aug[8] == "예"  # submitted late
-    assert rows[("천안새일센터", "2026-09")][8] == "미제출"
+    assert cheonan_aug[4:8] == (3, 1, 3, 1)
+    assert isinstance(cheonan_aug[8], datetime) and cheonan_aug[9] == "예"  # submitted late
+    assert rows[("천안새일센터", "2026-09")][9] == "미제출"
     openings = book["구인"]
-    assert openings.max_row == 5  # four openings; the deleted one is left out
-    assert openings["C2"].value == "회사0" and openings["E2"].value == "천안시"
-    assert openings["G2"].value == 20.0 and openings["I2"].value == 13000
-    assert isinstance(openings["N2"].value, datetime) and openings["N2"].number_format.startswith(
+    assert openings.max_row == 6  # title, headers, four openings; the deleted one is left out
+    assert openings["C3"].value == "회사0" and openings["E3"].value == "천안시"
+    assert openings["G3"].value == 20.0 and openings["I3"].value == 13000
+    assert isinstance(openings["N3"].value, datetime) and openings["N3"].number_format.startswith(
         "yyyy")
     assert openings.column_dimensions["C"].width >= 8
     seekers = book["구직자"]
-    assert [seekers.cell(row=i, column=3).value for i in (2, 3, 4)] == ["홍*순", "김*희", "박*정"]
-    assert seekers["D2"].value == "010-****-5678" and seekers["E2"].value == 40
+    assert [seekers.cell(row=i, column=3).value for i in (3, 4, 5)] == ["홍*순", "김*희", "박*정"]
+    assert seekers["D3"].value == "010-****-5678" and seekers["E3"].value == "40대"
     meetings = book["만남의 날·회의"]
-    day_row = next(r for r in meetings.iter_rows(min_row=2, values_only=True)
+    day_row = next(r for r in meetings.iter_rows(min_row=3, values_only=True)
                    if r[2] == "만남의 날")
     assert day_row[7:14] == (3, 3, 1, 2, 3, 1, 1)
     hires = book["채용"]
-    assert hires["C2"].value == "홍*순" and hires["G2"].value == datetime(2026, 8, 26)
+    assert hires["C3"].value == "홍*순" and hires["G3"].value == datetime(2026, 8, 26)
     report_sheet = book["실적보고"]
-    assert report_sheet["B2"].value == "2026-08" and report_sheet["C2"].value == 1
-    assert report_sheet["G2"].value == 3  # seekers
-    csv_files = export.to_csv(data, KO)
+    assert report_sheet["B3"].value == "2026-08" and report_sheet["C3"].value == 1
+    assert report_sheet["G3"].value == 3  # seekers
+    followup = book["사후관리"]  # one row per follow-up point, the seeker masked
+    assert [followup[f"D{r}"].value for r in (3, 4, 5)] == ["홍*순"] * 3
+    assert [followup[f"H{r}"].value for r in (3, 4, 5)] == [1, 3, 6]
+    assert followup["I3"].value == datetime(2026, 9, 26)
+    csv_files = workbook.to_csv(data, KO)
     assert set(csv_files) == {"summary.csv", "openings.csv", "seekers.csv", "meetings.csv",
-                              "hires.csv", "reports.csv"}
+                              "hires.csv", "followups.csv", "reports.csv"}
     seekers_csv = csv_files["seekers.csv"].decode("utf-8-sig")
     assert seekers_csv.startswith("번호,기관,이름,연락처")
     for secret in SEEKER_NAMES + SEEKER_PHONES:
@@ -460,12 +469,12 @@ async def test_unmasked_export_needs_reason_and_is_audited(
     with pytest.raises(DomainError) as err:
         async with runtime.session() as s:
             await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
-                                      end=date(2026, 11, 30), tr=KO,
+                                      end=date(2026, 11, 30),
                                       requester_agency_id=ids["cheonan"], unmask=True)
     assert err.value.key == "export.unmask_needs_reason"
     async with runtime.session() as s:
         data = await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
-                                         end=date(2026, 11, 30), tr=KO,
+                                         end=date(2026, 11, 30),
                                          requester_agency_id=ids["cheonan"], unmask=True,
                                          reason="성과분석 명단 대조")
         entries = await audit_db.list_audit(session=s, action_prefix="export.")

@@ -14,6 +14,7 @@ from core.statuses import AttendanceMode, MeetingResult, MeetingStatus
 from models import meetings as meetings_db
 from models.tables import Attendance, Meeting
 from services import hires
+from services.council import FollowUpConfig
 from services.meetings.base import audit, hosted, not_before, require_scheduled
 from services.meetings.checklist import day_row
 from services.membership import Actor
@@ -73,9 +74,11 @@ async def record_interview(
 
 
 async def record_spot_hire(
-    *, session: AsyncSession, clock: Clock, actor: Actor, seeker_row_id: int, company_row_id: int
+    *, session: AsyncSession, clock: Clock, actor: Actor, seeker_row_id: int,
+    company_row_id: int, followup: FollowUpConfig | None = None,
 ) -> tuple[Attendance, Attendance]:
-    """Hired on the spot: a real hire record through the hires feature."""
+    """Hired on the spot: a real hire record through the hires feature (with its follow-up
+    points at the months of `followup`)."""
     meeting, seeker_row, company_row = await _result_pair(
         session, clock, actor, seeker_row_id, company_row_id, unhired=True
     )
@@ -88,6 +91,7 @@ async def record_spot_hire(
         opening_id=company_row.opening_id,
         hired_on=clock.today(),
         meeting_id=meeting.id,
+        followup=followup,
     )
     if seeker_row.interviews == 0:
         seeker_row.interviews, company_row.interviews = 1, company_row.interviews + 1
