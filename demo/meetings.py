@@ -16,7 +16,7 @@ from core.statuses import AttendanceMode, MeetingKind, MeetingResult, MeetingSta
 from models import council as council_db
 from models import meetings as meetings_db
 from models import members as members_db
-from models.tables import Attendance, JobOpening, JobSeeker, Meeting
+from models.tables import Attendance, JobOpening, JobSeeker, Meeting, Member
 from services import hires
 from services.crypto import cipher_of
 from services.meetings import COUNCIL_LENGTH, MEETING_DAY_LENGTH
@@ -115,6 +115,29 @@ async def seed(*, session: AsyncSession, clock: Clock) -> None:
         await _meeting_day(session, clock, day, openings, seekers)
 
 
+async def _add_meeting(
+    session: AsyncSession,
+    kind: MeetingKind,
+    host_id: int,
+    author_telegram_id: int,
+    start: datetime,
+    length: timedelta,
+    **columns: Any,
+) -> tuple[Meeting, Member | None]:
+    """A demo meeting hosted by `host_id`, created by the demo member with that Telegram id
+    (returned with it)."""
+    author = await members_db.get_member_by_telegram_id(
+        session=session, telegram_id=author_telegram_id
+    )
+    meeting = await meetings_db.add_meeting(
+        session=session,
+        meeting=Meeting(kind=kind, host_agency_id=host_id,
+                        created_by=author.id if author else None, starts_at=start,
+                        ends_at=start + length, **columns),
+    )
+    return meeting, author
+
+
 async def _council(
     session: AsyncSession, clock: Clock, province_id: int, item: dict[str, Any]
 ) -> None:
@@ -122,24 +145,11 @@ async def _council(
     start = datetime(now.year, item["month"], item["day"], item["hour"], tzinfo=clock.tz)
     if start >= now:
         start = datetime.combine(now.date() - timedelta(days=7), time(item["hour"]), clock.tz)
-    coordinator = await members_db.get_member_by_telegram_id(
-        session=session, telegram_id=COORDINATOR_ID
-    )
-    meeting = await meetings_db.add_meeting(
-        session=session,
-        meeting=Meeting(
-            kind=MeetingKind.COUNCIL,
-            host_agency_id=province_id,
-            created_by=coordinator.id if coordinator else None,
-            starts_at=start,
-            ends_at=start + COUNCIL_LENGTH,
-            place=item["place"],
-            agenda=item["agenda"],
-            notes=item["notes"],
-            status=MeetingStatus.HELD,
-            created_at=start - timedelta(days=10),
-            updated_at=start + COUNCIL_LENGTH,
-        ),
+    meeting, _ = await _add_meeting(
+        session, MeetingKind.COUNCIL, province_id, COORDINATOR_ID, start, COUNCIL_LENGTH,
+        place=item["place"], agenda=item["agenda"], notes=item["notes"],
+        status=MeetingStatus.HELD, created_at=start - timedelta(days=10),
+        updated_at=start + COUNCIL_LENGTH,
     )
     absent = {await _agency_id(session, code) for code in item["absent"]}
     rows = []
@@ -174,24 +184,11 @@ async def _meeting_day(
     day = now.date() + timedelta(days=item["days"])
     start = datetime.combine(day, time(item["hour"]), clock.tz)
     held = start < now
-    host = await members_db.get_member_by_telegram_id(
-        session=session, telegram_id=item["host_user"]
-    )
-    meeting = await meetings_db.add_meeting(
-        session=session,
-        meeting=Meeting(
-            kind=MeetingKind.MEETING_DAY,
-            host_agency_id=host_id,
-            created_by=host.id if host else None,
-            starts_at=start,
-            ends_at=start + MEETING_DAY_LENGTH,
-            place=item["venue"],
-            region_code=item["region"],
-            capacity=item["capacity"],
-            contact=item["contact"],
-            status=MeetingStatus.HELD if held else MeetingStatus.SCHEDULED,
-            created_at=start - timedelta(days=14),
-        ),
+    meeting, host = await _add_meeting(
+        session, MeetingKind.MEETING_DAY, host_id, item["host_user"], start, MEETING_DAY_LENGTH,
+        place=item["venue"], region_code=item["region"], capacity=item["capacity"],
+        contact=item["contact"], status=MeetingStatus.HELD if held else MeetingStatus.SCHEDULED,
+        created_at=start - timedelta(days=14),
     )
     assert meeting.id is not None
     region = item["region"]

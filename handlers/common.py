@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from adapters.context import ANSWERED_QUERIES, ItdaContext
 from core.errors import DomainError
 from services import commands as command_table
-from services import groups
+from services import directory, groups
 from services.membership import Actor
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,14 @@ def requires(name: str) -> Callable[[Callback], Callback]:
     return decorate
 
 
+async def is_member(update: Update, context: ItdaContext) -> bool:
+    """An active member (a button's re-check of the actor); anyone else is told why not."""
+    if context.member is None or not context.member.active:
+        await explain(update, context, DomainError("auth.not_member"))
+        return False
+    return True
+
+
 async def in_council_chat(update: Update, context: ItdaContext) -> bool:
     """A private chat or the registered council group; in any other group the user reads how a
     coordinator registers it, and False is returned."""
@@ -255,6 +263,25 @@ def _accepts(service: Callable[..., object]) -> frozenset[str]:
     return frozenset(inspect.signature(service).parameters)
 
 
+async def call(
+    update: Update,
+    context: ItdaContext,
+    service: Callable[..., Awaitable[T]],
+    /,
+    **kwargs: Any,
+) -> T:
+    """Run one service call in a session of its own; a `DomainError` is the caller's to explain
+    (see `attempt`). The session is passed as `session=`; `actor=` and `clock=` are passed when
+    the service takes them."""
+    accepted = _accepts(service)
+    if "actor" in accepted and "actor" not in kwargs:
+        kwargs["actor"] = actor(update, context)
+    if "clock" in accepted and "clock" not in kwargs:
+        kwargs["clock"] = context.runtime.clock
+    async with context.runtime.session() as session:
+        return await service(session=session, **kwargs)
+
+
 async def attempt(
     update: Update,
     context: ItdaContext,
@@ -267,17 +294,22 @@ async def attempt(
     The session is passed as `session=`; `actor=` and `clock=` are passed when the service takes
     them. On a `DomainError` the user reads the refusal in their language and `REFUSED` is
     returned (nothing of the session is committed)."""
-    accepted = _accepts(service)
-    if "actor" in accepted and "actor" not in kwargs:
-        kwargs["actor"] = actor(update, context)
-    if "clock" in accepted and "clock" not in kwargs:
-        kwargs["clock"] = context.runtime.clock
     try:
-        async with context.runtime.session() as session:
-            return await service(session=session, **kwargs)
+        return await call(update, context, service, **kwargs)
     except DomainError as error:
         await explain(update, context, error)
         return REFUSED
+
+
+def typed(callback: Callback, *, private: bool = False) -> MessageHandler[Any, Any]:
+    """A form's answer typed as text (not a command); `private`: in a private chat only."""
+    text = filters.TEXT & ~filters.COMMAND
+    return MessageHandler(text & filters.ChatType.PRIVATE if private else text, callback)
+
+
+def not_command(callback: Callback) -> MessageHandler[Any, Any]:
+    """Any message but a command (a photo, a sticker, text where a button was expected)."""
+    return MessageHandler(~filters.COMMAND, callback)
 
 
 class Press(CallbackQueryHandler[Any, Any]):
@@ -301,9 +333,75 @@ async def pressed(update: Update) -> str:
     return query.data
 
 
+async def pressed_value(update: Update) -> str:
+    """Answer the press and return the last part of its data (`feature:action:value`)."""
+    return (await pressed(update)).rsplit(":", 1)[1]
+
+
 async def pressed_id(update: Update) -> int:
     """Answer the press and return the number at the end of its data (`feature:action:id`)."""
-    return int((await pressed(update)).rsplit(":", 1)[1])
+    return int(await pressed_value(update))
+
+
+def draft_of(context: ItdaContext, key: str) -> dict[str, Any] | None:
+    """The form's draft kept under `key` in the user's data (None when it is gone)."""
+    assert context.user_data is not None
+    value = context.user_data.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def drop_draft(context: ItdaContext, key: str) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(key, None)
+
+
+async def keep_pressed(
+    update: Update, context: ItdaContext, key: str, field: str, *, number: bool = False
+) -> dict[str, Any] | None:
+    """A form's button: answer it and keep the last part of its data (an int with `number`) in
+    the draft `key` as `field`. None when the draft is gone (the user was told)."""
+    value = await pressed_value(update)
+    draft = draft_of(context, key)
+    if not draft:
+        await stale(update, context)
+        return None
+    draft[field] = int(value) if number else value
+    return draft
+
+
+def canceller(
+    *keys: str, said: str = "common.cancelled"
+) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
+    """A form's /cancel and cancel button: drop its drafts (`keys`), say so (`said`), end;
+    nothing is saved."""
+
+    async def cancel(update: Update, context: ItdaContext) -> int:
+        await answer(update)
+        for key in keys:
+            drop_draft(context, key)
+        await say(
+            update, context, context.tr(said), edit=update.callback_query is not None
+        )
+        return END
+
+    return cancel
+
+
+def cancel_row(context: ItdaContext, prefix: str) -> list[Button]:
+    """The row with a form's cancel button (`<prefix>:cancel`)."""
+    return [(context.tr("common.btn_cancel"), f"{prefix}:cancel")]
+
+
+async def ask_agency(update: Update, context: ItdaContext, prefix: str, key: str) -> bool:
+    """Every agency as a button (`<prefix>:ag:<id>`, two a row, then cancel) under the question
+    `key`; False when the service refused (the refusal was already explained)."""
+    agencies = await attempt(update, context, directory.agencies)
+    if isinstance(agencies, Refused):
+        return False
+    buttons = [(a.short_name, f"{prefix}:ag:{a.id}") for a in agencies]
+    rows = in_rows(buttons, 2) + [cancel_row(context, prefix)]
+    await say(update, context, context.tr(key), keyboard(rows))
+    return True
 
 
 async def stale(update: Update, context: ItdaContext) -> int:

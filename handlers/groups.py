@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, C
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
-from handlers.common import Refused, actor, answer, attempt, explain, keyboard, requires, say
+from handlers.common import Refused, answer, attempt, call, explain, keyboard, requires, say
 from services import groups
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,9 @@ async def register_group(update: Update, context: ItdaContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     try:
-        async with context.runtime.session() as session:
-            group, created = await groups.register_group(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                chat_id=chat.id,
-                title=chat.title or "",
-            )
+        group, created = await call(
+            update, context, groups.register_group, chat_id=chat.id, title=chat.title or ""
+        )
     except DomainError as error:
         if error.key != "group.other_registered":
             await explain(update, context, error)

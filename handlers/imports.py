@@ -28,8 +28,8 @@ from handlers.common import (
     REFUSED,
     Press,
     actor,
-    answer,
     attempt,
+    canceller,
     explain,
     in_rows,
     keyboard,
@@ -266,13 +266,7 @@ async def see(update: Update, context: ItdaContext) -> None:
     await say(update, context, "\n".join(lines), keyboard(in_rows(buttons, 4)))
 
 
-async def cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-    await say(update, context, context.tr("import.cancelled"),
-              edit=update.callback_query is not None)
-    return END
+cancel = canceller(DRAFT, said="import.cancelled")
 
 
 async def waiting(update: Update, context: ItdaContext) -> int:

@@ -12,11 +12,16 @@ from handlers.common import (
     END,
     Refused,
     actor,
-    answer,
+    ask_agency,
     attempt,
+    cancel_row,
+    canceller,
+    draft_of,
+    drop_draft,
     in_rows,
     keyboard,
     pressed_id,
+    pressed_value,
     requires,
     say,
     stale,
@@ -34,13 +39,8 @@ def _deep_link(username: str | None, code: str) -> str:
 @requires("invite")
 async def start_invite(update: Update, context: ItdaContext) -> int:
     """Ask which agency the invite is for."""
-    agencies = await attempt(update, context, directory.agencies)
-    if isinstance(agencies, Refused):
-        return END
-    buttons = [(a.short_name, f"inv:ag:{a.id}") for a in agencies]
-    rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "inv:cancel")]]
-    await say(update, context, context.tr("invite.choose_agency"), keyboard(rows))
-    return CHOOSE_AGENCY
+    asked = await ask_agency(update, context, "inv", "invite.choose_agency")
+    return CHOOSE_AGENCY if asked else END
 
 
 async def agency_chosen(update: Update, context: ItdaContext) -> int:
@@ -53,7 +53,7 @@ async def agency_chosen(update: Update, context: ItdaContext) -> int:
     context.user_data[DRAFT] = {"agency_id": agency_id}
     roles = membership.allowed_invite_roles(actor(update, context), agency)
     buttons = [(context.tr(f"role.{r}"), f"inv:role:{r}") for r in roles]
-    rows = [buttons, [(context.tr("common.btn_cancel"), "inv:cancel")]]
+    rows = [buttons, cancel_row(context, "inv")]
     await say(
         update,
         context,
@@ -66,13 +66,11 @@ async def agency_chosen(update: Update, context: ItdaContext) -> int:
 
 async def role_chosen(update: Update, context: ItdaContext) -> int:
     """Role picked: create the invite and show its link."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    draft = context.user_data.pop(DRAFT, None)
+    role = await pressed_value(update)
+    draft = draft_of(context, DRAFT)
+    drop_draft(context, DRAFT)
     if not draft:
         return await stale(update, context)
-    role = query.data.rsplit(":", 1)[1]
     created = await attempt(
         update, context, membership.create_invite,
         agency_id=draft["agency_id"], role=role, valid_days=context.runtime.settings.invite_days,
@@ -96,15 +94,7 @@ async def role_chosen(update: Update, context: ItdaContext) -> int:
     return END
 
 
-async def cancel(update: Update, context: ItdaContext) -> int:
-    """Leave the invite form."""
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-    await say(
-        update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
-    )
-    return END
+cancel = canceller(DRAFT)  # leave the invite form
 
 
 @requires("invites")

@@ -11,8 +11,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -21,18 +19,23 @@ from core.statuses import AgencyKind, OpeningStatus
 from core.text import escape, shorten
 from handlers.common import (
     END,
+    Button,
     Refused,
     answer,
     attempt,
+    canceller,
     chat_kind,
     explain,
     in_rows,
+    keep_pressed,
     keyboard,
+    not_command,
     pressed_id,
     requires,
     role_of,
     say,
     stale,
+    typed,
 )
 from rendering.records import opening_line, reasons_text, seeker_line
 from services import commands as command_table
@@ -94,6 +97,16 @@ async def match_button(update: Update, context: ItdaContext) -> None:
     await (_for_opening if kind == "o" else _for_seeker)(update, context, int(number))
 
 
+async def _send_matches(
+    update: Update, context: ItdaContext, lines: list[str], buttons: list[Button], found: bool
+) -> None:
+    """The ranked list (`lines`, title first; none `found`: say so), hire buttons two a row."""
+    if not found:
+        lines.append(context.tr("match.none"))
+    markup = keyboard(in_rows(buttons, 2)) if buttons else None
+    await say(update, context, "\n".join(lines), markup)
+
+
 async def _for_opening(update: Update, context: ItdaContext, opening_id: int) -> None:
     """Seekers for an opening: masked outside their own centre (contacts to employer
     associations only with the 제17조 consent); unmasked views are audited."""
@@ -113,10 +126,7 @@ async def _for_opening(update: Update, context: ItdaContext, opening_id: int) ->
         if card.owner and opening.status == OpeningStatus.OPEN:
             buttons.append((context.tr("match.btn_hire", id=card.id),
                             f"hire:so:{card.id}:{opening.id}"))
-    if not ranked:
-        lines.append(context.tr("match.none"))
-    markup = keyboard(in_rows(buttons, 2)) if buttons else None
-    await say(update, context, "\n".join(lines), markup)
+    await _send_matches(update, context, lines, buttons, bool(ranked))
 
 
 async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> None:
@@ -135,10 +145,7 @@ async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> N
         if own:
             buttons.append((context.tr("match.btn_hire_opening", id=opening.id),
                             f"hire:so:{seeker_id}:{opening.id}"))
-    if not ranked:
-        lines.append(context.tr("match.none"))
-    markup = keyboard(in_rows(buttons, 2)) if buttons else None
-    await say(update, context, "\n".join(lines), markup)
+    await _send_matches(update, context, lines, buttons, bool(ranked))
 
 
 # --- /hire ---------------------------------------------------------------------------------------
@@ -183,13 +190,8 @@ async def seeker_picked(update: Update, context: ItdaContext) -> int:
 
 
 async def opening_picked(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    draft = context.user_data.get(HIRE)
-    if not draft:
-        return await stale(update, context)
-    draft["opening"] = int(query.data.rsplit(":", 1)[1])
+    if await keep_pressed(update, context, HIRE, "opening", number=True) is None:
+        return END
     return await _ask_date(update, context)
 
 
@@ -281,13 +283,7 @@ async def hire_save(update: Update, context: ItdaContext) -> int:
     return END
 
 
-async def hire_cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(HIRE, None)
-    await say(update, context, context.tr("records.cancelled"),
-              edit=update.callback_query is not None)
-    return END
+hire_cancel = canceller(HIRE, said="records.cancelled")
 
 
 async def use_buttons(update: Update, context: ItdaContext) -> None:
@@ -295,7 +291,6 @@ async def use_buttons(update: Update, context: ItdaContext) -> None:
 
 
 def build_hire_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[
             CommandHandler("hire", hire_command),
@@ -303,13 +298,13 @@ def build_hire_conversation() -> ConversationHandler:
         ],
         states={
             PICK_SEEKER: [CallbackQueryHandler(seeker_picked, pattern=r"^hr:s:\d{1,9}$"),
-                          MessageHandler(~filters.COMMAND, use_buttons)],
+                          not_command(use_buttons)],
             PICK_OPENING: [CallbackQueryHandler(opening_picked, pattern=r"^hr:o:\d{1,9}$"),
-                           MessageHandler(~filters.COMMAND, use_buttons)],
-            HIRE_DATE: [MessageHandler(text, date_typed),
+                           not_command(use_buttons)],
+            HIRE_DATE: [typed(date_typed),
                         CallbackQueryHandler(date_today, pattern=r"^hr:today$")],
             HIRE_CONFIRM: [CallbackQueryHandler(hire_save, pattern=r"^hr:save$"),
-                           MessageHandler(~filters.COMMAND, use_buttons)],
+                           not_command(use_buttons)],
         },
         fallbacks=[
             CommandHandler("cancel", hire_cancel),

@@ -7,31 +7,40 @@ details appear only on the host centre's screens, in private chats.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
 from handlers import forms, meetings_day_sheet
-from handlers.common import END, Press, Refused, actor, answer, attempt, keyboard, requires, say
-from handlers.meetings_common import (
-    DATE_RETRY,
-    ScreenText,
+from handlers.common import (
+    END,
+    Press,
+    Refused,
+    answer,
+    attempt,
+    call,
     canceller,
-    day_buttons,
-    day_prompt,
     draft_of,
     drop_draft,
+    keyboard,
+    requires,
+    say,
+    typed,
+)
+from handlers.meetings_common import (
+    ScreenText,
+    create_from,
     form_when,
+    meeting_conversation,
+    meeting_flow,
     meeting_id,
     open_draft,
     private,
@@ -44,6 +53,8 @@ from handlers.meetings_common import (
 from rendering import meetings as text
 from rendering.records import region_name
 from services import meetings as svc
+
+T = TypeVar("T")
 
 
 # --- /meeting_day: creating a meeting day (the form engine asks the fields) ----------------------
@@ -66,34 +77,19 @@ async def _save_day(update: Update, context: ItdaContext, draft: dict[str, Any])
     """Save once (a repeated 저장 finds the day its draft made); an overlap or a past time asks
     the date again (forms.save, DAY_FLOW.retry)."""
     values = draft["v"]
-    async with context.runtime.session() as session:
-        meeting = await svc.create_meeting_day(
-            session=session,
-            clock=context.runtime.clock,
-            actor=actor(update, context),
-            region_code=values["region"],
-            starts_at=svc.starts_at(values, context.runtime.clock.tz),
-            venue=values["venue"],
-            capacity=values["capacity"],
-            contact=values["contact"],
-            token=forms.token_of(draft),
-        )
+    meeting = await create_from(
+        update, context, draft, svc.create_meeting_day, region_code=values["region"],
+        venue=values["venue"], capacity=values["capacity"], contact=values["contact"],
+    )
     assert meeting.id is not None
     await say(update, context, context.tr("meetingday.created"), edit=True)
     await show_meeting(update, context, meeting.id)
     return END
 
 
-DAY_FLOW = forms.FormFlow(
-    name="meeting_day",
-    prefix="md",
-    fields=svc.MEETING_DAY_FIELDS,
-    summary_key="meetingday.confirm",
-    save=_save_day,
-    sources={svc.DAYS: day_buttons, svc.HOST_REGIONS: _region_buttons},
-    prompt_values=day_prompt,
-    summary_values=_day_summary,
-    retry={**DATE_RETRY, "meetingday.overlap": "date"},
+DAY_FLOW = meeting_flow(
+    "meeting_day", "md", svc.MEETING_DAY_FIELDS, "meetingday.confirm", _save_day, _day_summary,
+    {svc.HOST_REGIONS: _region_buttons}, retry={"meetingday.overlap": "date"},
 )
 
 
@@ -110,7 +106,7 @@ async def start_day(update: Update, context: ItdaContext) -> int:
 
 
 def build_day_conversation() -> ConversationHandler:
-    return forms.conversation(DAY_FLOW, entry_points=[CommandHandler("meeting_day", start_day)])
+    return meeting_conversation(DAY_FLOW, start_day)
 
 
 # --- capacity (a small form) -------------------------------------------------------------------
@@ -142,14 +138,10 @@ async def capacity_given(update: Update, context: ItdaContext) -> int:
         else:
             assert update.message is not None
             capacity = svc.parse_capacity(update.message.text)
-        async with context.runtime.session() as session:
-            meeting, promoted = await svc.change_capacity(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                meeting_id=draft["meeting_id"],
-                capacity=capacity,
-            )
+        meeting, promoted = await call(
+            update, context, svc.change_capacity, meeting_id=draft["meeting_id"],
+            capacity=capacity,
+        )
     except DomainError as error:
         retry = ("meetingday.capacity_invalid", "meetingday.capacity_below_invited")
         return await refused(update, context, CAPACITY, error, CAP_TEXT, *retry)
@@ -164,7 +156,7 @@ def build_capacity_conversation() -> ConversationHandler:
     states = {
         CAP_TEXT: [
             CallbackQueryHandler(capacity_given, pattern=r"^mc2:cp:\d{1,9}$"),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, capacity_given),
+            typed(capacity_given),
         ],
     }
     return small_form(
@@ -190,17 +182,29 @@ async def _companies(
     )
 
 
+async def _toggle(
+    update: Update,
+    context: ItdaContext,
+    service: Callable[..., Awaitable[T]],
+    key: str,
+    screen: Callable[..., Awaitable[None]],
+    said: Callable[[T], str],
+) -> None:
+    """A tap in a meeting day's list (`...:<day>:<id>`): invite or take back (`service`, the id
+    as `key`), then the list again led by what changed (`said`)."""
+    day_id, other_id = meeting_id(update, 2), meeting_id(update, 3)
+    result = await attempt(update, context, service, meeting_id=day_id, **{key: other_id})
+    if not isinstance(result, Refused):
+        await screen(update, context, day_id, edit=True, lead=said(result))
+
+
 async def toggle_company(update: Update, context: ItdaContext) -> None:
-    day_id, opening_id = meeting_id(update, 2), meeting_id(update, 3)
-    done = await attempt(
-        update, context, svc.toggle_company, meeting_id=day_id, opening_id=opening_id
-    )
-    if isinstance(done, Refused):
-        return
-    invited, label = done
-    key = "meetingday.company_invited" if invited else "meetingday.company_removed"
-    lead = context.tr(key, company=escape(label))
-    await _companies(update, context, day_id, edit=True, lead=lead)
+    def said(done: tuple[bool, str]) -> str:
+        invited, label = done
+        key = "meetingday.company_invited" if invited else "meetingday.company_removed"
+        return context.tr(key, company=escape(label))
+
+    await _toggle(update, context, svc.toggle_company, "opening_id", _companies, said)
 
 
 async def seekers(update: Update, context: ItdaContext) -> None:
@@ -219,14 +223,10 @@ async def _seekers(
 
 
 async def toggle_seeker(update: Update, context: ItdaContext) -> None:
-    day_id, seeker_id = meeting_id(update, 2), meeting_id(update, 3)
-    result = await attempt(
-        update, context, svc.toggle_seeker, meeting_id=day_id, seeker_id=seeker_id
-    )
-    if isinstance(result, Refused):
-        return
-    lead = context.tr(f"meetingday.seeker_state.{result.state}", promoted=result.promoted)
-    await _seekers(update, context, day_id, edit=True, lead=lead)
+    def said(result: svc.SeekerToggle) -> str:
+        return context.tr(f"meetingday.seeker_state.{result.state}", promoted=result.promoted)
+
+    await _toggle(update, context, svc.toggle_seeker, "seeker_id", _seekers, said)
 
 
 HANDLERS = [

@@ -16,14 +16,25 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
 from core.errors import DomainError, NotAllowed
 from core.statuses import MeetingKind
-from handlers.common import END, Refused, answer, attempt, chat_kind, explain, keyboard, say
+from handlers import forms
+from handlers.common import (
+    END,
+    Refused,
+    actor,
+    answer,
+    attempt,
+    chat_kind,
+    drop_draft,
+    explain,
+    keyboard,
+    say,
+    typed,
+)
 from locales import Translator
 from rendering import meetings as text
 from services import meetings as svc
@@ -199,6 +210,48 @@ def day_prompt(context: Any, spec: FieldSpec, values: dict[str, Any]) -> dict[st
     return {"day": text.day_text(context.tr, date.fromisoformat(day)) if day else "-"}
 
 
+def meeting_flow(
+    name: str,
+    prefix: str,
+    fields: tuple[FieldSpec, ...],
+    summary_key: str,
+    save: forms.Save,
+    summary: forms.Values,
+    sources: Mapping[str, forms.Source],
+    retry: Mapping[str, str] | None = None,
+) -> forms.FormFlow:
+    """A meeting's creation form (a council meeting, a meeting day): the date offered as the
+    next working days, the time question naming the day, a past or too distant time asking the
+    date again (plus `retry`); `name` is also its command."""
+    return forms.FormFlow(
+        name=name, prefix=prefix, fields=fields, summary_key=summary_key, save=save,
+        sources={svc.DAYS: day_buttons, **sources}, prompt_values=day_prompt,
+        summary_values=summary, retry={**DATE_RETRY, **(retry or {})},
+    )
+
+
+def meeting_conversation(flow: forms.FormFlow, start: Screen) -> ConversationHandler:
+    """The creation form's conversation, opened by its command."""
+    return forms.conversation(flow, entry_points=[CommandHandler(flow.name, start)])
+
+
+async def create_from(
+    update: Update,
+    context: ItdaContext,
+    draft: dict[str, Any],
+    create: Callable[..., Awaitable[T]],
+    **fields: Any,
+) -> T:
+    """Run the form's create service once: a repeated 저장 finds what its draft made (its token);
+    a refusal goes back to the form engine (forms.save, the flow's retry)."""
+    async with context.runtime.session() as session:
+        return await create(
+            session=session, clock=context.runtime.clock, actor=actor(update, context),
+            starts_at=svc.starts_at(draft["v"], context.runtime.clock.tz),
+            token=forms.token_of(draft), **fields,
+        )
+
+
 def form_when(context: Any, values: dict[str, Any]) -> str:
     """A form's date and time as a summary shows them."""
     return text.when_text(context.tr, svc.starts_at(values, context.runtime.clock.tz))
@@ -271,33 +324,22 @@ async def take_time(update: Update, context: ItdaContext, draft: dict, prefix: s
 def date_handlers(prefix: str, on_date: Screen, on_text: Screen) -> list[BaseHandler]:
     return [
         CallbackQueryHandler(on_date, pattern=rf"^{prefix}:d:\d{{8}}$"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+        typed(on_text),
     ]
 
 
 def time_handlers(prefix: str, on_time: Screen) -> list[BaseHandler]:
     return [
         CallbackQueryHandler(on_time, pattern=rf"^{prefix}:t:\d{{4}}$"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_time),
+        typed(on_time),
     ]
 
 
 # --- the small forms (move, notes, capacity): a draft of one meeting, /cancel ------------------
-def draft_of(context: ItdaContext, key: str) -> dict | None:
-    assert context.user_data is not None
-    value = context.user_data.get(key)
-    return value if isinstance(value, dict) else None
-
-
 def open_draft(update: Update, context: ItdaContext, key: str) -> None:
     """A small form's draft, for the meeting of the pressed button."""
     assert context.user_data is not None
     context.user_data[key] = {"meeting_id": meeting_id(update)}
-
-
-def drop_draft(context: ItdaContext, key: str) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(key, None)
 
 
 async def stale(update: Update, context: ItdaContext) -> int:
@@ -315,21 +357,6 @@ async def refused(
         drop_draft(context, key)
     await explain(update, context, error)
     return again if error.key in retry else END
-
-
-def canceller(*keys: str) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
-    """Leave a small form; nothing is saved."""
-
-    async def cancel(update: Update, context: ItdaContext) -> int:
-        await answer(update)
-        for key in keys:
-            drop_draft(context, key)
-        await say(
-            update, context, context.tr("common.cancelled"), edit=update.callback_query is not None
-        )
-        return END
-
-    return cancel
 
 
 def small_form(

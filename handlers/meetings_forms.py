@@ -7,26 +7,37 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
 from handlers import forms
-from handlers.common import END, actor, answer, keyboard, requires, say
+from handlers.common import (
+    END,
+    actor,
+    answer,
+    call,
+    canceller,
+    draft_of,
+    drop_draft,
+    keyboard,
+    not_command,
+    requires,
+    say,
+    typed,
+)
 from handlers.meetings_common import (
     DATE_RETRY,
     HAVE_START,
     NEED_TIME,
     ask_date,
-    canceller,
+    create_from,
     date_handlers,
-    day_buttons,
-    day_prompt,
-    draft_of,
-    drop_draft,
     form_when,
     invitation_markup,
+    meeting_conversation,
+    meeting_flow,
     notify,
     open_draft,
     others,
@@ -64,18 +75,10 @@ def _council_summary(context: Any, values: dict[str, Any]) -> dict[str, Any]:
 async def _save_council(update: Update, context: ItdaContext, draft: dict[str, Any]) -> int:
     """Save once (a repeated 저장 finds the meeting its draft made), then invite."""
     values = draft["v"]
-    async with context.runtime.session() as session:
-        meeting, invitees = await svc.create_council_meeting(
-            session=session,
-            clock=context.runtime.clock,
-            actor=actor(update, context),
-            starts_at=svc.starts_at(values, context.runtime.clock.tz),
-            place=values["place"],
-            online_link=values["link"],
-            agenda=values["agenda"],
-            agency_ids=values["agencies"],
-            token=forms.token_of(draft),
-        )
+    meeting, invitees = await create_from(
+        update, context, draft, svc.create_council_meeting, place=values["place"],
+        online_link=values["link"], agenda=values["agenda"], agency_ids=values["agencies"],
+    )
     assert meeting.id is not None and meeting.starts_at is not None
     starts_at = meeting.starts_at
     sent = await notify(
@@ -93,16 +96,9 @@ async def _save_council(update: Update, context: ItdaContext, draft: dict[str, A
     return END
 
 
-COUNCIL_FLOW = forms.FormFlow(
-    name="council_meeting",
-    prefix="mc",
-    fields=svc.COUNCIL_FIELDS,
-    summary_key="meetings.confirm",
-    save=_save_council,
-    sources={svc.DAYS: day_buttons, svc.AGENCIES: _agency_buttons},
-    prompt_values=day_prompt,
-    summary_values=_council_summary,
-    retry=DATE_RETRY,
+COUNCIL_FLOW = meeting_flow(
+    "council_meeting", "mc", svc.COUNCIL_FIELDS, "meetings.confirm", _save_council,
+    _council_summary, {svc.AGENCIES: _agency_buttons},
 )
 
 
@@ -116,9 +112,7 @@ async def start_council(update: Update, context: ItdaContext) -> int:
 
 
 def build_council_conversation() -> ConversationHandler:
-    return forms.conversation(
-        COUNCIL_FLOW, entry_points=[CommandHandler("council_meeting", start_council)]
-    )
+    return meeting_conversation(COUNCIL_FLOW, start_council)
 
 
 # --- moving (a small form) ---------------------------------------------------------------------
@@ -200,14 +194,10 @@ async def notes_typed(update: Update, context: ItdaContext) -> int:
     if draft is None:
         return await stale(update, context)
     try:
-        async with context.runtime.session() as session:
-            meeting, readers = await svc.record_notes(
-                session=session,
-                clock=context.runtime.clock,
-                actor=actor(update, context),
-                meeting_id=draft["meeting_id"],
-                notes=update.message.text or "",
-            )
+        meeting, readers = await call(
+            update, context, svc.record_notes, meeting_id=draft["meeting_id"],
+            notes=update.message.text or "",
+        )
     except DomainError as error:
         retry = ("meetings.notes_required", "input.too_long")
         return await refused(update, context, NOTES, error, NOTES_TEXT, *retry)
@@ -233,8 +223,8 @@ async def notes_not_text(update: Update, context: ItdaContext) -> int:
 def build_notes_conversation() -> ConversationHandler:
     states = {
         NOTES_TEXT: [
-            MessageHandler(filters.TEXT & ~filters.COMMAND, notes_typed),
-            MessageHandler(~filters.COMMAND, notes_not_text),
+            typed(notes_typed),
+            not_command(notes_not_text),
         ],
     }
     return small_form(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -12,21 +14,35 @@ from adapters import menus
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import shorten
-from handlers.common import Refused, answer, attempt, explain, in_rows, keyboard, requires, say
+from handlers.common import (
+    Refused,
+    actor,
+    answer,
+    attempt,
+    explain,
+    in_rows,
+    keyboard,
+    pressed_id,
+    requires,
+    say,
+)
 from locales import Translator
 from services import directory, membership
 
+T = TypeVar("T")
 
-async def _pressed_id(update: Update, context: ItdaContext) -> int | None:
-    """A lead's button: answer it and return the id at the end of its data; anyone else is
-    refused (None)."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if not membership.Actor(query.from_user.id, context.member).is_lead:
+
+async def _lead_press(
+    update: Update, context: ItdaContext, service: Callable[..., Awaitable[T]], name: str
+) -> T | None:
+    """A lead's button: answer it and run `service` with the id at the end of its data (as
+    `name`). Anyone else, or a refusal, is explained and gives None."""
+    record_id = await pressed_id(update)
+    if not actor(update, context).is_lead:
         await explain(update, context, DomainError("auth.leads_only"))
         return None
-    return int(query.data.rsplit(":", 1)[1])
+    found = await attempt(update, context, service, **{name: record_id})
+    return None if isinstance(found, Refused) else found
 
 
 @requires("members")
@@ -41,11 +57,8 @@ async def members_menu(update: Update, context: ItdaContext) -> None:
 
 async def show_agency(update: Update, context: ItdaContext) -> None:
     """The members of one agency, each with a deactivate button."""
-    agency_id = await _pressed_id(update, context)
-    if agency_id is None:
-        return
-    found = await attempt(update, context, directory.agency_members, agency_id=agency_id)
-    if isinstance(found, Refused):
+    found = await _lead_press(update, context, directory.agency_members, "agency_id")
+    if found is None:
         return
     agency, members = found
     if not members:
@@ -70,16 +83,13 @@ async def show_agency(update: Update, context: ItdaContext) -> None:
 
 async def confirm_deactivate(update: Update, context: ItdaContext) -> None:
     """Ask once more before deactivating."""
-    member_id = await _pressed_id(update, context)
-    if member_id is None:
-        return
-    member = await attempt(update, context, directory.member, member_id=member_id)
-    if isinstance(member, Refused):
+    member = await _lead_press(update, context, directory.member, "member_id")
+    if member is None:
         return
     markup = keyboard(
         [
             [
-                (context.tr("members.btn_confirm"), f"mem:offok:{member_id}"),
+                (context.tr("members.btn_confirm"), f"mem:offok:{member.id}"),
                 (context.tr("common.btn_cancel"), "mem:keep"),
             ]
         ]
@@ -95,11 +105,8 @@ async def confirm_deactivate(update: Update, context: ItdaContext) -> None:
 
 async def deactivate(update: Update, context: ItdaContext) -> None:
     """Deactivate the member, tell them, and take their menu away."""
-    member_id = await _pressed_id(update, context)
-    if member_id is None:
-        return
-    member = await attempt(update, context, membership.deactivate_member, member_id=member_id)
-    if isinstance(member, Refused):
+    member = await _lead_press(update, context, membership.deactivate_member, "member_id")
+    if member is None:
         return
     await say(
         update,

@@ -9,8 +9,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters import menus
@@ -18,7 +16,18 @@ from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import person_name
 from handlers.basics import ONBOARDING_DRAFT
-from handlers.common import END, START_COMMAND, answer, explain, keyboard, requires, say
+from handlers.common import (
+    END,
+    START_COMMAND,
+    answer,
+    call,
+    explain,
+    keyboard,
+    not_command,
+    requires,
+    say,
+    typed,
+)
 from locales import normalize_language
 from services import commands as command_table
 from services import membership
@@ -120,16 +129,11 @@ async def name_confirmed(update: Update, context: ItdaContext) -> int:
     user = update.effective_user
     assert user is not None
     try:
-        async with context.runtime.session() as session:
-            member, agency = await membership.accept_invite(
-                session=session,
-                clock=context.runtime.clock,
-                code=draft["code"],
-                telegram_id=user.id,
-                display_name=draft["name"],
-                username=user.username,
-                language=context.lang or normalize_language(user.language_code),
-            )
+        member, agency = await call(
+            update, context, membership.accept_invite, code=draft["code"], telegram_id=user.id,
+            display_name=draft["name"], username=user.username,
+            language=context.lang or normalize_language(user.language_code),
+        )
     except DomainError as error:
         context.user_data.pop(ONBOARDING_DRAFT, None)
         await explain(update, context, error)
@@ -200,8 +204,8 @@ def build_conversation() -> ConversationHandler:
                 CallbackQueryHandler(edit_name, pattern="^onb:edit$"),
             ],
             TYPE_NAME: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, name_typed),
-                MessageHandler(~filters.COMMAND, expect_text),
+                typed(name_typed),
+                not_command(expect_text),
             ],
         },
         fallbacks=[

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -16,30 +16,31 @@ from core.errors import DomainError
 from core.text import escape
 from handlers.common import (
     END,
+    Callback,
     Refused,
+    actor,
     answer,
+    ask_agency,
     attempt,
+    cancel_row,
+    canceller,
+    draft_of,
     from_button,
     in_rows,
+    keep_pressed,
     keyboard,
     pressed_id,
     requires,
     say,
     stale,
+    typed,
 )
-from services import directory, programme, targets
-from services.membership import Actor
+from services import programme, targets
 from services.targets import METRICS
 
 PICK_STEP, PICK_FIELD, TYPE_DATE = range(3)
 PICK_AGENCY, PICK_METRIC, TYPE_VALUE = range(3, 6)
 STEP_DRAFT, TARGET_DRAFT = "programme_draft", "target_draft"
-
-
-def _actor(update: Update, context: ItdaContext) -> Actor:
-    user = update.effective_user
-    assert user is not None
-    return Actor(user.id, context.member)
 
 
 def _day(value: object) -> str:
@@ -61,7 +62,7 @@ async def start_programme(update: Update, context: ItdaContext) -> int:
             done=_day(step.completed_on), owner=escape(step.owner or "-")))
         label = f"{step.number}. {context.tr(step.title_key)}"
         buttons.append((label, f"prog:step:{step.number}"))
-    rows = in_rows(buttons, 1) + [[(context.tr("common.btn_cancel"), "prog:cancel")]]
+    rows = in_rows(buttons, 1) + [cancel_row(context, "prog")]
     await say(update, context, "\n".join(lines), keyboard(rows))
     return PICK_STEP
 
@@ -75,7 +76,7 @@ async def pick_field(update: Update, context: ItdaContext) -> int:
          (context.tr("programme.btn_due"), "prog:f:due_on")],
         [(context.tr("programme.btn_done"), "prog:f:completed_on"),
          (context.tr("programme.btn_undone"), "prog:undone")],
-        [(context.tr("common.btn_cancel"), "prog:cancel")],
+        cancel_row(context, "prog"),
     ]
     text = context.tr("programme.pick_field", number=number,
                       title=context.tr(programme.STEP_TITLE_KEYS[number - 1]))
@@ -84,13 +85,8 @@ async def pick_field(update: Update, context: ItdaContext) -> int:
 
 
 async def ask_date(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    draft = context.user_data.get(STEP_DRAFT)
-    if not draft:
-        return await stale(update, context)
-    draft["field"] = query.data.rsplit(":", 1)[1]
+    if await keep_pressed(update, context, STEP_DRAFT, "field") is None:
+        return END
     await say(update, context, context.tr("programme.ask_date"), edit=True)
     return TYPE_DATE
 
@@ -104,7 +100,7 @@ async def _save_step(update: Update, context: ItdaContext, value: object) -> int
     try:
         async with runtime.session() as session:
             step = await programme.change_step(
-                session=session, clock=runtime.clock, actor=_actor(update, context),
+                session=session, clock=runtime.clock, actor=actor(update, context),
                 year=runtime.clock.today().year, number=draft["number"],
                 field=draft.get("field", "completed_on"), value=value,  # type: ignore[arg-type]
             )
@@ -132,41 +128,40 @@ async def got_date(update: Update, context: ItdaContext) -> int:
 
 async def undone(update: Update, context: ItdaContext) -> int:
     await answer(update)
-    assert context.user_data is not None
-    draft = context.user_data.get(STEP_DRAFT)
+    draft = draft_of(context, STEP_DRAFT)
     if not draft:
         return await stale(update, context)
     draft["field"] = "completed_on"
     return await _save_step(update, context, None)
 
 
-async def cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(STEP_DRAFT, None)
-        context.user_data.pop(TARGET_DRAFT, None)
-    await say(update, context, context.tr("common.cancelled"),
-              edit=update.callback_query is not None)
-    return END
+cancel = canceller(STEP_DRAFT, TARGET_DRAFT)
 
 
-def build_programme_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+def _conversation(
+    command: str, prefix: str, entry: Callback, states: dict[object, list[Any]]
+) -> ConversationHandler:
+    """The /programme and /targets forms: the command or its button (`<prefix>:open`) opens it,
+    /cancel or the cancel button (`<prefix>:cancel`) ends it."""
     return ConversationHandler(
-        entry_points=[CommandHandler("programme", start_programme),
-                      CallbackQueryHandler(from_button(start_programme), pattern=r"^prog:open$")],
-        states={
-            PICK_STEP: [CallbackQueryHandler(pick_field, pattern=r"^prog:step:[1-6]$")],
-            PICK_FIELD: [CallbackQueryHandler(ask_date, pattern=r"^prog:f:\w+$"),
-                         CallbackQueryHandler(undone, pattern=r"^prog:undone$")],
-            TYPE_DATE: [MessageHandler(text, got_date)],
-        },
+        entry_points=[CommandHandler(command, entry),
+                      CallbackQueryHandler(from_button(entry), pattern=rf"^{prefix}:open$")],
+        states=states,
         fallbacks=[CommandHandler("cancel", cancel),
-                   CallbackQueryHandler(cancel, pattern=r"^prog:cancel$")],
-        name="programme",
+                   CallbackQueryHandler(cancel, pattern=rf"^{prefix}:cancel$")],
+        name=command,
         persistent=True,
         allow_reentry=True,
     )
+
+
+def build_programme_conversation() -> ConversationHandler:
+    return _conversation("programme", "prog", start_programme, {
+        PICK_STEP: [CallbackQueryHandler(pick_field, pattern=r"^prog:step:[1-6]$")],
+        PICK_FIELD: [CallbackQueryHandler(ask_date, pattern=r"^prog:f:\w+$"),
+                     CallbackQueryHandler(undone, pattern=r"^prog:undone$")],
+        TYPE_DATE: [typed(got_date, private=True)],
+    })
 
 
 # --- targets -----------------------------------------------------------------------------------
@@ -174,13 +169,8 @@ def build_programme_conversation() -> ConversationHandler:
 async def start_targets(update: Update, context: ItdaContext) -> int:
     """Agencies as buttons."""
     await answer(update)
-    agencies = await attempt(update, context, directory.agencies)
-    if isinstance(agencies, Refused):
-        return END
-    buttons = [(a.short_name, f"tgt:ag:{a.id}") for a in agencies]
-    rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "tgt:cancel")]]
-    await say(update, context, context.tr("target.choose_agency"), keyboard(rows))
-    return PICK_AGENCY
+    asked = await ask_agency(update, context, "tgt", "target.choose_agency")
+    return PICK_AGENCY if asked else END
 
 
 async def pick_metric(update: Update, context: ItdaContext) -> int:
@@ -194,20 +184,16 @@ async def pick_metric(update: Update, context: ItdaContext) -> int:
     context.user_data[TARGET_DRAFT] = {"agency_id": agency_id}
     buttons = [(f"{context.tr(f'status.metric.{m}')} ({current.get(m, '-')})", f"tgt:m:{m}")
                for m in METRICS]
-    rows = in_rows(buttons, 2) + [[(context.tr("common.btn_cancel"), "tgt:cancel")]]
+    rows = in_rows(buttons, 2) + [cancel_row(context, "tgt")]
     await say(update, context, context.tr("target.choose_metric", agency=escape(agency.name),
                                           year=year), keyboard(rows), edit=True)
     return PICK_METRIC
 
 
 async def ask_value(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    draft = context.user_data.get(TARGET_DRAFT)
-    if not draft:
-        return await stale(update, context)
-    draft["metric"] = query.data.rsplit(":", 1)[1]
+    draft = await keep_pressed(update, context, TARGET_DRAFT, "metric")
+    if draft is None:
+        return END
     await say(update, context, context.tr(
         "target.ask_value", metric=context.tr(f"status.metric.{draft['metric']}"),
         limit=targets.MAX_TARGET), edit=True)
@@ -224,7 +210,7 @@ async def got_value(update: Update, context: ItdaContext) -> int:
         value = targets.parse_target_value(update.message.text or "")
         async with runtime.session() as session:
             await targets.set_target(
-                session=session, clock=runtime.clock, actor=_actor(update, context),
+                session=session, clock=runtime.clock, actor=actor(update, context),
                 agency_id=draft["agency_id"], year=runtime.clock.today().year,
                 metric=draft["metric"], value=value,
             )
@@ -238,18 +224,8 @@ async def got_value(update: Update, context: ItdaContext) -> int:
 
 
 def build_targets_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
-    return ConversationHandler(
-        entry_points=[CommandHandler("targets", start_targets),
-                      CallbackQueryHandler(from_button(start_targets), pattern=r"^tgt:open$")],
-        states={
-            PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d{1,9}$")],
-            PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],
-            TYPE_VALUE: [MessageHandler(text, got_value)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel),
-                   CallbackQueryHandler(cancel, pattern=r"^tgt:cancel$")],
-        name="targets",
-        persistent=True,
-        allow_reentry=True,
-    )
+    return _conversation("targets", "tgt", start_targets, {
+        PICK_AGENCY: [CallbackQueryHandler(pick_metric, pattern=r"^tgt:ag:\d{1,9}$")],
+        PICK_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^tgt:m:\w+$")],
+        TYPE_VALUE: [typed(got_value, private=True)],
+    })

@@ -6,6 +6,7 @@ Employer associations and coordinators manage openings; 새일센터 manage thei
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from telegram import Update
@@ -13,8 +14,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
@@ -24,6 +23,7 @@ from core.text import clean_text, escape
 from handlers.common import (
     END,
     REFUSED,
+    Button,
     Refused,
     actor,
     answer,
@@ -31,9 +31,13 @@ from handlers.common import (
     explain,
     in_rows,
     keyboard,
+    pressed,
+    pressed_id,
+    pressed_value,
     requires,
     say,
     stale,
+    typed,
 )
 from rendering.records import (
     choice_label,
@@ -141,53 +145,52 @@ async def _show_list(update: Update, context: ItdaContext, *, edit: bool = True)
 
 
 async def page(update: Update, context: ItdaContext) -> int:
+    _state(context)["page"] = max(0, await pressed_id(update))
+    return await _show_list(update, context)
+
+
+async def _ask_filter(
+    update: Update, context: ItdaContext, action: str, question: str,
+    choices: list[tuple[str, str]], per_row: int,
+) -> int:
+    """A list filter's choices as buttons (`mine:<action>:<value>`), then 전체."""
     await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _state(context)["page"] = max(0, int(query.data.rsplit(":", 1)[1]))
+    buttons = [(label, f"mine:{action}:{value}") for label, value in choices]
+    buttons.append((context.tr("mine.all"), f"mine:{action}:all"))
+    await say(update, context, context.tr(question), keyboard(in_rows(buttons, per_row)),
+              edit=True)
+    return BROWSE
+
+
+async def _set_filter(
+    update: Update, context: ItdaContext, key: str, allowed: Container[str]
+) -> int:
+    """The pressed choice filters the list from its first page (전체 or a stale value: none)."""
+    value = await pressed_value(update)
+    state = _state(context)
+    state[key] = value if value in allowed else None
+    state["page"] = 0
     return await _show_list(update, context)
 
 
 async def choose_status_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
     kind = _state(context)["kind"]
-    buttons = [(_status_label(context, kind, s), f"mine:stv:{s}") for s in _statuses(kind)]
-    buttons.append((context.tr("mine.all"), "mine:stv:all"))
-    await say(update, context, context.tr("mine.choose_status"), keyboard(in_rows(buttons, 2)),
-              edit=True)
-    return BROWSE
+    choices = [(_status_label(context, kind, s), s) for s in _statuses(kind)]
+    return await _ask_filter(update, context, "stv", "mine.choose_status", choices, 2)
 
 
 async def status_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    value = query.data.rsplit(":", 1)[1]
-    state = _state(context)
-    state["status"] = value if value in _statuses(state["kind"]) else None
-    state["page"] = 0
-    return await _show_list(update, context)
+    return await _set_filter(update, context, "status", _statuses(_state(context)["kind"]))
 
 
 async def choose_region_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    buttons = [(r.name, f"mine:rgv:{r.code}") for r in context.runtime.council.regions]
-    buttons.append((context.tr("mine.all"), "mine:rgv:all"))
-    await say(update, context, context.tr("mine.choose_region"), keyboard(in_rows(buttons, 3)),
-              edit=True)
-    return BROWSE
+    choices = [(r.name, r.code) for r in context.runtime.council.regions]
+    return await _ask_filter(update, context, "rgv", "mine.choose_region", choices, 3)
 
 
 async def region_filter(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    value = query.data.rsplit(":", 1)[1]
     codes = {r.code for r in context.runtime.council.regions}
-    state = _state(context)
-    state["region"] = value if value in codes else None
-    state["page"] = 0
-    return await _show_list(update, context)
+    return await _set_filter(update, context, "region", codes)
 
 
 async def clear_filters(update: Update, context: ItdaContext) -> int:
@@ -268,8 +271,7 @@ async def open_record(update: Update, context: ItdaContext) -> int:
 
 async def _may_edit(update: Update, context: ItdaContext, record_id: int) -> bool:
     """The record is the user's to edit (else the refusal is shown, before any question)."""
-    editable = (seekers.require_editable if _state(context)["kind"] == SEEKER
-                else openings.require_editable)
+    editable = seekers.editable if _state(context)["kind"] == SEEKER else openings.editable
     return await attempt(update, context, editable, record_id=record_id) is not REFUSED
 
 
@@ -280,17 +282,21 @@ async def choose_field(update: Update, context: ItdaContext) -> int:
         return BROWSE
     fields = [s for s in _fields(_state(context)["kind"]) if s.editable]
     buttons = [(context.tr(s.label_key), f"mine:ef:{record_id}:{s.key}") for s in fields]
+    return await _record_choices(update, context, record_id, "records.pick_field", buttons)
+
+
+async def _record_choices(
+    update: Update, context: ItdaContext, record_id: int, question: str, buttons: list[Button]
+) -> int:
+    """Choices for one record, two a row, then the way back to it."""
     rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"mine:open:{record_id}")]]
-    await say(update, context, context.tr("records.pick_field"), keyboard(rows), edit=True)
+    await say(update, context, context.tr(question), keyboard(rows), edit=True)
     return BROWSE
 
 
 async def field_chosen(update: Update, context: ItdaContext) -> int:
     """A field to edit: its choices as buttons, or a question for text."""
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, record_id, key = query.data.split(":")
+    _, _, record_id, key = (await pressed(update)).split(":")
     spec = field_named(_fields(_state(context)["kind"]), key)
     if spec is None:  # an old or forged button: never silent
         await say(update, context, context.tr("stale.text"))
@@ -349,10 +355,7 @@ async def _apply(update: Update, context: ItdaContext, record_id: int, key: str,
 
 
 async def choice_value(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, record_id, key, index = query.data.split(":")
+    _, _, record_id, key, index = (await pressed(update)).split(":")
     spec = field_named(_fields(_state(context)["kind"]), key)
     if spec is None or (index != "-" and not spec.is_choice):  # an old or forged button
         await say(update, context, context.tr("stale.text"))
@@ -400,16 +403,11 @@ async def choose_status(update: Update, context: ItdaContext) -> int:
     kind = _state(context)["kind"]
     buttons = [(_status_label(context, kind, s), f"mine:sv:{record_id}:{s}")
                for s in _statuses(kind)]
-    rows = in_rows(buttons, 2) + [[(context.tr("records.btn_back"), f"mine:open:{record_id}")]]
-    await say(update, context, context.tr("mine.choose_new_status"), keyboard(rows), edit=True)
-    return BROWSE
+    return await _record_choices(update, context, record_id, "mine.choose_new_status", buttons)
 
 
 async def set_status(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, record_id, status = query.data.split(":")
+    _, _, record_id, status = (await pressed(update)).split(":")
     runtime = context.runtime
     try:
         async with runtime.session() as session:
@@ -465,7 +463,6 @@ async def leave(update: Update, context: ItdaContext) -> int:
 
 
 def build_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("mine", mine)],
         states={
@@ -488,11 +485,11 @@ def build_conversation() -> ConversationHandler:
                 CallbackQueryHandler(delete, pattern=r"^mine:delok:\d{1,9}$"),
             ],
             SEARCH: [
-                MessageHandler(text, keyword_typed),
+                typed(keyword_typed),
                 CallbackQueryHandler(back_to_list, pattern=r"^mine:list$"),
             ],
             EDIT_VALUE: [
-                MessageHandler(text, value_typed),
+                typed(value_typed),
                 CallbackQueryHandler(open_record, pattern=r"^mine:open:\d{1,9}$"),
                 CallbackQueryHandler(choice_value, pattern=r"^mine:ev:\d{1,9}:\w+:-$"),
             ],

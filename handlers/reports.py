@@ -3,7 +3,10 @@ and /reports: the coordinators' submission table with a re-nudge of the missing 
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -12,14 +15,24 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.text import escape
-from handlers.common import END, answer, explain, in_rows, keyboard, requires, say, stale
+from handlers.common import (
+    END,
+    answer,
+    canceller,
+    explain,
+    in_rows,
+    is_member,
+    keyboard,
+    requires,
+    say,
+    stale,
+    typed,
+)
 from handlers.status import earliest_month
 from locales import Translator
 from services import reports
@@ -27,6 +40,7 @@ from services.membership import Actor
 from services.reports import REPORT_METRICS
 
 log = logging.getLogger(__name__)
+Draft = reports.ReportDraft
 
 REVIEW, FIX_REGION, FIX_METRIC, FIX_VALUE, FIX_REASON, AMEND_REASON, CONFIRM = range(7)
 DRAFT = "report_draft"
@@ -36,6 +50,23 @@ PENDING = "report_fix"
 def _draft(context: ItdaContext) -> reports.ReportDraft | None:
     data = (context.user_data or {}).get(DRAFT)
     return reports.ReportDraft.from_dict(data) if data else None
+
+
+def _with_draft(
+    step: Callable[[Update, ItdaContext, Draft], Awaitable[int]],
+) -> Callable[[Update, ItdaContext], Coroutine[Any, Any, int]]:
+    """A step of the open report, given its draft (a button is answered first); without a
+    draft the form is over (stale)."""
+
+    @functools.wraps(step)
+    async def run(update: Update, context: ItdaContext) -> int:
+        await answer(update)
+        draft = _draft(context)
+        if draft is None:
+            return await stale(update, context)
+        return await step(update, context, draft)
+
+    return run
 
 
 def _keep(context: ItdaContext, draft: reports.ReportDraft) -> None:
@@ -86,6 +117,19 @@ async def _show_review(update: Update, context: ItdaContext, *, edit: bool = Fal
     return REVIEW
 
 
+async def _month(update: Update, context: ItdaContext, text: str) -> str | None:
+    """The month named after the command (this month when none); None when it is not one
+    (the user was told why)."""
+    today = context.runtime.clock.today()
+    if not text.strip():
+        return reports.month_of(today)
+    try:
+        return reports.parse_month(text, today=today, earliest=await earliest_month(context))
+    except DomainError as error:
+        await explain(update, context, error)
+        return None
+
+
 @requires("report")
 async def start_report(update: Update, context: ItdaContext) -> int:
     """Open this month's (or the named month's) report of the user's agency."""
@@ -94,15 +138,8 @@ async def start_report(update: Update, context: ItdaContext) -> int:
         await say(update, context, context.tr("report.no_agency"))
         return END
     runtime = context.runtime
-    today = runtime.clock.today()
-    text = " ".join(context.args or []) if update.message else ""
-    try:
-        month = (
-            reports.parse_month(text, today=today, earliest=await earliest_month(context))
-            if text.strip() else reports.month_of(today)
-        )
-    except DomainError as error:
-        await explain(update, context, error)
+    month = await _month(update, context, " ".join(context.args or []) if update.message else "")
+    if month is None:
         return END
     async with runtime.session() as session:
         state = await reports.open_report(session=session, agency_id=agency.id, month=month)
@@ -130,19 +167,15 @@ async def start_report(update: Update, context: ItdaContext) -> int:
 async def entry_button(update: Update, context: ItdaContext) -> int:
     """The 실적보고 button of the private /status."""
     await answer(update)
-    if context.member is None or not context.member.active:
-        await explain(update, context, DomainError("auth.not_member"))
+    if not await is_member(update, context):
         return END
     context.args = []
     return await start_report(update, context)
 
 
-async def choose_region(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def choose_region(update: Update, context: ItdaContext, draft: Draft) -> int:
     """Which 시군's figure to correct."""
-    await answer(update)
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     codes = list(draft.figures) + [
         r.code for r in context.runtime.council.regions if r.code not in draft.figures
     ]
@@ -240,11 +273,9 @@ async def ask_amend(update: Update, context: ItdaContext) -> int:
     return AMEND_REASON
 
 
-async def got_amend_reason(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def got_amend_reason(update: Update, context: ItdaContext, draft: Draft) -> int:
     assert update.message is not None
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     text = (update.message.text or "").strip()
     if len(text) < 2 or len(text) > reports.MAX_REASON:
         await say(update, context, context.tr("report.reason_needed"))
@@ -254,12 +285,9 @@ async def got_amend_reason(update: Update, context: ItdaContext) -> int:
     return await _show_review(update, context)
 
 
-async def confirm_submit(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def confirm_submit(update: Update, context: ItdaContext, draft: Draft) -> int:
     """One more look before the report is locked."""
-    await answer(update)
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     late = context.runtime.clock.today() > reports.month_deadline(draft.month)
     key = "report.confirm_late" if late else "report.confirm"
     rows = [[(context.tr("report.btn_send"), "rep:send"),
@@ -268,13 +296,10 @@ async def confirm_submit(update: Update, context: ItdaContext) -> int:
     return CONFIRM
 
 
-async def send(update: Update, context: ItdaContext) -> int:
+@_with_draft
+async def send(update: Update, context: ItdaContext, draft: Draft) -> int:
     """Submit: one transaction; a double tap or a colleague's earlier submission is refused."""
-    await answer(update)
     assert context.user_data is not None
-    draft = _draft(context)
-    if draft is None:
-        return await stale(update, context)
     try:
         async with context.runtime.session() as session:
             report = await reports.submit(
@@ -292,14 +317,7 @@ async def send(update: Update, context: ItdaContext) -> int:
     return END
 
 
-async def cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(PENDING, None)
-    await say(update, context, context.tr("common.cancelled"),
-              edit=update.callback_query is not None)
-    return END
+cancel = canceller(DRAFT, PENDING)
 
 
 async def not_a_button(update: Update, context: ItdaContext) -> int | None:
@@ -309,9 +327,8 @@ async def not_a_button(update: Update, context: ItdaContext) -> int | None:
 
 
 def build_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     buttons_only: list[BaseHandler[Update, ItdaContext, object]] = [
-        MessageHandler(text, not_a_button)
+        typed(not_a_button, private=True)
     ]
     return ConversationHandler(
         entry_points=[
@@ -329,9 +346,9 @@ def build_conversation() -> ConversationHandler:
                          CallbackQueryHandler(back, pattern=r"^rep:back$"), *buttons_only],
             FIX_METRIC: [CallbackQueryHandler(ask_value, pattern=r"^rep:mt:\w+$"),
                          CallbackQueryHandler(back, pattern=r"^rep:back$"), *buttons_only],
-            FIX_VALUE: [MessageHandler(text, got_value)],
-            FIX_REASON: [MessageHandler(text, got_reason)],
-            AMEND_REASON: [MessageHandler(text, got_amend_reason)],
+            FIX_VALUE: [typed(got_value, private=True)],
+            FIX_REASON: [typed(got_reason, private=True)],
+            AMEND_REASON: [typed(got_amend_reason, private=True)],
             CONFIRM: [CallbackQueryHandler(send, pattern=r"^rep:send$"),
                       CallbackQueryHandler(back, pattern=r"^rep:back$"), *buttons_only],
         },
@@ -371,17 +388,9 @@ async def _table(update: Update, context: ItdaContext, month: str, *, edit: bool
 @requires("reports")
 async def submission_table(update: Update, context: ItdaContext) -> None:
     """The submission table of this month or of the named month."""
-    today = context.runtime.clock.today()
-    text = " ".join(context.args or [])
-    try:
-        month = (
-            reports.parse_month(text, today=today, earliest=await earliest_month(context))
-            if text.strip() else reports.month_of(today)
-        )
-    except DomainError as error:
-        await explain(update, context, error)
-        return
-    await _table(update, context, month)
+    month = await _month(update, context, " ".join(context.args or []))
+    if month is not None:
+        await _table(update, context, month)
 
 
 async def table_button(update: Update, context: ItdaContext) -> None:

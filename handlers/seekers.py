@@ -7,11 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from adapters.context import ItdaContext
 from handlers import forms
-from handlers.common import END, actor, answer, from_button, keyboard, passes, requires, say
+from handlers.common import (
+    END,
+    actor,
+    answer,
+    from_button,
+    keyboard,
+    not_command,
+    passes,
+    requires,
+    say,
+)
 from services import seekers
 from services.access import require_seeker_author
 from services.forms import FieldSpec
@@ -118,7 +128,7 @@ def build_conversation():
             CONSENT: [
                 CallbackQueryHandler(agreed, pattern=r"^sk:agree$"),
                 CallbackQueryHandler(refused, pattern=r"^sk:refuse$"),
-                MessageHandler(~filters.COMMAND, consent_expected),
+                not_command(consent_expected),
             ]
         },
     )

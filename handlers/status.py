@@ -17,8 +17,8 @@ from handlers.common import (
     answer,
     attempt,
     council_chat_only,
-    explain,
     in_rows,
+    is_member,
     keyboard,
     requires,
     say,
@@ -123,29 +123,22 @@ async def narrowed(update: Update, context: ItdaContext) -> None:
     await answer(update)
     data = update.callback_query.data if update.callback_query else None
     name = (data or "").split(":", 2)[2] if data and data.count(":") >= 2 else ""
-    try:
-        async with context.runtime.session() as session:
-            scope = await status.resolve_scope(session=session, query=name)
-    except DomainError as error:
-        await explain(update, context, error)
-        return
-    await _send_overview(update, context, scope)
+    scope = await attempt(update, context, status.resolve_scope, query=name)
+    if not isinstance(scope, Refused):
+        await _send_overview(update, context, scope)
 
 
 async def whole_council(update: Update, context: ItdaContext) -> None:
     """From a staff member's own view: the whole council's overview."""
     await answer(update)
-    if context.member is None or not context.member.active:
-        await explain(update, context, DomainError("auth.not_member"))
-        return
-    await _send_overview(update, context)
+    if await is_member(update, context):
+        await _send_overview(update, context)
 
 
 async def send_chart(update: Update, context: ItdaContext) -> None:
     """The progress chart as a picture (drawn in a worker thread)."""
     await answer(update)
-    if context.member is None or not context.member.active:
-        await explain(update, context, DomainError("auth.not_member"))
+    if not await is_member(update, context):
         return
     today = context.runtime.clock.today()
     async with context.runtime.session() as session:

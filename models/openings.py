@@ -10,21 +10,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.statuses import OpeningStatus
+from models.rows import add_row, live_rows
 from models.tables import JobOpening
 
 
-def _live():
-    return select(JobOpening).where(col(JobOpening.deleted_at).is_(None))
-
-
 async def add_opening(*, session: AsyncSession, opening: JobOpening) -> JobOpening:
-    session.add(opening)
-    await session.flush()
-    return opening
+    return await add_row(session=session, row=opening)
 
 
 async def get_opening(*, session: AsyncSession, opening_id: int) -> JobOpening | None:
-    return (await session.exec(_live().where(JobOpening.id == opening_id))).first()
+    return (await session.exec(live_rows(JobOpening).where(JobOpening.id == opening_id))).first()
 
 
 
@@ -36,7 +31,7 @@ async def list_openings(
     agency_id: int | None = None,
 ) -> Sequence[JobOpening]:
     """Openings, newest first, filtered by 시군, status and owning agency."""
-    stmt = _live()
+    stmt = live_rows(JobOpening)
     if region_codes is not None:
         stmt = stmt.where(col(JobOpening.region_code).in_(region_codes))
     if status is not None:
@@ -57,7 +52,7 @@ async def search_openings(
     limit: int = 5,
 ) -> tuple[Sequence[JobOpening], int]:
     """One page of openings (newest first) and how many match in all."""
-    stmt = _live()
+    stmt = live_rows(JobOpening)
     if agency_id is not None:
         stmt = stmt.where(JobOpening.agency_id == agency_id)
     if status:
@@ -83,7 +78,7 @@ async def search_openings(
 
 async def expired_openings(*, session: AsyncSession, today: date) -> Sequence[JobOpening]:
     """Open openings whose application deadline is before today."""
-    stmt = _live().where(
+    stmt = live_rows(JobOpening).where(
         JobOpening.status == OpeningStatus.OPEN,
         col(JobOpening.deadline).is_not(None),
         col(JobOpening.deadline) < today,

@@ -5,29 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rows import add_row, live_rows
 from models.tables import JobSeeker
 
 
-def _live():
-    return select(JobSeeker).where(col(JobSeeker.deleted_at).is_(None))
-
-
 async def add_seeker(*, session: AsyncSession, seeker: JobSeeker) -> JobSeeker:
-    session.add(seeker)
-    await session.flush()
-    return seeker
+    return await add_row(session=session, row=seeker)
 
 
 async def get_seeker(*, session: AsyncSession, seeker_id: int) -> JobSeeker | None:
-    return (await session.exec(_live().where(JobSeeker.id == seeker_id))).first()
+    return (await session.exec(live_rows(JobSeeker).where(JobSeeker.id == seeker_id))).first()
 
 
 
 async def get_seeker_by_phone_key(*, session: AsyncSession, phone_key: str) -> JobSeeker | None:
-    return (await session.exec(_live().where(JobSeeker.phone_key == phone_key))).first()
+    stmt = live_rows(JobSeeker).where(JobSeeker.phone_key == phone_key)
+    return (await session.exec(stmt)).first()
 
 
 async def list_seekers(
@@ -40,7 +36,7 @@ async def list_seekers(
 ) -> Sequence[JobSeeker]:
     """Seekers, newest first, filtered by registering centre, 시군 and status; `purged=False`
     leaves out those whose personal data was destroyed (kept for statistics only)."""
-    stmt = _live()
+    stmt = live_rows(JobSeeker)
     if not purged:
         stmt = stmt.where(col(JobSeeker.purged_at).is_(None))
     if agency_id is not None:

@@ -6,10 +6,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError
-from models import audit as audit_db
 from models import groups as groups_db
 from models.tables import GroupChat
 from services.membership import Actor, require_lead
+from services.trail import audit
 
 
 async def other_council_group(
@@ -50,16 +50,8 @@ async def register_group(
     detail: dict[str, object] = {"chat_id": chat_id}
     if others:
         detail["moved_from"] = [g.chat_id for g in others]
-    await audit_db.append_audit(
-        session=session,
-        at=clock.now(),
-        action="group.move" if others else "group.register",
-        actor_telegram_id=actor.telegram_id,
-        actor_member_id=lead.id,
-        entity="group",
-        entity_id=group.id,
-        detail=detail,
-    )
+    await audit(session, clock.now(), actor, action="group.move" if others else "group.register",
+                entity="group", entity_id=group.id, detail=detail)
     return group, True
 
 

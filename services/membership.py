@@ -13,12 +13,12 @@ from core.clock import Clock
 from core.errors import DomainError, NotAllowed
 from core.statuses import AgencyKind, Role
 from core.text import person_name
-from models import audit as audit_db
 from models import council as council_db
 from models import delivery as delivery_db
 from models import invites as invites_db
 from models import members as members_db
 from models.tables import Agency, Invite, Member
+from services.trail import audit
 
 INVITE_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 INVITE_CODE_BYTES = 12  # 16 URL-safe characters: well inside Telegram's 64-character start limit
@@ -51,40 +51,13 @@ def require_lead(actor: Actor) -> Member:
     return actor.member
 
 
-async def ensure_admin(
-    *,
-    session: AsyncSession,
-    clock: Clock,
-    telegram_id: int,
-    admin_ids: list[int],
-    display_name: str,
-    username: str | None,
-    language: str,
-) -> Member | None:
+async def _make_admin(*, session: AsyncSession, clock: Clock, member: Member) -> Member:
     """An ADMIN_IDS user is an admin from their first message, even before any invite."""
-    if telegram_id not in admin_ids:
-        return None
-    member = await members_db.get_member_by_telegram_id(session=session, telegram_id=telegram_id)
-    if member is not None and member.role == Role.ADMIN and member.active:
-        return member
-    if member is None:
-        member = Member(
-            telegram_id=telegram_id,
-            display_name=_fallback_name(display_name),
-            username=username,
-            language=language,
-            joined_at=clock.now(),
-        )
     member.role, member.active, member.deactivated_at = Role.ADMIN, True, None
     session.add(member)
     await session.flush()
-    await audit_db.append_audit(
-        session=session,
-        at=clock.now(),
-        action="member.admin_bootstrap",
-        actor_telegram_id=telegram_id,
-        actor_member_id=member.id,
-        entity="member",
+    await audit(
+        session, clock.now(), member, action="member.admin_bootstrap", entity="member",
         entity_id=member.id,
     )
     return member
@@ -132,14 +105,8 @@ async def create_invite(
         expires_at=now + timedelta(days=valid_days),
     )
     await invites_db.add_invite(session=session, invite=invite)
-    await audit_db.append_audit(
-        session=session,
-        at=now,
-        action="invite.create",
-        actor_telegram_id=actor.telegram_id,
-        actor_member_id=lead.id,
-        entity="invite",
-        entity_id=invite.id,
+    await audit(
+        session, now, actor, action="invite.create", entity="invite", entity_id=invite.id,
         detail={"agency_id": agency_id, "role": role, "expires_at": invite.expires_at},
     )
     return invite, agency
@@ -200,15 +167,9 @@ async def accept_invite(
         session=session, invite_id=invite.id, member_id=member.id, now=now
     ):
         raise DomainError("invite.used")
-    await audit_db.append_audit(
-        session=session,
-        at=now,
-        action="member.join",
-        actor_telegram_id=telegram_id,
-        actor_member_id=member.id,
-        entity="member",
-        entity_id=member.id,
-        detail={"agency_id": agency.id, "role": role, "invite_id": invite.id},
+    await audit(
+        session, now, member, action="member.join", entity="member",
+        entity_id=member.id, detail={"agency_id": agency.id, "role": role, "invite_id": invite.id},
     )
     return member, agency
 
@@ -216,19 +177,14 @@ async def accept_invite(
 async def revoke_invite(
     *, session: AsyncSession, clock: Clock, actor: Actor, invite_id: int
 ) -> Invite:
-    lead = require_lead(actor)
+    require_lead(actor)
     invite = await invites_db.get_invite(session=session, invite_id=invite_id)
     if invite is None:
         raise DomainError("invite.unknown")
     if not await invites_db.revoke_invite(session=session, invite_id=invite_id, now=clock.now()):
         raise DomainError("invite.not_revocable")
-    await audit_db.append_audit(
-        session=session,
-        at=clock.now(),
-        action="invite.revoke",
-        actor_telegram_id=actor.telegram_id,
-        actor_member_id=lead.id,
-        entity="invite",
+    await audit(
+        session, clock.now(), actor, action="invite.revoke", entity="invite",
         entity_id=invite_id,
     )
     await session.refresh(invite)
@@ -250,15 +206,9 @@ async def deactivate_member(
         raise DomainError("members.already_inactive", name=member.display_name)
     member.active, member.deactivated_at = False, clock.now()
     session.add(member)
-    await audit_db.append_audit(
-        session=session,
-        at=clock.now(),
-        action="member.deactivate",
-        actor_telegram_id=actor.telegram_id,
-        actor_member_id=lead.id,
-        entity="member",
-        entity_id=member.id,
-        detail={"agency_id": member.agency_id, "role": member.role},
+    await audit(
+        session, clock.now(), actor, action="member.deactivate", entity="member",
+        entity_id=member.id, detail={"agency_id": member.agency_id, "role": member.role},
     )
     return member
 
@@ -287,12 +237,12 @@ async def member_at_gate(
     """The user's member row and agency, making an ADMIN_IDS user an admin and marking someone
     who had blocked the bot as reachable again (they write to the bot, so they unblocked it)."""
     member = await members_db.get_member_by_telegram_id(session=session, telegram_id=telegram_id)
-    if member is None or not member.active or member.role != Role.ADMIN:
-        admin = await ensure_admin(
-            session=session, clock=clock, telegram_id=telegram_id, admin_ids=admin_ids,
-            display_name=display_name, username=username, language=language,
-        )
-        member = admin or member
+    is_admin = member is not None and member.active and member.role == Role.ADMIN
+    if telegram_id in admin_ids and not is_admin:
+        member = await _make_admin(session=session, clock=clock, member=member or Member(
+            telegram_id=telegram_id, display_name=_fallback_name(display_name),
+            username=username, language=language, joined_at=clock.now(),
+        ))
     if member is not None and member.blocked_at is not None:
         await delivery_db.mark_reachable(session=session, telegram_id=telegram_id)
         member.blocked_at = None

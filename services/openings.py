@@ -17,7 +17,6 @@ from models import audit as audit_db
 from models import council as council_db
 from models import members as members_db
 from models import openings as openings_db
-from models import receipts as receipts_db
 from models.tables import JobOpening, Member
 from services import records
 from services import validation as v
@@ -152,16 +151,13 @@ async def create_opening(
     `token` is the draft's: a 저장 repeated after a crash returns the opening it created, with
     False (the 새일센터 were told by the call that created it, so they are not told again)."""
     member, agency = await require_opening_author(session=session, actor=actor)
-    if token:
-        done = await receipts_db.get_receipt(session=session, token=token, kind="opening")
-        saved = await openings_db.get_opening(session=session, opening_id=done) if done else None
-        if saved is not None:
-            return saved, False
-    missing = [s.key for s in OPENING_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
-    if missing:
-        raise DomainError("records.incomplete")
-    if await council_db.get_region(session=session, code=draft["region_code"]) is None:
-        raise DomainError("records.unknown_region")
+    saved = await records.saved_before(
+        session=session, token=token, entity="opening",
+        load=lambda done: openings_db.get_opening(session=session, opening_id=done),
+    )
+    if saved is not None:
+        return saved, False
+    await records.check_draft(session=session, draft=draft, fields=OPENING_FIELDS)
     now = clock.now()
     opening = JobOpening(agency_id=agency.id or 0, created_by=member.id, created_at=now,
                          status=OpeningStatus.OPEN, company_name=draft["company_name"],
@@ -171,32 +167,23 @@ async def create_opening(
     opening.rule_flags = [
         r.code for r in rule_violations(draft, year=now.year, minimum_wage=minimum_wage)
     ]
-    await openings_db.add_opening(session=session, opening=opening)
-    if token:
-        assert opening.id is not None
-        await receipts_db.add_receipt(session=session, token=token, kind="opening",
-                                      record_id=opening.id, at=now)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.create", actor_telegram_id=actor.telegram_id,
-        actor_member_id=member.id, entity="opening", entity_id=opening.id,
-        detail={"agency_id": agency.id, "region": opening.region_code,
-                "rule_flags": opening.rule_flags},
+    await records.store_new(
+        session=session, at=now, actor=actor, member=member, record=opening, entity="opening",
+        token=token, detail={"agency_id": agency.id, "region": opening.region_code,
+                             "rule_flags": opening.rule_flags},
     )
     return opening, True
 
 
-async def _owned(*, session: AsyncSession, actor: Actor, opening_id: int) -> JobOpening:
-    opening = await openings_db.get_opening(session=session, opening_id=opening_id)
+async def editable(*, session: AsyncSession, actor: Actor, record_id: int) -> JobOpening:
+    """The opening, refused (also before any question is asked) to an actor who may not manage
+    it."""
+    opening = await openings_db.get_opening(session=session, opening_id=record_id)
     if opening is None:
         raise DomainError("records.not_found")
     if not may_manage(actor, opening.agency_id):
         raise NotAllowed("records.not_yours")
     return opening
-
-
-async def require_editable(*, session: AsyncSession, actor: Actor, record_id: int) -> None:
-    """Refuse (before any question is asked) to edit an opening the actor may not manage."""
-    await _owned(session=session, actor=actor, opening_id=record_id)
 
 
 async def update_opening_field(
@@ -210,9 +197,8 @@ async def update_opening_field(
     minimum_wage: dict[int, int],
 ) -> JobOpening:
     """Change one field of a saved opening; the rule flags are checked again."""
-    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
-    if key not in {s.key for s in OPENING_FIELDS}:
-        raise DomainError("records.unknown_field")
+    opening = await editable(session=session, actor=actor, record_id=opening_id)
+    records.check_field(key, OPENING_FIELDS)
     extra = {}
     if isinstance(value, Also):
         extra = {k: val for k, val in value.items() if k != "_value"}
@@ -226,20 +212,16 @@ async def update_opening_field(
         r.code
         for r in rule_violations(opening_values(opening), year=now.year, minimum_wage=minimum_wage)
     ]
-    opening.updated_at = now
-    session.add(opening)
-    await audit_db.append_audit(
-        session=session, at=now, action="opening.edit", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="opening",
-        entity_id=opening.id, detail={"field": key, "old": old, "new": getattr(opening, key)},
+    return await records.store_edit(
+        session=session, at=now, actor=actor, record=opening, entity="opening",
+        detail={"field": key, "old": old, "new": getattr(opening, key)},
     )
-    return opening
 
 
 async def set_opening_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int, status: str
 ) -> JobOpening:
-    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    opening = await editable(session=session, actor=actor, record_id=opening_id)
     return await records.change_status(
         session=session, clock=clock, actor=actor, record=opening, entity="opening",
         statuses=tuple(OpeningStatus), status=status, also=_stamp_closed,
@@ -255,7 +237,7 @@ async def delete_opening(
     *, session: AsyncSession, clock: Clock, actor: Actor, opening_id: int
 ) -> JobOpening:
     """Soft delete: the row stays (hires keep their history), hidden from every list."""
-    opening = await _owned(session=session, actor=actor, opening_id=opening_id)
+    opening = await editable(session=session, actor=actor, record_id=opening_id)
     return await records.soft_delete(
         session=session, clock=clock, actor=actor, record=opening, entity="opening"
     )

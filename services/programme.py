@@ -17,11 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import Clock, local_zone
 from core.errors import DomainError
-from models import audit as audit_db
 from models import meetings as meetings_db
 from models import programme as programme_db
 from models.tables import ProgrammeStep
 from services.membership import Actor, require_lead
+from services.trail import audit
 
 STEP_NUMBERS = (1, 2, 3, 4, 5, 6)
 DISCOVERY_STEP = 3
@@ -226,7 +226,7 @@ async def change_step(
     value: date | None,
 ) -> ProgrammeStep:
     """A coordinator changes a step's start, due or completion date (audited)."""
-    lead = require_lead(actor)
+    require_lead(actor)
     if field not in ("starts_on", "due_on", "completed_on") or number not in STEP_NUMBERS:
         raise DomainError("programme.unknown_step")
     step = await programme_db.get_step(session=session, year=year, number=number)
@@ -244,13 +244,8 @@ async def change_step(
     if field == "completed_on" and value is not None and value > clock.today():
         raise DomainError("programme.done_in_future")
     await programme_db.save_step(session=session, step=step)
-    await audit_db.append_audit(
-        session=session,
-        at=clock.now(),
-        action="programme.change",
-        actor_telegram_id=actor.telegram_id,
-        actor_member_id=lead.id,
-        entity="programmestep",
+    await audit(
+        session, clock.now(), actor, action="programme.change", entity="programmestep",
         entity_id=step.id,
         detail={"year": year, "number": number, "field": field, "from": before, "to": value},
     )

@@ -19,7 +19,6 @@ from core.statuses import SeekerStatus
 from core.text import clean_text, person_name
 from models import audit as audit_db
 from models import council as council_db
-from models import receipts as receipts_db
 from models import seekers as seekers_db
 from models.tables import JobSeeker
 from services import privacy, records
@@ -134,18 +133,15 @@ async def create_seeker(
     `token` is the draft's: a 저장 repeated after a crash returns the seeker it created (and is
     not refused as a duplicate of itself)."""
     member, agency = await require_seeker_author(session=session, actor=actor)
-    if token:
-        done = await receipts_db.get_receipt(session=session, token=token, kind="seeker")
-        saved = await seekers_db.get_seeker(session=session, seeker_id=done) if done else None
-        if saved is not None:
-            return saved
-    missing = [s.key for s in SEEKER_FIELDS if not s.optional and draft.get(s.key) in (None, "")]
-    if missing:
-        raise DomainError("records.incomplete")
+    saved = await records.saved_before(
+        session=session, token=token, entity="seeker",
+        load=lambda done: seekers_db.get_seeker(session=session, seeker_id=done),
+    )
+    if saved is not None:
+        return saved
+    await records.check_draft(session=session, draft=draft, fields=SEEKER_FIELDS)
     phone = cipher.decrypt(draft["phone"])
     await find_duplicate(session=session, cipher=cipher, phone=phone)
-    if await council_db.get_region(session=session, code=draft["region_code"]) is None:
-        raise DomainError("records.unknown_region")
     now = clock.now()
     seeker = JobSeeker(
         agency_id=agency.id or 0,
@@ -167,18 +163,11 @@ async def create_seeker(
         consent_share_at=now if draft.get("consent_share") == "yes" else None,
         created_at=now,
     )
-    await seekers_db.add_seeker(session=session, seeker=seeker)
-    if token:
-        assert seeker.id is not None
-        await receipts_db.add_receipt(session=session, token=token, kind="seeker",
-                                      record_id=seeker.id, at=now)
-    await audit_db.append_audit(
-        session=session, at=now, action="seeker.create", actor_telegram_id=actor.telegram_id,
-        actor_member_id=member.id, entity="seeker", entity_id=seeker.id,
-        detail={"agency_id": agency.id, "region": seeker.region_code,
-                "consent_share": seeker.consent_share_at is not None},
+    return await records.store_new(
+        session=session, at=now, actor=actor, member=member, record=seeker, entity="seeker",
+        token=token, detail={"agency_id": agency.id, "region": seeker.region_code,
+                             "consent_share": seeker.consent_share_at is not None},
     )
-    return seeker
 
 
 @dataclass(frozen=True)
@@ -262,9 +251,11 @@ def draft_values(seeker: JobSeeker) -> dict[str, Any]:
     return values
 
 
-async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
-                 purged_ok: bool = False) -> JobSeeker:
-    seeker = await seekers_db.get_seeker(session=session, seeker_id=seeker_id)
+async def editable(*, session: AsyncSession, actor: Actor, record_id: int,
+                   purged_ok: bool = False) -> JobSeeker:
+    """The seeker, refused (also before any question is asked) to any but the registering
+    centre, and once purged unless `purged_ok`."""
+    seeker = await seekers_db.get_seeker(session=session, seeker_id=record_id)
     if seeker is None:
         raise DomainError("records.not_found")
     member = actor.member
@@ -273,11 +264,6 @@ async def _owned(*, session: AsyncSession, actor: Actor, seeker_id: int,
     if seeker.purged_at is not None and not purged_ok:
         raise DomainError("seeker.purged")  # kept for statistics only: no new personal data
     return seeker
-
-
-async def require_editable(*, session: AsyncSession, actor: Actor, record_id: int) -> None:
-    """Refuse (before any question is asked) to edit a seeker of another centre."""
-    await _owned(session=session, actor=actor, seeker_id=record_id)
 
 
 async def update_seeker_field(
@@ -292,9 +278,8 @@ async def update_seeker_field(
 ) -> JobSeeker:
     """Change one field (only the registering centre); a new phone is checked for duplicates.
     `value` is the parsed value in clear; name and phone are encrypted here."""
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
-    if key not in {s.key for s in SEEKER_FIELDS}:
-        raise DomainError("records.unknown_field")
+    seeker = await editable(session=session, actor=actor, record_id=seeker_id)
+    records.check_field(key, SEEKER_FIELDS)
     now = clock.now()
     if key == "phone":
         new_key = phone_key(cipher, value)
@@ -307,21 +292,17 @@ async def update_seeker_field(
         seeker.consent_share_at = now if value == "yes" else None
     else:
         setattr(seeker, key, value)
-    seeker.updated_at = now
-    session.add(seeker)
     # Personal data never goes into the audit detail: only which field changed.
-    await audit_db.append_audit(
-        session=session, at=now, action="seeker.edit", actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None, entity="seeker",
-        entity_id=seeker.id, detail={"field": key},
+    return await records.store_edit(
+        session=session, at=now, actor=actor, record=seeker, entity="seeker",
+        detail={"field": key},
     )
-    return seeker
 
 
 async def set_seeker_status(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int, status: str
 ) -> JobSeeker:
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id)
+    seeker = await editable(session=session, actor=actor, record_id=seeker_id)
     return await records.change_status(
         session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
         statuses=tuple(SeekerStatus), status=status,
@@ -337,7 +318,7 @@ async def delete_seeker(
     *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int
 ) -> JobSeeker:
     """Soft delete. The phone key is retired so the person may be registered again later."""
-    seeker = await _owned(session=session, actor=actor, seeker_id=seeker_id, purged_ok=True)
+    seeker = await editable(session=session, actor=actor, record_id=seeker_id, purged_ok=True)
     return await records.soft_delete(
         session=session, clock=clock, actor=actor, record=seeker, entity="seeker",
         also=_retire_phone_key,

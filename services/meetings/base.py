@@ -12,12 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.clock import Clock
 from core.errors import DomainError, NotAllowed
 from core.statuses import MeetingKind, MeetingStatus
-from models import audit as audit_db
 from models import council as council_db
 from models import meetings as meetings_db
 from models import receipts as receipts_db
 from models.tables import Attendance, JobOpening, JobSeeker, Meeting, Member
-from services import privacy
+from services import privacy, trail
 from services.crypto import Cipher
 from services.meetings.fields import fmt_when
 from services.membership import Actor
@@ -175,15 +174,9 @@ async def audit(
     action: str,
     **detail: object,
 ) -> None:
-    await audit_db.append_audit(
-        session=session,
-        at=clock.now(),
-        action=action,
-        actor_telegram_id=actor.telegram_id,
-        actor_member_id=actor.member.id if actor.member else None,
-        entity="meeting",
-        entity_id=meeting_id,
-        detail=dict(detail),
+    await trail.audit(
+        session, clock.now(), actor, action=action, entity="meeting",
+        entity_id=meeting_id, detail=dict(detail),
     )
 
 
