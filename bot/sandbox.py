@@ -52,6 +52,7 @@ class Sandbox:
         self.at_prompt = False  # the prompt is on screen, waiting for a line
         self.printed_at = 0.0  # loop time of the latest message printed
         self._watcher: asyncio.Task[None] | None = None
+        self._watching = False
         self._held: dict[int, list[dict[str, Any]]] = {}
 
     def print(self, text: str = "") -> None:
@@ -86,10 +87,12 @@ class Sandbox:
 
     # The watcher: the only reader of the bot's messages -------------------------------------
     def start_watching(self) -> None:
+        self._watching = True
         self._watcher = asyncio.create_task(self._watch(), name="sandbox-watcher")
 
     async def stop_watching(self) -> None:
         if self._watcher is not None:
+            self._watching = False  # ends the loop even if a wait swallowed the cancellation
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
@@ -98,7 +101,7 @@ class Sandbox:
     async def _watch(self) -> None:
         """Print each message or edit of the chat on screen as it arrives, also while the
         person is at the prompt (the prompt is shown again below it)."""
-        while True:
+        while self._watching:
             chat = self.chat_id
             batch = self._held.pop(chat, [])  # read for this chat while it was not on screen
             if not batch:

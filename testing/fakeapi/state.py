@@ -103,15 +103,20 @@ class FakeState:
         changed.set()
 
     async def _wait(self, event: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that
+        # arrives as the event is set, and a cancelled waiter (the sandbox's watcher) then never
+        # stops.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await event.wait()
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep unless the server stops first; return False if it stopped."""
         if self._stopping:
             return False
         try:
-            await asyncio.wait_for(self._stop_event.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._stop_event.wait()
         except TimeoutError:
             return True
         return False
