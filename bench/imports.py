@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ def seeker_workbook(tr: Any, rows: int) -> bytes:
 
 async def measure_import(workdir: Path, rows: int = ROWS) -> dict[str, Any]:
     from bot.wiring import create_runtime, prepare_database
+    from core.clock import FrozenClock, local_zone
     from core.config import load_settings
     from locales import Translator
     from models import council as council_db
@@ -50,7 +52,9 @@ async def measure_import(workdir: Path, rows: int = ROWS) -> dict[str, Any]:
         _env_file=None, ITDA_DATA_DIR=str(workdir / "import"),
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'import.db'}",
     )
-    runtime = create_runtime(settings)
+    # A day in the season, whatever today is: the template's example dates (the 제15조 consent)
+    # must not lie in the future.
+    runtime = create_runtime(settings, FrozenClock(datetime(2026, 9, 1, 10, tzinfo=local_zone())))
     trs = (Translator("ko"), Translator("en"))
     try:
         await prepare_database(runtime)
