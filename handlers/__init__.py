@@ -71,19 +71,11 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("whoami", basics.whoami))
     app.add_handler(CommandHandler("language", basics.choose_language))
     app.add_handler(CallbackQueryHandler(basics.set_language, pattern=r"^lang:\w+$"))
-    app.add_handlers(invites.HANDLERS)
-    app.add_handlers(members.HANDLERS)
-    app.add_handlers(groups.HANDLERS)
-    app.add_handlers(meetings.HANDLERS)
-    app.add_handlers(meeting_days.HANDLERS)
-    app.add_handlers(status_handlers.HANDLERS)
-    app.add_handlers(report_handlers.HANDLERS)
-    app.add_handlers(export_handlers.HANDLERS)
-    app.add_handlers(matching.HANDLERS)
-    app.add_handlers(reminders.HANDLERS)
-    app.add_handlers(followups.HANDLERS)
-    # The button of the import's notice to the 새일센터.
-    app.add_handlers(imports.HANDLERS)
+    # Each feature's stateless commands and buttons, in this order (imports last: the button of
+    # its notice to the 새일센터).
+    for feature in (invites, members, groups, meetings, meeting_days, status_handlers,
+                    report_handlers, export_handlers, matching, reminders, followups, imports):
+        app.add_handlers(feature.HANDLERS)
 
     # Last in group 0, the catch-alls: /cancel with no open form, buttons nobody owns any more
     # (old messages, finished forms, a restart) and text no form is waiting for.

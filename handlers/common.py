@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ext as tg
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
@@ -408,3 +409,18 @@ async def stale(update: Update, context: ItdaContext) -> int:
     """A form's button or message whose draft is gone: say so and end the conversation."""
     await say(update, context, context.tr("stale.text"))
     return END
+
+
+def form(
+    name: str, entry_points: list[Any], states: dict[object, list[Any]], cancel: Callback,
+    cancel_pattern: str,
+) -> ConversationHandler[Any]:
+    """A form's ConversationHandler as the forms here are built: persistent under `name`, its
+    state saved with the bot's; /cancel and its cancel button (`cancel_pattern`) end it from any
+    state; its entry points start it again."""
+    return ConversationHandler(
+        entry_points=entry_points, states=states,
+        fallbacks=[tg.CommandHandler("cancel", cancel),
+                   CallbackQueryHandler(cancel, pattern=cancel_pattern)],
+        name=name, persistent=True, allow_reentry=True,
+    )

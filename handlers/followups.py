@@ -11,31 +11,14 @@ from datetime import date
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from adapters.context import ItdaContext
 from core.errors import DomainError
 from core.statuses import AgencyKind, FollowUpState, LeaveReason
 from core.text import clean_text
-from handlers.common import (
-    END,
-    REFUSED,
-    Press,
-    Refused,
-    actor,
-    answer,
-    attempt,
-    explain,
-    keyboard,
-    requires,
-    say,
-)
+from handlers import common
+from handlers.common import END, Press, Refused, form, not_command, requires, say, typed
 from rendering import followups as render
 from services import followups, validation
 
@@ -60,7 +43,7 @@ async def _already(update: Update, context: ItdaContext, error: DomainError) -> 
         return False
     state = str(error.values.get("state", ""))
     label = render.state_label(context.tr, state)
-    await answer(update, context.tr("followup.already", state=label))
+    await common.answer(update, context.tr("followup.already", state=label))
     return True
 
 
@@ -68,14 +51,14 @@ async def _run(
     update: Update, context: ItdaContext, service: Callable[..., Awaitable[T]], /, **kwargs: Any
 ) -> T | Refused:
     """`attempt`, but a point answered already is said quietly in the button's answer."""
-    kwargs.setdefault("actor", actor(update, context))
+    kwargs.setdefault("actor", common.actor(update, context))
     try:
         async with context.runtime.session() as session:
             return await service(session=session, **kwargs)
     except DomainError as error:
         if not await _already(update, context, error):
-            await explain(update, context, error)
-        return REFUSED
+            await common.explain(update, context, error)
+        return common.REFUSED
 
 
 @requires("followups")
@@ -84,16 +67,16 @@ async def followups_command(update: Update, context: ItdaContext) -> None:
     tr, today = context.tr, context.runtime.clock.today()
     agency = context.agency
     if agency is None or agency.kind != AgencyKind.SAEIL_CENTER:
-        counts = await attempt(update, context, followups.counts_by_centre, today=today)
+        counts = await common.attempt(update, context, followups.counts_by_centre, today=today)
         if not isinstance(counts, Refused):
             await say(update, context, render.counts_text(tr, counts))
         return
-    views = await attempt(update, context, followups.due_for_centre, today=today,
+    views = await common.attempt(update, context, followups.due_for_centre, today=today,
                           cipher=context.runtime.cipher)
     if isinstance(views, Refused):
         return
     text, buttons = render.list_screen(tr, views)
-    await say(update, context, text, keyboard(buttons) if buttons else None)
+    await say(update, context, text, common.keyboard(buttons) if buttons else None)
 
 
 async def open_list(update: Update, context: ItdaContext) -> None:
@@ -110,7 +93,7 @@ async def open_point(update: Update, context: ItdaContext) -> None:
     if isinstance(view, Refused):
         return
     text, buttons = render.point_screen(context.tr, view)
-    await say(update, context, text, keyboard(buttons), edit=True)
+    await say(update, context, text, common.keyboard(buttons), edit=True)
 
 
 async def answer_point(update: Update, context: ItdaContext) -> None:
@@ -136,7 +119,7 @@ async def _record(
                       point_id=point_id, state=state, left_on=left_on, reason=reason)
     if isinstance(done, Refused):
         return False
-    await answer(update)
+    await common.answer(update)
     await say(update, context, render.saved_text(
         context.tr, view, done.point.state, left_on=left_on, reason=reason, also=len(done.also),
     ), edit=True)
@@ -151,7 +134,7 @@ async def later(update: Update, context: ItdaContext) -> None:
                        point_id=point_id)
     if isinstance(point, Refused) or point.ask_on is None:
         return
-    await answer(update)
+    await common.answer(update)
     await say(update, context, context.tr(
         "followup.later_set", date=render.day(point.ask_on), asks=point.asks,
         max=followups.MAX_ASKS,
@@ -173,7 +156,7 @@ async def left_start(update: Update, context: ItdaContext) -> int:
                       today=context.runtime.clock.today(), cipher=context.runtime.cipher)
     if isinstance(view, Refused):
         return END
-    await answer(update)
+    await common.answer(update)
     assert context.user_data is not None
     context.user_data[DRAFT] = {"point": point_id, "start": view.hired_on.isoformat()}
     await _ask_date(update, context)
@@ -185,7 +168,7 @@ async def _ask_date(update: Update, context: ItdaContext, error: str | None = No
     text = tr("followup.left_ask_date")
     if error:
         text = f"{error}\n\n{text}"
-    await say(update, context, text, keyboard([
+    await say(update, context, text, common.keyboard([
         [(tr("followup.btn_this_month"), "fu:ld:this"),
          (tr("followup.btn_last_month"), "fu:ld:last")],
         [(tr("followup.btn_cancel"), "fu:x")],
@@ -199,7 +182,7 @@ def month_start(today: date, back: int, start: date) -> date:
 
 
 async def left_month(update: Update, context: ItdaContext) -> int:
-    await answer(update)
+    await common.answer(update)
     draft = _draft(context)
     if "point" not in draft:
         await say(update, context, context.tr("stale.text"))
@@ -245,7 +228,7 @@ async def _ask_reason(update: Update, context: ItdaContext) -> int:
     rows = [[(render.reason_label(tr, r), f"fu:lr:{r}") for r in render.REASONS[i:i + 2]]
             for i in range(0, len(render.REASONS), 2)]
     rows.append([(tr("followup.btn_skip"), "fu:lr:skip")])
-    await say(update, context, tr("followup.left_ask_reason"), keyboard(rows))
+    await say(update, context, tr("followup.left_ask_reason"), common.keyboard(rows))
     return LEFT_REASON
 
 
@@ -263,7 +246,7 @@ def reason_of(text: str, context: ItdaContext) -> LeaveReason | None | str:
 async def left_reason(update: Update, context: ItdaContext) -> int:
     draft = _draft(context)
     if "left_on" not in draft:
-        await answer(update)
+        await common.answer(update)
         await say(update, context, context.tr("stale.text"))
         return END
     query = update.callback_query
@@ -281,14 +264,14 @@ async def left_reason(update: Update, context: ItdaContext) -> int:
     saved = await _record(update, context, int(str(draft["point"])), FollowUpState.LEFT,
                           left_on=date.fromisoformat(str(draft["left_on"])), reason=reason)
     if not saved:
-        await answer(update)
+        await common.answer(update)
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     return END
 
 
 async def left_cancel(update: Update, context: ItdaContext) -> int:
-    await answer(update)
+    await common.answer(update)
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     await say(update, context, context.tr("followup.cancelled"))
@@ -301,28 +284,25 @@ async def use_buttons(update: Update, context: ItdaContext) -> int:
 
 
 def build_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
-        entry_points=[CallbackQueryHandler(left_start, pattern=r"^fu:left:\d{1,9}$")],
-        states={
+    return form(
+        "followup_left",
+        [CallbackQueryHandler(left_start, pattern=r"^fu:left:\d{1,9}$")],
+        {
             LEFT_DATE: [CallbackQueryHandler(left_month, pattern=r"^fu:ld:(this|last)$"),
-                        MessageHandler(text, left_typed),
-                        MessageHandler(~filters.COMMAND, use_buttons)],
+                        typed(left_typed), not_command(use_buttons)],
             LEFT_REASON: [CallbackQueryHandler(left_reason, pattern=r"^fu:lr:\w+$"),
-                          MessageHandler(text, left_reason)],
+                          typed(left_reason)],
         },
-        fallbacks=[CommandHandler("cancel", left_cancel),
-                   CallbackQueryHandler(left_cancel, pattern=r"^fu:x$")],
-        name="followup_left",
-        persistent=True,
-        allow_reentry=True,
+        left_cancel, r"^fu:x$",
     )
 
 
+# Screens are answered at once (Press); an answer's button is answered after the service ran,
+# so a point answered already is said in the button's answer.
 HANDLERS = [
     CommandHandler("followups", followups_command),
-    Press(open_list, pattern=r"^fu:list$"),
-    Press(open_point, pattern=r"^fu:open:\d{1,9}$"),
-    CallbackQueryHandler(answer_point, pattern=r"^fu:(emp|unr):\d{1,9}$"),
-    CallbackQueryHandler(later, pattern=r"^fu:later:\d{1,9}$"),
+    *(Press(screen, pattern) for screen, pattern in (
+        (open_list, r"^fu:list$"), (open_point, r"^fu:open:\d{1,9}$"))),
+    *(CallbackQueryHandler(step, pattern=pattern) for step, pattern in (
+        (answer_point, r"^fu:(emp|unr):\d{1,9}$"), (later, r"^fu:later:\d{1,9}$"))),
 ]

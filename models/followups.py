@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -27,18 +28,20 @@ async def points_of_hire(*, session: AsyncSession, hire_id: int) -> Sequence[Fol
     return (await session.exec(stmt)).all()
 
 
+def _with_hire_and_opening(stmt: Any) -> Any:
+    """A follow-up's hire and the hire's opening joined in."""
+    return stmt.join(Hire, col(Hire.id) == col(FollowUp.hire_id)).join(
+        JobOpening, col(JobOpening.id) == col(Hire.opening_id))
+
+
 async def open_points(
     *, session: AsyncSession, on_or_before: date, agency_id: int | None = None
 ) -> Sequence[tuple[FollowUp, Hire, JobOpening]]:
     """Points still to answer whose day has come, with their hire and opening, oldest first."""
-    stmt = (
-        select(FollowUp, Hire, JobOpening)
-        .join(Hire, col(Hire.id) == col(FollowUp.hire_id))
-        .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
-        .where(FollowUp.state == FollowUpState.DUE, col(FollowUp.due_on) <= on_or_before)
-        .where(col(Hire.deleted_at).is_(None))
-        .order_by(col(FollowUp.due_on), col(FollowUp.id))
-    )
+    due = (FollowUp.state == FollowUpState.DUE, col(FollowUp.due_on) <= on_or_before,
+           col(Hire.deleted_at).is_(None))
+    stmt = _with_hire_and_opening(select(FollowUp, Hire, JobOpening)).where(*due).order_by(
+        col(FollowUp.due_on), col(FollowUp.id))
     if agency_id is not None:
         stmt = stmt.where(FollowUp.agency_id == agency_id)
     return (await session.exec(stmt)).all()
@@ -73,10 +76,8 @@ async def due_by_region(
     """A centre's follow-up points due in [due_from, due_before) by the opening's 시군:
     {region: {"followups": due, "retained": still working}} (one grouped query)."""
     stmt = (
-        select(JobOpening.region_code, FollowUp.state, func.count())
-        .select_from(FollowUp)
-        .join(Hire, col(Hire.id) == col(FollowUp.hire_id))
-        .join(JobOpening, col(JobOpening.id) == col(Hire.opening_id))
+        _with_hire_and_opening(
+            select(JobOpening.region_code, FollowUp.state, func.count()).select_from(FollowUp))
         .where(FollowUp.agency_id == agency_id, col(Hire.deleted_at).is_(None))
         .where(FollowUp.state != FollowUpState.CANCELLED)
         .where(col(FollowUp.due_on) >= due_from, col(FollowUp.due_on) < due_before)

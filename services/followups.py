@@ -205,14 +205,8 @@ class Answered:
 
 
 async def answer(
-    *,
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor,
-    point_id: int,
-    state: FollowUpState,
-    left_on: date | None = None,
-    reason: LeaveReason | None = None,
+    *, session: AsyncSession, clock: Clock, actor: Actor, point_id: int, state: FollowUpState,
+    left_on: date | None = None, reason: LeaveReason | None = None,
 ) -> Answered:
     """Record what the centre found at one point. 퇴사 needs the day it ended: not before the
     start, not in the future. A point already answered is refused (`followup.already`, with

@@ -22,15 +22,8 @@ from services.membership import Actor
 
 
 async def record_hire(
-    *,
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor,
-    seeker_id: int,
-    opening_id: int,
-    hired_on: date,
-    meeting_id: int | None = None,
-    followup: FollowUpConfig | None = None,
+    *, session: AsyncSession, clock: Clock, actor: Actor, seeker_id: int, opening_id: int,
+    hired_on: date, meeting_id: int | None = None, followup: FollowUpConfig | None = None,
 ) -> Hire:
     """Record that a seeker was hired into an opening.
 
