@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import statistics
 import time
@@ -70,7 +71,9 @@ async def scratch_database(purpose: str) -> AsyncIterator[str]:
             f"bench: the {purpose} phase needs PostgreSQL on 127.0.0.1:5432 (user postgres, "
             f"trust): {type(exc).__name__}: {exc}"
         ) from None
-    name = f"itda_bench_{uuid.uuid4().hex[:10]}"
+    # A run's databases share a prefix (ITDA_BENCH_DB_PREFIX), so a test can check that its own
+    # are gone while another run uses the same server.
+    name = f"{os.environ.get('ITDA_BENCH_DB_PREFIX', 'itda_bench_')}{uuid.uuid4().hex[:10]}"
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         try:

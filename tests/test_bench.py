@@ -97,8 +97,13 @@ def postgres_answers() -> bool:
 needs_postgres = pytest.mark.skipif(not postgres_answers(), reason="PostgreSQL is not reachable")
 
 
+# This test run's benchmark databases (another run may use the same PostgreSQL server).
+DB_PREFIX = f"itda_bench_t{os.getpid()}_"
+
+
 def smoke(*args: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ITDA_", "ADMIN_"))}
+    env["ITDA_BENCH_DB_PREFIX"] = DB_PREFIX
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--json-only", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=400,
@@ -119,7 +124,7 @@ def bench_databases() -> set[str]:
             rows = await connection.fetch("SELECT datname FROM pg_database")
         finally:
             await connection.close()
-        return {row["datname"] for row in rows if row["datname"].startswith("itda_bench_")}
+        return {row["datname"] for row in rows if row["datname"].startswith(DB_PREFIX)}
 
     return asyncio.run(names())
 
