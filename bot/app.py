@@ -208,4 +208,5 @@ async def stop_polling(app: ItdaApplication) -> None:
     if app.running:
         await app.stop()
     await app.shutdown()
+    await step_down(app.runtime)  # post_shutdown runs only under run_polling: let go here too
     await app.runtime.close()

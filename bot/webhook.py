@@ -25,6 +25,7 @@ from aiohttp import web
 from telegram import Update
 
 from adapters.context import ItdaApplication
+from adapters.leadership import step_down
 
 log = logging.getLogger(__name__)
 
@@ -101,4 +102,5 @@ async def serve(
         if app.running:
             await app.stop()
         await app.shutdown()
+        await step_down(app.runtime)  # another process may send the reminders now
         await app.runtime.close()
