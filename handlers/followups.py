@@ -51,10 +51,8 @@ async def _run(
     update: Update, context: ItdaContext, service: Callable[..., Awaitable[T]], /, **kwargs: Any
 ) -> T | Refused:
     """`attempt`, but a point answered already is said quietly in the button's answer."""
-    kwargs.setdefault("actor", common.actor(update, context))
     try:
-        async with context.runtime.session() as session:
-            return await service(session=session, **kwargs)
+        return await common.call(update, context, service, **kwargs)
     except DomainError as error:
         if not await _already(update, context, error):
             await common.explain(update, context, error)
