@@ -33,8 +33,9 @@ async def _export_once(runtime: Any, start: date, end: date) -> int:
     from services import export
 
     async with runtime.session() as session:
-        data = await export.build_export(session=session, clock=runtime.clock, start=start,
-                                         end=end, channel="bench")
+        data = await export.build_export(session=session, clock=runtime.clock,
+                                         cipher=runtime.cipher, start=start, end=end,
+                                         channel="bench")
     return len(workbook.to_xlsx(data, Translator("ko")))
 
 
@@ -58,7 +59,7 @@ async def demo_export(folder: Path) -> float:
     runtime = await _runtime(folder, clock)
     try:
         async with runtime.session() as session:
-            await seed_demo(session=session, clock=clock)
+            await seed_demo(session=session, clock=clock, cipher=runtime.cipher)
         started = time.perf_counter()
         await _export_once(runtime, date(2026, 7, 1), date(2026, 12, 31))
         return time.perf_counter() - started

@@ -100,7 +100,9 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
             )
             if args.demo:
                 async with runtime.session() as session:
-                    users = await seed_demo(session=session, clock=runtime.clock)
+                    users = await seed_demo(
+                        session=session, clock=runtime.clock, cipher=runtime.cipher
+                    )
                 message += f"; demo season loaded ({users} demo users)"
             return message
         finally:

@@ -63,8 +63,9 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                         return 2
                     agency_id = agency.id
                 data = await export.build_export(
-                    session=session, clock=runtime.clock, start=start, end=end,
-                    requester_agency_id=agency_id, unmask=args.unmask, reason=args.reason,
+                    session=session, clock=runtime.clock, cipher=runtime.cipher, start=start,
+                    end=end, requester_agency_id=agency_id, unmask=args.unmask,
+                    reason=args.reason,
                     channel="cli",
                 )
             if args.out is not None:

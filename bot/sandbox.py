@@ -257,7 +257,7 @@ async def _run(settings: Settings, fresh: bool, stdin: TextIO, out: TextIO) -> i
     runtime = create_runtime(sandbox_settings)
     await prepare_database(runtime)
     async with runtime.session() as session:
-        await seed_demo(session=session, clock=runtime.clock)
+        await seed_demo(session=session, clock=runtime.clock, cipher=runtime.cipher)
         # This run's fake Telegram numbers updates from 1 again: forget the last run's ids,
         # which would otherwise be skipped as already handled.
         await purge_updates(session=session, before=datetime.max.replace(tzinfo=UTC))

@@ -34,8 +34,7 @@ def create_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     secret = settings.itda_secret_key.get_secret_value() if settings.itda_secret_key else None
     cipher = Cipher(load_secret(configured=secret, data_dir=settings.itda_data_dir))
     sessions = make_session_factory(engine)
-    # Services reach the cipher through the session (services.crypto.cipher_of), never a global.
-    sessions.configure(info={"cipher": cipher})
+    # The cipher is passed to each service that reads or writes personal data, never a global.
     return Runtime(
         settings=settings,
         clock=clock or clock_for(settings),

@@ -15,11 +15,12 @@ from core.statuses import FollowUpState, LeaveReason
 from models.tables import FollowUp, Hire
 from services import followups
 from services.council import FollowUpConfig
+from services.crypto import Cipher
 
 OPEN_DAYS = 10  # points due in the last days before "today" stay to be answered
 
 
-async def demo_step(session: AsyncSession, clock: Clock) -> None:
+async def demo_step(session: AsyncSession, clock: Clock, cipher: Cipher) -> None:
     """Idempotent: points are created once per hire, and only unanswered ones are answered."""
     now = clock.now()
     await followups.backfill(session=session, config=FollowUpConfig(), now=now)

@@ -18,7 +18,7 @@ from models import meetings as meetings_db
 from models import members as members_db
 from models.tables import Attendance, JobOpening, JobSeeker, Meeting, Member
 from services import hires
-from services.crypto import cipher_of
+from services.crypto import Cipher
 from services.meetings import COUNCIL_LENGTH, MEETING_DAY_LENGTH
 from services.membership import Actor
 from services.seekers import phone_key
@@ -67,11 +67,10 @@ async def _openings(
 
 
 async def _seekers(
-    session: AsyncSession, now: datetime, data: list[dict[str, Any]]
+    session: AsyncSession, cipher: Cipher, now: datetime, data: list[dict[str, Any]]
 ) -> dict[str, JobSeeker]:
     """Existing seekers of each centre, topped up with demo ones (encrypted) where too few."""
     found: dict[str, JobSeeker] = {}
-    cipher = cipher_of(session)
     for agency_code in dict.fromkeys(s["agency"] for s in data):
         agency_id = await _agency_id(session, agency_code)
         existing = list(await meetings_db.active_seekers_of(session=session, agency_id=agency_id))
@@ -95,12 +94,12 @@ async def _seekers(
     return found
 
 
-async def demo_step(session: AsyncSession, clock: Clock) -> None:
+async def demo_step(session: AsyncSession, clock: Clock, cipher: Cipher) -> None:
     """The entry in demo.DEMO_STEPS."""
-    await seed(session=session, clock=clock)
+    await seed(session=session, clock=clock, cipher=cipher)
 
 
-async def seed(*, session: AsyncSession, clock: Clock) -> None:
+async def seed(*, session: AsyncSession, clock: Clock, cipher: Cipher) -> None:
     province_id = await _agency_id(session, "chungnam-province")
     if await meetings_db.any_meeting(
         session=session, kind=MeetingKind.COUNCIL, host_agency_id=province_id
@@ -110,7 +109,7 @@ async def seed(*, session: AsyncSession, clock: Clock) -> None:
     now = clock.now()
     await _council(session, clock, province_id, data["council"])
     openings = await _openings(session, now, data["openings"])
-    seekers = await _seekers(session, now, data["seekers"])
+    seekers = await _seekers(session, cipher, now, data["seekers"])
     for day in data["meeting_days"]:
         await _meeting_day(session, clock, day, openings, seekers)
 

@@ -20,7 +20,7 @@ from models import members as members_db
 from models import seekers as seekers_db
 from models.tables import Hire, JobOpening, JobSeeker
 from services import validation as v
-from services.crypto import cipher_of
+from services.crypto import Cipher
 from services.matching import TIME_WINDOWS, score
 from services.matchmaking import opening_profile, seeker_profile
 
@@ -45,9 +45,8 @@ def _day(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, (end - start).days))
 
 
-async def load_season(session: AsyncSession, clock: Clock) -> None:
+async def load_season(session: AsyncSession, clock: Clock, cipher: Cipher) -> None:
     """The demo step (demo.DEMO_STEPS)."""
-    cipher = cipher_of(session)
     if await seekers_db.get_seeker_by_phone_key(
         session=session, phone_key=cipher.keyed_hash(_phone(0))
     ) is not None:

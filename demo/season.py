@@ -20,6 +20,7 @@ from models import programme as programme_db
 from models import reports as reports_db
 from models.stats import REPORT_METRICS
 from models.tables import MonthlyReport, Target
+from services.crypto import Cipher
 from services.reports import month_deadline, month_of
 
 DEMO_MONTHS = ("07", "08", "09", "10")
@@ -58,7 +59,7 @@ def _figures(code: str, kind: str, month: str, regions: list[str]) -> dict[str, 
     return out
 
 
-async def seed_reports_demo(session: AsyncSession, clock: Clock) -> None:
+async def seed_reports_demo(session: AsyncSession, clock: Clock, cipher: Cipher) -> None:
     today = clock.today()
     year = today.year
     agencies = await council_db.list_agencies(session=session)

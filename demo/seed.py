@@ -18,6 +18,7 @@ from models import council as council_db
 from models import groups as groups_db
 from models import members as members_db
 from models.tables import GroupChat, Member
+from services.crypto import Cipher
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 DEMO_GROUP_ID = -1009000001
 DEMO_GROUP_TITLE = "충남 시간선택제 실무자협의회"
 
-DemoStep = Callable[[AsyncSession, Clock], Awaitable[None]]
+DemoStep = Callable[[AsyncSession, Clock, Cipher], Awaitable[None]]
 
 # Each feature's demo records, run in this order after the people are in.
 # A step must be idempotent (running `itda seed --demo` twice changes nothing the second time).
@@ -52,7 +53,7 @@ DEMO_STEPS: tuple[DemoStep, ...] = (
 )
 
 
-async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:
+async def seed_demo(*, session: AsyncSession, clock: Clock, cipher: Cipher) -> int:
     """Demo members and the council group, then every feature's demo records."""
     now = clock.now()
     admin_id: int | None = None
@@ -80,5 +81,5 @@ async def seed_demo(*, session: AsyncSession, clock: Clock) -> int:
             ),
         )
     for step in DEMO_STEPS:
-        await step(session, clock)
+        await step(session, clock, cipher)
     return len(DEMO_USERS)

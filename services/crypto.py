@@ -71,12 +71,3 @@ def load_secret(*, configured: str | None, data_dir: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(secret + "\n")
     return secret
-
-
-def cipher_of(session: object) -> Cipher:
-    """The cipher a runtime attached to its sessions (``session.info["cipher"]``)."""
-    info = getattr(session, "info", {})
-    cipher = info.get("cipher") if isinstance(info, dict) else None
-    if not isinstance(cipher, Cipher):
-        raise RuntimeError("this session has no cipher; open it with runtime.session()")
-    return cipher

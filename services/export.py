@@ -29,7 +29,7 @@ from models.stats import REPORT_METRICS
 from models.tables import JobSeeker, MonthlyReport
 from services import analysis, reports
 from services.analysis import Analysis
-from services.crypto import cipher_of
+from services.crypto import Cipher
 from services.openings import EMPLOYMENT_TYPES, WAGE_TYPES
 from services.privacy import age_decade, mask_name, mask_phone
 from services.programme import programme_steps
@@ -179,6 +179,7 @@ async def build_export(
     *,
     session: AsyncSession,
     clock: Clock,
+    cipher: Cipher,
     start: date,
     end: date,
     requester_agency_id: int | None = None,
@@ -241,7 +242,6 @@ async def build_export(
 
     year = clock.today().year
     unmasked_ids: list[int] = []
-    cipher = cipher_of(session)
 
     def person(s: JobSeeker) -> tuple[str, str, int | Label | None]:
         if s.purged_at is not None:

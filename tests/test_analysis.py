@@ -36,7 +36,7 @@ CODES = {
 
 async def season_export(rt: Runtime, clock: FrozenClock, **kw: Any) -> export.ExportData:
     async with rt.session() as s:
-        return await export.build_export(session=s, clock=clock, start=SEASON[0],
+        return await export.build_export(session=s, clock=clock, cipher=rt.cipher, start=SEASON[0],
                                          end=SEASON[1], **kw)
 
 

@@ -20,7 +20,6 @@ from models import meetings as meetings_db
 from models.tables import Attendance, Hire, JobOpening, JobSeeker, Meeting, Member
 from services import hires, ics
 from services import meetings as svc
-from services.crypto import cipher_of
 from services.forms import Also, ParseEnv
 from services.membership import Actor
 
@@ -46,8 +45,8 @@ async def _agency(rt: Runtime, code: str) -> int:
 async def _seeker(rt: Runtime, agency_code: str, n: int, region: str = "cheonan") -> int:
     async with rt.session() as s:
         seeker = JobSeeker(
-            agency_id=await _agency(rt, agency_code), name=cipher_of(s).encrypt(f"seeker{n}"),
-            phone=cipher_of(s).encrypt(f"010-1111-{n:04d}"),
+            agency_id=await _agency(rt, agency_code), name=rt.cipher.encrypt(f"seeker{n}"),
+            phone=rt.cipher.encrypt(f"010-1111-{n:04d}"),
             phone_key=f"k{n}", region_code=region, created_at=datetime.now().astimezone(),
         )
         s.add(seeker)
@@ -209,10 +208,13 @@ async def test_overlapping_meeting_days_and_capacity(runtime: Runtime, clock: Fr
     assert promoted == 1
 
     # Another centre never gets the seekers: not the sheet, not the invitation list.
-    for call in (svc.day_sheet, svc.seeker_choices, svc.company_choices):
+    for call in (svc.day_sheet, svc.seeker_choices):
         with pytest.raises(NotAllowed):
             async with runtime.session() as s:
-                await call(session=s, actor=other, meeting_id=day.id)
+                await call(session=s, actor=other, cipher=runtime.cipher, meeting_id=day.id)
+    with pytest.raises(NotAllowed):
+        async with runtime.session() as s:
+            await svc.company_choices(session=s, actor=other, meeting_id=day.id)
     with pytest.raises(NotAllowed):
         async with runtime.session() as s:
             await svc.meeting_view(session=s, actor=other, meeting_id=day.id)
@@ -349,7 +351,7 @@ def test_ics_file() -> None:
 async def test_demo_season_is_idempotent(runtime: Runtime, clock: FrozenClock) -> None:
     for _ in range(2):
         async with runtime.session() as s:
-            await demo.seed_demo(session=s, clock=clock)
+            await demo.seed_demo(session=s, clock=clock, cipher=runtime.cipher)
     async with runtime.session() as s:
         meetings = (await s.exec(select(Meeting))).all()
         rows = (await s.exec(select(Attendance))).all()

@@ -26,7 +26,6 @@ from models.tables import (
     SaveReceipt,
 )
 from services import meetings as svc
-from services.crypto import cipher_of
 from services.membership import Actor
 from testing.fakeapi import FakeBotAPI
 from testing.fakeapi.server import Upload
@@ -172,13 +171,13 @@ async def _setup_world(h: BotHarness) -> dict[str, Any]:
                                           ("아산테크", "asan", True)]
         ]
         seekers = [
-            JobSeeker(agency_id=cheonan.id, name=cipher_of(s).encrypt(name),
-                      phone=cipher_of(s).encrypt(f"010-1234-56{i:02d}"),
+            JobSeeker(agency_id=cheonan.id, name=h.runtime.cipher.encrypt(name),
+                      phone=h.runtime.cipher.encrypt(f"010-1234-56{i:02d}"),
                       phone_key=f"key-{i}", region_code="cheonan", created_at=now)
             for i, name in enumerate(SEEKER_NAMES)
         ]
-        seekers.append(JobSeeker(agency_id=asan.id, name=cipher_of(s).encrypt("이정은"),
-                                 phone=cipher_of(s).encrypt("010-9999-0000"),
+        seekers.append(JobSeeker(agency_id=asan.id, name=h.runtime.cipher.encrypt("이정은"),
+                                 phone=h.runtime.cipher.encrypt("010-9999-0000"),
                                  phone_key="key-asan", region_code="asan", created_at=now))
         s.add_all([*openings, *seekers])
         s.add(GroupChat(chat_id=GROUP, title="협의회", registered_at=now))
@@ -288,7 +287,7 @@ async def test_meeting_day_invites_waitlist_attendance_results(
     async with h.runtime.session() as s:
         hires = (await s.exec(select(Hire))).all()
         people = {
-            cipher_of(s).decrypt(p.name): p for p in (await s.exec(select(JobSeeker))).all()
+            h.runtime.cipher.decrypt(p.name): p for p in (await s.exec(select(JobSeeker))).all()
         }
         opening = await s.get(JobOpening, world["openings"][1].id)
         meeting = (await s.exec(select(Meeting))).one()

@@ -251,7 +251,7 @@ async def test_demo_season_is_idempotent(runtime: Runtime) -> None:
     counts = []
     for _ in range(2):
         async with runtime.session() as s:
-            await seed_demo(session=s, clock=clock)
+            await seed_demo(session=s, clock=clock, cipher=runtime.cipher)
         async with runtime.session() as s:
             all_openings = await openings_db.list_openings(session=s)
             all_seekers = await seekers_db.list_seekers(session=s)

@@ -41,7 +41,7 @@ async def test_first_start_of_a_demo_season_skips_the_past_silently(
     for user in DEMO_USERS:
         api.add_user(user.telegram_id, user.name)
     async with harness.runtime.session() as s:
-        await seed_demo(session=s, clock=harness.clock)
+        await seed_demo(session=s, clock=harness.clock, cipher=harness.runtime.cipher)
     report = await pass_at(harness, "2026-09-08T10:30")
     assert report.skipped > 5, "the season's past reminders are in the outbox as skipped"
     assert report.expired == 0 and report.sent == 0

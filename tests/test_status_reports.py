@@ -31,7 +31,6 @@ from models.tables import (
 from rendering import chart, workbook
 from rendering.status import render_overview
 from services import export, followups, programme, reports, status, targets
-from services.crypto import cipher_of
 from services.membership import Actor
 
 KO = Translator("ko")
@@ -79,8 +78,8 @@ async def seed_records(rt: Runtime) -> dict[str, int]:
                                    deleted_at=at("2026-08-21")))
         s.add_all(openings)
         seekers = [
-            JobSeeker(agency_id=cheonan, name=cipher_of(s).encrypt(n),
-                      phone=cipher_of(s).encrypt(p),
+            JobSeeker(agency_id=cheonan, name=rt.cipher.encrypt(n),
+                      phone=rt.cipher.encrypt(p),
                       phone_key=f"k{i}", birth_year=1985,
                       region_code="cheonan", created_at=at(f"2026-08-{5 + i:02d}"))
             for i, (n, p) in enumerate(zip(SEEKER_NAMES, SEEKER_PHONES, strict=True))
@@ -413,7 +412,8 @@ async def test_export_workbook_cell_by_cell(runtime: Runtime, clock: FrozenClock
     async with runtime.session() as s:  # the seeded hires get their points, as at a start
         await followups.backfill(session=s, config=runtime.council.followup, now=clock.now())
     async with runtime.session() as s:
-        data = await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
+        data = await export.build_export(session=s, clock=clock, cipher=runtime.cipher,
+                                         start=date(2026, 7, 1),
                                          end=date(2026, 11, 30))
     book = load_workbook(io.BytesIO(workbook.to_xlsx(data, KO)))
     assert book.sheetnames == ["성과 요약", "월별 실적", "구인", "구직자", "만남의 날·회의",
@@ -468,12 +468,14 @@ async def test_unmasked_export_needs_reason_and_is_audited(
     ids = await seed_records(runtime)
     with pytest.raises(DomainError) as err:
         async with runtime.session() as s:
-            await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
+            await export.build_export(session=s, clock=clock, cipher=runtime.cipher,
+                                         start=date(2026, 7, 1),
                                       end=date(2026, 11, 30),
                                       requester_agency_id=ids["cheonan"], unmask=True)
     assert err.value.key == "export.unmask_needs_reason"
     async with runtime.session() as s:
-        data = await export.build_export(session=s, clock=clock, start=date(2026, 7, 1),
+        data = await export.build_export(session=s, clock=clock, cipher=runtime.cipher,
+                                         start=date(2026, 7, 1),
                                          end=date(2026, 11, 30),
                                          requester_agency_id=ids["cheonan"], unmask=True,
                                          reason="성과분석 명단 대조")

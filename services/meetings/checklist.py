@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.statuses import AttendanceMode
 from models import meetings as meetings_db
 from models.tables import Attendance, Meeting
-from services.crypto import cipher_of
+from services.crypto import Cipher
 from services.meetings.base import (
     CHECKLIST_EARLY,
     company_label,
@@ -65,7 +65,9 @@ def _participant(row: Attendance, label: str) -> Participant:
     )
 
 
-async def day_sheet(*, session: AsyncSession, actor: Actor, meeting_id: int) -> DaySheet:
+async def day_sheet(
+    *, session: AsyncSession, actor: Actor, cipher: Cipher, meeting_id: int
+) -> DaySheet:
     """Seekers (with their details) and companies of a meeting day: for the host centre only."""
     meeting, _ = await hosted(session, actor, meeting_id)
     rows = await meetings_db.rsvps(session=session, meeting_id=meeting_id)
@@ -79,7 +81,7 @@ async def day_sheet(*, session: AsyncSession, actor: Actor, meeting_id: int) -> 
     for row in rows:
         if row.seeker_id is not None:
             seeker = seekers.get(row.seeker_id)
-            label = seeker_label(seeker, cipher_of(session)) if seeker else "-"
+            label = seeker_label(seeker, cipher) if seeker else "-"
             sheet.seekers.append(_participant(row, label))
         elif row.opening_id is not None:
             opening = openings.get(row.opening_id)
@@ -88,13 +90,15 @@ async def day_sheet(*, session: AsyncSession, actor: Actor, meeting_id: int) -> 
 
 
 async def seeker_result_view(
-    *, session: AsyncSession, actor: Actor, attendance_id: int
+    *, session: AsyncSession, actor: Actor, cipher: Cipher, attendance_id: int
 ) -> tuple[int, Participant, list[Participant]]:
     """One seeker of the day (host only): (meeting id, the seeker, the companies present)."""
     row = await meetings_db.get_attendance(session=session, attendance_id=attendance_id)
     if row is None or row.seeker_id is None:
         raise DomainError("meetings.unknown")
-    sheet = await day_sheet(session=session, actor=actor, meeting_id=row.meeting_id)
+    sheet = await day_sheet(
+        session=session, actor=actor, cipher=cipher, meeting_id=row.meeting_id
+    )
     me = next(p for p in sheet.seekers if p.attendance_id == attendance_id)
     return row.meeting_id, me, [p for p in sheet.companies if p.present]
 

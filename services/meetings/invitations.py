@@ -14,7 +14,7 @@ from core.statuses import ACTIVE_SEEKER_STATUSES, AgencyKind, MeetingKind, Openi
 from models import council as council_db
 from models import meetings as meetings_db
 from models.tables import Agency, Attendance, Meeting, Member
-from services.crypto import cipher_of
+from services.crypto import Cipher
 from services.meetings.base import (
     MEETING_DAY_LENGTH,
     audit,
@@ -190,7 +190,7 @@ class SeekerChoice:
 
 
 async def seeker_choices(
-    *, session: AsyncSession, actor: Actor, meeting_id: int
+    *, session: AsyncSession, actor: Actor, cipher: Cipher, meeting_id: int
 ) -> tuple[Meeting, list[SeekerChoice], int]:
     """The host centre's active seekers with their state; and how many places are taken."""
     meeting, member = await hosted(session, actor, meeting_id)
@@ -203,7 +203,7 @@ async def seeker_choices(
         if r.seeker_id is not None
     }
     choices = [
-        SeekerChoice(s.id, seeker_label(s, cipher_of(session)), states.get(s.id))
+        SeekerChoice(s.id, seeker_label(s, cipher), states.get(s.id))
         for s in seekers
         if s.id is not None
     ]
