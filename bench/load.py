@@ -58,6 +58,9 @@ class LoadStats:
     acks: list[float] = field(default_factory=list)  # seconds
     by_label: dict[str, int] = field(default_factory=dict)
     latencies_by_label: dict[str, list[float]] = field(default_factory=dict)  # seconds
+    # (when the update was delivered, monotonic s; its kind of step; its latency, s): where in a
+    # phase the slowest steps fell (`slowest_steps` in the JSON)
+    samples: list[tuple[float, str, float]] = field(default_factory=list)
 
 
 class Driver:
@@ -114,6 +117,7 @@ class Driver:
             self.stats.latencies_by_label.setdefault(pending.step.label, []).append(
                 call.at - delivered
             )
+            self.stats.samples.append((delivered, pending.step.label, call.at - delivered))
 
     # --- acting as users ---------------------------------------------------------------------
     async def play_step(self, user: SimUser, step: Step) -> JSON | None:

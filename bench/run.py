@@ -482,6 +482,7 @@ async def itda_phases(
         users = [(u, scenarios.ITDA_SCENARIOS) for u in real_staff]
         users += [(u, scenarios.LEAD_SCENARIOS) for u in leads]
         random.Random(3).shuffle(users)
+        phase_started = time.monotonic()
         async with Profiler(profile_dir, child, "realistic", profile.realistic_seconds):
             kept = await open_loop_mixed(driver, users, profile)
         stats = driver.stats
@@ -496,6 +497,10 @@ async def itda_phases(
                     label: percentile(values, 99)
                     for label, values in sorted(stats.latencies_by_label.items())
                 },
+                "steps_by_kind": {
+                    label: len(values) for label, values in sorted(stats.latencies_by_label.items())
+                },
+                "slowest_steps": slowest_steps(stats.samples, phase_started),
                 "callback_ack_p99_ms": percentile(stats.acks, 99),
                 "realistic_steps": stats.steps,
                 "realistic_timeouts": stats.timeouts,
@@ -516,6 +521,15 @@ async def itda_phases(
         + result.get("realistic_failed_calls", 0) + result["bot_errors_logged"]
     )
     return result
+
+
+def slowest_steps(
+    samples: list[tuple[float, str, float]], started: float, count: int = 10
+) -> list[list[Any]]:
+    """The slowest steps of a phase as [seconds into the phase, kind of step, ms]: whether they
+    bunch at its start (a warm-up), at one moment (a pause) or spread over it."""
+    worst = sorted(samples, key=lambda sample: sample[2], reverse=True)[:count]
+    return [[round(at - started, 2), label, round(ms * 1000, 1)] for at, label, ms in worst]
 
 
 async def open_loop_mixed(
