@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -385,23 +386,30 @@ async def _deliver(
 
 
 # --- The JobQueue job --------------------------------------------------------------------------
+# A pass that took this long is logged even when it did nothing (for operators: a slow pass
+# delays every update in flight).
+SLOW_PASS_MS = 100.0
+
+
 async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: one pass at the runtime clock's now."""
     runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
     if not await leads_reminders(runtime):  # another process on this database sends them
         return
+    started = time.perf_counter()
     try:
         report = await send_due(context.application, runtime, now=runtime.clock.now())
     except Exception:  # noqa: BLE001 - the next pass tries again; log without personal data
         log.exception("reminders pass failed")
         return
+    took_ms = (time.perf_counter() - started) * 1000
     if (report.sent or report.failed or report.expired or report.planned or report.skipped
-            or report.ambiguous or report.released):
+            or report.ambiguous or report.released or took_ms >= SLOW_PASS_MS):
         log.info(
             "reminders: planned %d, sent %d, failed %d, expired %d, skipped %d, retried %d, "
-            "ambiguous %d, released %d",
+            "ambiguous %d, released %d (%.0f ms)",
             report.planned, report.sent, report.failed, report.expired, report.skipped,
-            report.retried, report.ambiguous, report.released,
+            report.retried, report.ambiguous, report.released, took_ms,
         )
 
 
