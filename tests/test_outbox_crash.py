@@ -1,7 +1,10 @@
 """The outbox under kill -9 (issue 13): the real `itda run` process is killed with SIGKILL at 10
 random moments of a fan-out of 320 reminders against the fake Bot API, and started again each
 time. Counted from the server's own log (every sendMessage that reached it): no reminder lost,
-none doubled, at most one ambiguous row per kill (each listed as ambiguous, none repeated).
+none doubled, and the rows a kill leaves ambiguous (each listed as ambiguous, none repeated) no
+more than the sends the sender may have in flight (`MAX_IN_FLIGHT`): how many were in flight at
+the moment of a kill depends on the machine's speed (one on an idle machine, two seen with five
+suites on two cores), so the test asserts the bound the design guarantees, not the usual count.
 
 The process runs as `python -m tests.test_outbox_crash run`: `itda run` itself (bot.cli.main)
 with its clock pinned at ITDA_NOW and moving on in real time from there (the season's
@@ -34,6 +37,7 @@ from core.clock import FrozenClock, local_zone
 from core.config import load_settings
 from models import council as council_db
 from models.tables import Member
+from scheduler.reminders import MAX_IN_FLIGHT
 from services import reminder_outbox
 from testing.fakeapi import FakeBotAPI
 from tests.harness import TOKEN, clear_targets, put_target
@@ -210,8 +214,8 @@ async def test_kill_9_at_ten_random_moments_of_a_fan_out_loses_and_doubles_nothi
     assert not lost, summary
     assert not doubled, summary
     assert set(states) <= {"sent", "ambiguous"}, summary
-    assert all(n <= 1 for n in per_kill.values()), summary
-    assert len(ambiguous) <= KILLS, summary
+    assert all(n <= MAX_IN_FLIGHT for n in per_kill.values()), summary
+    assert len(ambiguous) <= KILLS * MAX_IN_FLIGHT, summary
     assert all(reached[chat] == 1 for chat, state, _ in rows if state == "sent"), summary
 
 
