@@ -54,13 +54,22 @@ class LoadStats:
     skipped: int = 0  # ticks of the open loop that found no idle user
     timeouts: int = 0
     failed_calls: int = 0
-    latencies: list[float] = field(default_factory=list)  # seconds
     acks: list[float] = field(default_factory=list)  # seconds
     by_label: dict[str, int] = field(default_factory=dict)
-    latencies_by_label: dict[str, list[float]] = field(default_factory=dict)  # seconds
-    # (when the update was delivered, monotonic s; its kind of step; its latency, s): where in a
-    # phase the slowest steps fell (`slowest_steps` in the JSON)
+    # Each step's latency: (when its update was delivered, monotonic s; its kind of step; its
+    # latency, s). The moment shows where in a phase the slowest steps fell (`slowest_steps`).
     samples: list[tuple[float, str, float]] = field(default_factory=list)
+
+    @property
+    def latencies(self) -> list[float]:  # seconds
+        return [latency for _, _, latency in self.samples]
+
+    @property
+    def latencies_by_label(self) -> dict[str, list[float]]:  # seconds
+        found: dict[str, list[float]] = {}
+        for _, label, latency in self.samples:
+            found.setdefault(label, []).append(latency)
+        return found
 
 
 class Driver:
@@ -113,10 +122,6 @@ class Driver:
             return
         pending.first_call_at = call.at
         if self.recording:
-            self.stats.latencies.append(call.at - delivered)
-            self.stats.latencies_by_label.setdefault(pending.step.label, []).append(
-                call.at - delivered
-            )
             self.stats.samples.append((delivered, pending.step.label, call.at - delivered))
 
     # --- acting as users ---------------------------------------------------------------------

@@ -486,6 +486,7 @@ async def itda_phases(
         async with Profiler(profile_dir, child, "realistic", profile.realistic_seconds):
             kept = await open_loop_mixed(driver, users, profile)
         stats = driver.stats
+        by_label = sorted(stats.latencies_by_label.items())
         result.update(
             {
                 "offered_ups": profile.rate,
@@ -493,13 +494,8 @@ async def itda_phases(
                 "p50_ms": percentile(stats.latencies, 50),
                 "p99_ms": percentile(stats.latencies, 99),
                 "callback_ack_p50_ms": percentile(stats.acks, 50),
-                "p99_ms_by_step": {
-                    label: percentile(values, 99)
-                    for label, values in sorted(stats.latencies_by_label.items())
-                },
-                "steps_by_kind": {
-                    label: len(values) for label, values in sorted(stats.latencies_by_label.items())
-                },
+                "p99_ms_by_step": {label: percentile(values, 99) for label, values in by_label},
+                "steps_by_kind": {label: len(values) for label, values in by_label},
                 "slowest_steps": slowest_steps(stats.samples, phase_started),
                 "callback_ack_p99_ms": percentile(stats.acks, 99),
                 "realistic_steps": stats.steps,
