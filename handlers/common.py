@@ -273,12 +273,14 @@ async def call(
 ) -> T:
     """Run one service call in a session of its own; a `DomainError` is the caller's to explain
     (see `attempt`). The session is passed as `session=`; `actor=` and `clock=` are passed when
-    the service takes them."""
+    the service takes them, and so is `cipher=` (services that read or write personal data)."""
     accepted = _accepts(service)
     if "actor" in accepted and "actor" not in kwargs:
         kwargs["actor"] = actor(update, context)
     if "clock" in accepted and "clock" not in kwargs:
         kwargs["clock"] = context.runtime.clock
+    if "cipher" in accepted and "cipher" not in kwargs:
+        kwargs["cipher"] = context.runtime.cipher
     async with context.runtime.session() as session:
         return await service(session=session, **kwargs)
 
@@ -292,9 +294,9 @@ async def attempt(
 ) -> T | Refused:
     """Run one service call in a session of its own and explain a refusal.
 
-    The session is passed as `session=`; `actor=` and `clock=` are passed when the service takes
-    them. On a `DomainError` the user reads the refusal in their language and `REFUSED` is
-    returned (nothing of the session is committed)."""
+    The session is passed as `session=`; `actor=`, `clock=` and `cipher=` are passed when the
+    service takes them. On a `DomainError` the user reads the refusal in their language and
+    `REFUSED` is returned (nothing of the session is committed)."""
     try:
         return await call(update, context, service, **kwargs)
     except DomainError as error:

@@ -101,7 +101,7 @@ async def _send(
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
     data = await attempt(
-        update, context, export.build_export, cipher=context.runtime.cipher, start=start, end=end,
+        update, context, export.build_export, start=start, end=end,
         requester_agency_id=member.agency_id if member else None,
         actor_telegram_id=user.id if user else None,
         actor_member_id=member.id if member else None,

@@ -69,8 +69,7 @@ async def followups_command(update: Update, context: ItdaContext) -> None:
         if not isinstance(counts, Refused):
             await say(update, context, render.counts_text(tr, counts))
         return
-    views = await common.attempt(update, context, followups.due_for_centre, today=today,
-                          cipher=context.runtime.cipher)
+    views = await common.attempt(update, context, followups.due_for_centre, today=today)
     if isinstance(views, Refused):
         return
     text, buttons = render.list_screen(tr, views)
@@ -87,7 +86,7 @@ async def open_point(update: Update, context: ItdaContext) -> None:
     if point_id is None:
         return
     view = await _run(update, context, followups.point_for_centre, point_id=point_id,
-                      today=context.runtime.clock.today(), cipher=context.runtime.cipher)
+                      today=context.runtime.clock.today())
     if isinstance(view, Refused):
         return
     text, buttons = render.point_screen(context.tr, view)
@@ -110,7 +109,7 @@ async def _record(
 ) -> bool:
     runtime = context.runtime
     view = await _run(update, context, followups.point_for_centre, point_id=point_id,
-                      today=runtime.clock.today(), cipher=runtime.cipher)
+                      today=runtime.clock.today())
     if isinstance(view, Refused):
         return False
     done = await _run(update, context, followups.answer, clock=runtime.clock,
@@ -151,7 +150,7 @@ async def left_start(update: Update, context: ItdaContext) -> int:
     if point_id is None:
         return END
     view = await _run(update, context, followups.point_for_centre, point_id=point_id,
-                      today=context.runtime.clock.today(), cipher=context.runtime.cipher)
+                      today=context.runtime.clock.today())
     if isinstance(view, Refused):
         return END
     await common.answer(update)

@@ -65,8 +65,7 @@ async def match_command(update: Update, context: ItdaContext) -> None:
         await (_for_opening if arg[0] == "o" else _for_seeker)(update, context, int(arg[1:]))
         return
     if _is_saeil(context):
-        cards = await attempt(update, context, match_views.seekers_to_match,
-                              cipher=context.runtime.cipher, limit=LIST_LIMIT)
+        cards = await attempt(update, context, match_views.seekers_to_match, limit=LIST_LIMIT)
         if isinstance(cards, Refused):
             return
         buttons = [(f"#{c.id} {c.name}", f"match:s:{c.id}") for c in cards]
@@ -111,7 +110,7 @@ async def _for_opening(update: Update, context: ItdaContext, opening_id: int) ->
     """Seekers for an opening: masked outside their own centre (contacts to employer
     associations only with the 제17조 consent); unmasked views are audited."""
     found = await attempt(update, context, match_views.matches_for_opening,
-                          cipher=context.runtime.cipher, council=context.runtime.council,
+                          council=context.runtime.council,
                           opening_id=opening_id)
     if isinstance(found, Refused):
         return
@@ -132,7 +131,7 @@ async def _for_opening(update: Update, context: ItdaContext, opening_id: int) ->
 async def _for_seeker(update: Update, context: ItdaContext, seeker_id: int) -> None:
     """Open openings for one of the centre's seekers (coordinators see the seeker masked)."""
     found = await attempt(update, context, match_views.matches_for_seeker,
-                          cipher=context.runtime.cipher, council=context.runtime.council,
+                          council=context.runtime.council,
                           seeker_id=seeker_id)
     if isinstance(found, Refused):
         return
@@ -158,7 +157,7 @@ async def hire_command(update: Update, context: ItdaContext) -> int:
     """Which seeker was hired (the centre's seekers still looking)."""
     agency_id = context.agency.id if context.agency and _is_saeil(context) else None
     cards = await attempt(update, context, match_views.hire_candidates,
-                          cipher=context.runtime.cipher, agency_id=agency_id, limit=LIST_LIMIT)
+                          agency_id=agency_id, limit=LIST_LIMIT)
     if isinstance(cards, Refused):
         return END
     if not cards:
@@ -249,7 +248,7 @@ async def _confirm(update: Update, context: ItdaContext) -> int:
     assert context.user_data is not None
     draft: dict[str, Any] = context.user_data[HIRE]
     found = await attempt(update, context, match_views.hire_summary,
-                          cipher=context.runtime.cipher, seeker_id=draft["seeker"],
+                          seeker_id=draft["seeker"],
                           opening_id=draft["opening"])
     if isinstance(found, Refused):
         context.user_data.pop(HIRE, None)

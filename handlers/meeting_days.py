@@ -219,8 +219,7 @@ async def _seekers(
         meeting, choices, taken = found
         return text.seekers_screen(context.tr, meeting, choices, taken, lead)
 
-    await show_found(update, context, svc.seeker_choices, render, edit=edit,
-                     cipher=context.runtime.cipher, meeting_id=meeting_id)
+    await show_found(update, context, svc.seeker_choices, render, edit=edit, meeting_id=meeting_id)
 
 
 async def toggle_seeker(update: Update, context: ItdaContext) -> None:

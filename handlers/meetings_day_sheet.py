@@ -30,8 +30,7 @@ async def _checklist(update: Update, context: ItdaContext, meeting_id: int, *, e
     def render(sheet: svc.DaySheet) -> ScreenText:
         return text.checklist_screen(context.tr, sheet, meeting_id)
 
-    await show_found(update, context, svc.day_sheet, render, edit=edit,
-                     cipher=context.runtime.cipher, meeting_id=meeting_id)
+    await show_found(update, context, svc.day_sheet, render, edit=edit, meeting_id=meeting_id)
 
 
 async def toggle_presence(update: Update, context: ItdaContext) -> None:
@@ -49,8 +48,7 @@ async def results(update: Update, context: ItdaContext) -> None:
     def render(sheet: svc.DaySheet) -> ScreenText:
         return text.results_screen(context.tr, sheet, day_id)
 
-    await show_found(update, context, svc.day_sheet, render,
-                     cipher=context.runtime.cipher, meeting_id=day_id)
+    await show_found(update, context, svc.day_sheet, render, meeting_id=day_id)
 
 
 async def seeker_result(update: Update, context: ItdaContext) -> None:
@@ -61,8 +59,7 @@ async def seeker_result(update: Update, context: ItdaContext) -> None:
 async def _seeker_result(
     update: Update, context: ItdaContext, row_id: int, lead: str = ""
 ) -> None:
-    found = await attempt(update, context, svc.seeker_result_view,
-                          cipher=context.runtime.cipher, attendance_id=row_id)
+    found = await attempt(update, context, svc.seeker_result_view, attendance_id=row_id)
     if isinstance(found, Refused):
         return
     day_id, me, _ = found
@@ -73,8 +70,7 @@ async def _seeker_result(
 async def pick_company(update: Update, context: ItdaContext) -> None:
     """Which company: for an interview, a hire on the spot or a hire in progress."""
     action, row_id = action_of(update), meeting_id(update)
-    found = await attempt(update, context, svc.seeker_result_view,
-                          cipher=context.runtime.cipher, attendance_id=row_id)
+    found = await attempt(update, context, svc.seeker_result_view, attendance_id=row_id)
     if isinstance(found, Refused):
         return
     _, me, present = found

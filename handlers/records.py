@@ -99,8 +99,7 @@ async def _show_list(update: Update, context: ItdaContext, *, edit: bool = True)
     search = dict(agency_id=agency_id, status=state["status"], region_code=state["region"],
                   keyword=state["q"], offset=state["page"] * PAGE, limit=PAGE)
     if kind == SEEKER:
-        cards = await attempt(update, context, record_views.seeker_page,
-                              cipher=context.runtime.cipher, **search)
+        cards = await attempt(update, context, record_views.seeker_page, **search)
         if isinstance(cards, Refused):
             return BROWSE
         lines = [seeker_line(context, c) for c in cards[0]]
@@ -229,8 +228,7 @@ async def _detail(update: Update, context: ItdaContext, record_id: int, *,
                   edit: bool = True, notice: str = "") -> int:
     kind = _state(context)["kind"]
     if kind == SEEKER:
-        card = await attempt(update, context, record_views.own_seeker,
-                             cipher=context.runtime.cipher, seeker_id=record_id)
+        card = await attempt(update, context, record_views.own_seeker, seeker_id=record_id)
         if isinstance(card, Refused):
             return BROWSE
         body = seeker_detail(context, card)
