@@ -215,7 +215,6 @@ async def test_kill_9_at_ten_random_moments_of_a_fan_out_loses_and_doubles_nothi
     assert not doubled, summary
     assert set(states) <= {"sent", "ambiguous"}, summary
     assert all(n <= MAX_IN_FLIGHT for n in per_kill.values()), summary
-    assert len(ambiguous) <= KILLS * MAX_IN_FLIGHT, summary
     assert all(reached[chat] == 1 for chat, state, _ in rows if state == "sent"), summary
 
 
