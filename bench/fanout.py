@@ -52,7 +52,6 @@ async def real_fan_out(
     from bot.wiring import create_runtime, prepare_database
     from core.config import load_settings
     from models import reminders as outbox_db
-    from models.tables import ReminderLog
     from scheduler.reminders import send_due
     from services import reminders as planner
 
@@ -68,9 +67,9 @@ async def real_fan_out(
         deadline = (now + timedelta(days=3)).date().isoformat()
         month = f"{now.year:04d}-{now.month:02d}"
         rows = [
-            ReminderLog(
-                key=f"bench:{n}", kind=planner.REPORT_NUDGE, chat_id=chat_id,
-                occurrence=f"bench-{n}", due_at=now,
+            outbox_db.OutboxEntry(
+                key=f"bench:{n}", kind=planner.REPORT_NUDGE, chat_id=chat_id, agency_id=None,
+                occurrence=f"bench-{n}", due_at=now, state=outbox_db.PENDING,
                 payload={"month": month, "deadline": deadline, "agency": "새일센터"},
             )
             for n, chat_id in enumerate(chat_ids)

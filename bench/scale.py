@@ -295,16 +295,16 @@ async def add_reminders(database_url: str, workdir: Path, chats: Sequence[int]) 
 
     from bot.wiring import create_runtime
     from models import reminders as outbox_db
-    from models.tables import ReminderLog
     from services import reminders as planner
 
     runtime = create_runtime(bench.itda_settings(workdir, database_url=database_url))
     try:
         now = runtime.clock.now()
         rows = [
-            ReminderLog(
+            outbox_db.OutboxEntry(
                 key=f"bench-webhook2:{chat}", kind=planner.REPORT_NUDGE, chat_id=chat,
-                occurrence=f"bench-webhook2-{chat}", due_at=now,
+                agency_id=None, occurrence=f"bench-webhook2-{chat}", due_at=now,
+                state=outbox_db.PENDING,
                 payload={"month": f"{now.year:04d}-{now.month:02d}",
                          "deadline": (now + timedelta(days=3)).date().isoformat(),
                          "agency": "새일센터"},

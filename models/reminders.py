@@ -11,10 +11,12 @@ clause and serialises writers anyway) and each row is then claimed by a conditio
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -153,23 +155,67 @@ async def existing_keys(*, session: AsyncSession, keys: Sequence[str]) -> set[st
     return found
 
 
-async def add_rows(*, session: AsyncSession, rows: Sequence[ReminderLog]) -> list[ReminderLog]:
-    """Insert the rows whose key is new; returns those inserted.
+@dataclass(slots=True)
+class OutboxEntry:
+    """A row to write into the outbox. A plain record: a pass may plan thousands of rows (the past
+    reminders of 500 members who just joined), and building a `ReminderLog` costs fifty times as
+    much (about 0.1 ms each, in the event loop)."""
 
-    A row another process inserted meanwhile is skipped (unique key, inside a savepoint).
+    key: str
+    kind: str
+    chat_id: int
+    agency_id: int | None
+    occurrence: str
+    due_at: datetime
+    state: str
+    payload: dict[str, Any]
+    id: int | None = None  # set by `add_rows` when the row is inserted
+
+
+# One statement, INSERT ... ON CONFLICT (key) DO NOTHING RETURNING, run for ADD_CHUNK rows at a
+# time (SQLAlchemy's insertmanyvalues batches them). A savepoint and a flush a row took 418 ms
+# of the event loop for 980 rows (issue 18).
+_OUTBOX = ReminderLog.__table__  # type: ignore[attr-defined]
+_ADD = {
+    name: insert(_OUTBOX)
+    .on_conflict_do_nothing(index_elements=[_OUTBOX.c.key])
+    .returning(_OUTBOX.c.id, _OUTBOX.c.key)
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+ADD_CHUNK = 200
+
+
+def _values(entry: OutboxEntry) -> dict[str, Any]:
+    return {
+        "key": entry.key, "kind": entry.kind, "chat_id": entry.chat_id,
+        "agency_id": entry.agency_id, "occurrence": entry.occurrence, "due_at": entry.due_at,
+        "state": entry.state, "payload": entry.payload, "attempts": 0, "last_error": "",
+        "claimed_by": None, "claimed_at": None, "sent_at": None,
+    }
+
+
+async def add_rows(*, session: AsyncSession, rows: Sequence[OutboxEntry]) -> list[OutboxEntry]:
+    """Insert the rows whose key is new; returns those inserted, their `id` set.
+
+    A key already in the outbox (another process inserted it meanwhile) or given twice is left
+    alone (the first of a key is kept).
     """
-    known = await existing_keys(session=session, keys=[r.key for r in rows])
-    added: list[ReminderLog] = []
+    unique: dict[str, OutboxEntry] = {}
     for row in rows:
-        if row.key in known:
-            continue
-        known.add(row.key)
-        try:
-            async with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            continue
-        added.append(row)
+        unique.setdefault(row.key, row)
+    if not unique:
+        return []
+    stmt = _ADD[(await session.connection()).dialect.name]
+    fresh = list(unique.values())
+    added: list[OutboxEntry] = []
+    for i in range(0, len(fresh), ADD_CHUNK):
+        chunk = fresh[i : i + ADD_CHUNK]
+        result = await session.exec(stmt, params=[_values(row) for row in chunk])
+        ids = {key: id_ for id_, key in result.all()}
+        for row in chunk:
+            if row.key in ids:
+                row.id = ids[row.key]
+                added.append(row)
     return added
 
 

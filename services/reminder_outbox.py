@@ -86,7 +86,7 @@ class PlanPass:
     ambiguous: int = 0  # rows a dead process left sending
     released: int = 0  # rows a dead process had claimed but not started: pending again
     closed_openings: int = 0
-    expired_rows: list[ReminderLog] = field(default_factory=list)
+    expired_rows: list[ReminderLog | outbox_db.OutboxEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,11 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-def _row(r: planner.Reminder, state: str) -> ReminderLog:
+def _row(r: planner.Reminder, state: str) -> outbox_db.OutboxEntry:
     payload = dict(r.payload)
     if r.stale_after is not None:
         payload["stale_after"] = r.stale_after.isoformat()
-    return ReminderLog(
+    return outbox_db.OutboxEntry(
         key=r.key, kind=r.kind, chat_id=r.chat_id, agency_id=r.agency_id,
         occurrence=r.occurrence[:60], due_at=r.due_at, state=state, payload=payload,
     )
@@ -324,13 +324,14 @@ async def enqueue_notice(
 
 
 async def notify_expired(
-    *, session: AsyncSession, now: datetime, rows: Sequence[ReminderLog], clock: PassClock
+    *, session: AsyncSession, now: datetime, clock: PassClock,
+    rows: Sequence[ReminderLog | outbox_db.OutboxEntry],
 ) -> None:
     """Tell the coordinators, in one message, which reminders were missed; after a stop, for
     how long the bot was stopped. Once per stop (or once a day for other expiries)."""
     if not rows:
         return
-    groups: dict[tuple[str, str, int | None, bool], list[ReminderLog]] = {}
+    groups: dict[tuple[str, str, int | None, bool], list[ReminderLog | outbox_db.OutboxEntry]] = {}
     for row in sorted(rows, key=lambda r: (r.due_at or now, r.kind, r.agency_id or 0)):
         group_key = (row.kind, row.occurrence, row.agency_id, row.chat_id < 0)
         groups.setdefault(group_key, []).append(row)
