@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,9 +45,20 @@ HELD = (CLAIMED, SENDING)  # states in which a sender holds the row
 
 
 # --- The plan's input (other features' tables, read directly) ----------------------------------
-async def active_members(*, session: AsyncSession) -> Sequence[Member]:
-    stmt = select(Member).where(col(Member.active).is_(True)).order_by(col(Member.id))
-    return (await session.exec(stmt)).all()
+class ActiveMember(NamedTuple):
+    telegram_id: int
+    agency_id: int | None
+    role: str
+
+
+async def active_members(*, session: AsyncSession) -> list[ActiveMember]:
+    """Who may get reminders: three columns, not whole rows (every pass reads every member)."""
+    stmt = (
+        select(Member.telegram_id, Member.agency_id, Member.role)
+        .where(col(Member.active).is_(True))
+        .order_by(col(Member.id))
+    )
+    return [ActiveMember(*row) for row in (await session.exec(stmt)).all()]
 
 
 async def step_due_dates(
@@ -146,13 +157,19 @@ async def group_by_chat(*, session: AsyncSession, chat_id: int) -> GroupChat | N
 
 
 # --- The outbox --------------------------------------------------------------------------------
-async def existing_keys(*, session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(keys), 500):
-        chunk = list(keys[i : i + 500])
-        rows = await session.exec(select(ReminderLog.key).where(col(ReminderLog.key).in_(chunk)))
-        found.update(rows.all())
-    return found
+async def keys_due_between(*, session: AsyncSession, start: datetime, end: datetime) -> set[str]:
+    """The keys of the rows due in [start, end]: what a pass planning that window has written
+    before. One range read of ix_reminder_state_due (every state named, so that the index's
+    first column is matched), not thousands of keys sent to ask about each (issue 18). A row
+    whose key comes again with another due time is not in it; `add_rows` leaves it alone."""
+    rows = await session.exec(
+        select(ReminderLog.key).where(
+            col(ReminderLog.state).in_(list(OutboxState)),
+            col(ReminderLog.due_at) >= start,
+            col(ReminderLog.due_at) <= end,
+        )
+    )
+    return set(rows.all())
 
 
 @dataclass(slots=True)

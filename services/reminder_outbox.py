@@ -134,9 +134,10 @@ async def plan_into_outbox(
     answered an RSVP late is not listed as a missed reminder); as skipped when they fell due
     while the bot ran, before their data existed (a demo season loaded into a running bot).
     """
-    data = await planner.load_plan_data(session=session, start=now - lookback, end=now)
-    due = planner.reminders_of(planner.plan(data, start=now - lookback, end=now))
-    known = await outbox_db.existing_keys(session=session, keys=[r.key for r in due])
+    start = now - lookback
+    data = await planner.load_plan_data(session=session, start=start, end=now)
+    due = planner.reminders_of(planner.plan(data, start=start, end=now))
+    known = await outbox_db.keys_due_between(session=session, start=start, end=now)
     new = [r for r in due if r.key not in known]
     late = [r for r in new if r.due_at >= clock.first_pass_at
             and planner.is_expired(due_at=r.due_at, stale_after=r.stale_after, now=now)]
