@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", help="season sizes for /status, like 1000,10000,100000")
     parser.add_argument(
         "--phases", metavar="LIST",
-        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout, import, "
-        "pg, webhook2); itda includes the realistic phase; pg and webhook2 need PostgreSQL",
+        help="run only these phases, like itda or echo,itda (echo, itda, status, fanout, plan, "
+        "import, export, pg, webhook2); itda includes the realistic phase; pg and webhook2 need "
+        "PostgreSQL",
     )
     parser.add_argument(
         "--database", choices=("sqlite", "postgres"), default="sqlite",

@@ -73,6 +73,8 @@ JSON_KEYS = (
     "status_ms",
     "fanout_s",
     "fanout_429",
+    "plan_ms",
+    "plan_noop_ms",
     "import_1000_s",
     "export_demo_s",
     "export_100k_s",
@@ -108,13 +110,15 @@ class Profile:
     export_size: int = 100_000  # records of the generated season the export phase writes
     pairs: int = 6  # alternating echo and ITDA rounds (A B A B ...) when both phases run
     pair_seconds: float = 3.0  # each round's measured window
+    plan_members: int = 500  # members who join before the timed reminder pass (bench.planpass)
 
 
 FULL = Profile("full", 15, 3, 64, 60, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5)
 QUICK = Profile("quick", 8, 2, 64, 15, 100, 500, 10, 0.25, 1000, 500, (1000, 10000, 100000), 5,
                 pairs=5, pair_seconds=2.0)
 SMOKE = Profile("smoke", 2.5, 0.5, 8, 1.5, 20, 12, 2, 0.05, 20, 10, (100, 300), 1, 5.0,
-                ("opening_field", "seeker_field"), pairs=5, pair_seconds=0.5, export_size=400)
+                ("opening_field", "seeker_field"), pairs=5, pair_seconds=0.5, export_size=400,
+                plan_members=20)
 # A round after a pause warms up this long: the users pick up where they stopped.
 PAUSE_WARMUP = 0.3
 
@@ -610,6 +614,13 @@ async def export_phase(profile: Profile, quiet: bool) -> dict[str, Any]:
     return await measure(profile.export_size)
 
 
+async def plan_phase(profile: Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
+    from bench.planpass import measure_plan
+
+    log(f"[plan] a reminder pass after {profile.plan_members} members joined", quiet=quiet)
+    return await measure_plan(workdir, members=profile.plan_members)
+
+
 async def import_phase(workdir: Path, quiet: bool) -> dict[str, Any]:
     from bench.imports import ROWS, measure_import
 
@@ -631,7 +642,7 @@ def goal(ok: bool | None) -> str:
 
 
 Row = tuple[str, str, str, str]
-PHASES = ("echo", "itda", "status", "fanout", "import", "export", "pg", "webhook2")
+PHASES = ("echo", "itda", "status", "fanout", "plan", "import", "export", "pg", "webhook2")
 POSTGRES_PHASES = frozenset({"pg", "webhook2"})  # run by --database postgres (bench.scale)
 IMPORT_GOAL_S = 5.0
 
@@ -704,6 +715,15 @@ def _fanout_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _plan_rows(r: dict[str, Any]) -> list[Row]:
+    # The pass runs in the event loop (SQLite): every update waits while it runs.
+    return [
+        (f"reminder pass after {r['plan_members']} joined ({r['plan_rows']:,} rows), ms",
+         num(r["plan_ms"]), f"<= {STEP_GOAL_MS:.0f}", goal(r["plan_ms"] <= STEP_GOAL_MS)),
+        ("reminder pass with nothing new, ms", num(r["plan_noop_ms"]), "", ""),
+    ]
+
+
 def _export_rows(r: dict[str, Any]) -> list[Row]:
     from bench.export import BIG_GOAL_MB, BIG_GOAL_S, DEMO_GOAL_S
 
@@ -749,8 +769,8 @@ def table(r: dict[str, Any]) -> str:
     from bench import scale
 
     rows: list[Row] = []
-    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _import_rows,
-                    _export_rows,
+    for section in (_throughput_rows, _realistic_rows, _status_rows, _fanout_rows, _plan_rows,
+                    _import_rows, _export_rows,
                     scale.pg_rows, scale.webhook2_rows):
         try:
             rows += section(r)
@@ -802,6 +822,7 @@ async def run(
             ("itda", lambda: itda_phases(profile, workdir, quiet, profile_dir)),
             ("status", lambda: status_phase(profile, workdir, quiet)),
             ("fanout", lambda: fanout_phase(profile, workdir, quiet)),
+            ("plan", lambda: plan_phase(profile, workdir, quiet)),
             ("import", lambda: import_phase(workdir, quiet)),
             ("export", lambda: export_phase(profile, quiet)),
             ("pg", lambda: scale.pg_phase(profile, workdir, quiet)),

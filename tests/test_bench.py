@@ -59,6 +59,10 @@ def test_smoke_run_prints_every_figure_as_the_last_json_line(tmp_path: Path) -> 
     assert is_number(figures["fanout_s"]) and figures["fanout_s"] > 0
     assert isinstance(figures["fanout_429"], int)
     assert figures["fanout"]["delivered"] == figures["fanout_messages"]
+    # The reminder pass that plans the past of members who just joined, and one with nothing new.
+    assert figures["plan_members"] == 20 and figures["plan_rows"] >= 20
+    for key in ("plan_ms", "plan_noop_ms"):
+        assert is_number(figures[key]) and figures[key] > 0, key
     # /import: a 1,000-row workbook read, checked and previewed, every row ready.
     assert is_number(figures["import_1000_s"]) and figures["import_1000_s"] > 0
     assert figures["import_rows"] == figures["import_ready"] == 1000
