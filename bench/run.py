@@ -161,8 +161,12 @@ class Child:
             # cProfile of the whole child (written when it stops on SIGTERM): for working on
             # the per-update cost, not for the figures (it slows the bot several times).
             wrap = ["-m", "cProfile", "-o", f"{os.environ['ITDA_BENCH_CPROFILE']}.{self.name}"]
+        # ITDA_BENCH_BOT_PYTHON: the bots run as deployed, e.g. in a `uv sync --no-dev`
+        # environment (the development one holds import-linter's rich, click and pygments,
+        # which httpx then imports for its command line: 8 MB more in every bot).
+        python = os.environ.get("ITDA_BENCH_BOT_PYTHON") or sys.executable
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, *wrap, *self.args, cwd=self.workdir, env=self.env,
+            python, *wrap, *self.args, cwd=self.workdir, env=self.env,
             stdout=log_file, stderr=asyncio.subprocess.STDOUT,
         )
         log_file.close()
