@@ -165,6 +165,31 @@ async def test_drop_and_5xx_injection(api: FakeBotAPI) -> None:
     assert [m["text"] for m in api.sent_to(ALICE)] == ["works"]
 
 
+async def test_a_request_whose_client_dies_mid_body_is_recorded(api: FakeBotAPI) -> None:
+    """A bot killed while it writes a request (test_kill_9_mid_fan_out_…): the request was
+    counted on arrival, so it must end in `calls` too (not ok, nothing sent), or a test waiting
+    for "every request counted has been answered" waits for ever (issue 19, seen under load)."""
+    host, port = api.url.removeprefix("http://").split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    body = json.dumps({"chat_id": ALICE, "text": "never whole"}).encode()
+    writer.write(
+        f"POST /bot{api.token}/sendMessage HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body[:10]
+    )
+    await writer.drain()
+    async with asyncio.timeout(30):
+        while api.stats["sendMessage"] < 1:  # noqa: ASYNC110 - the fake server's counter
+            await asyncio.sleep(0.01)
+    writer.transport.abort()  # the connection is lost with the body half written
+    async with asyncio.timeout(30):
+        while not api.calls:  # noqa: ASYNC110 - the fake server's record
+            await asyncio.sleep(0.01)
+    [call] = api.calls
+    assert call.method == "sendMessage" and call.response is None
+    assert api.sent_to(ALICE) == []
+
+
 async def test_enforced_limits_answer_429_and_keep_stats() -> None:
     async with FakeBotAPI(enforce_limits=True) as api:
         api.add_user(ALICE, "Alice")

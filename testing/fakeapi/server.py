@@ -234,7 +234,10 @@ class FakeBotAPI(WorldMixin, ProfileMixin, ChatsMixin, FaultsMixin):
             if err.error_code == 429:
                 self.stats["429"] += 1
             payload, status = err.payload(), err.error_code
-        except Dropped:
+        except (Dropped, ConnectionError):
+            # ConnectionError: the client went away while its request was read (a bot killed
+            # with SIGKILL mid-request); nothing was done, and the call is recorded like a
+            # dropped one, so that every request counted on arrival ends in `calls`.
             payload = None
             status = 0
         call = Call(name, params, at, chat_id, payload)
