@@ -65,7 +65,7 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-# The newest migration in migrations/versions (tests/test_db_paths.py checks that it is alembic's
+# The newest migration in migrations/versions (tests/test_migrations.py checks that it is alembic's
 # head). A database already there is not handed to alembic: a bot that starts on an up-to-date
 # database never imports it, which keeps 14 MB out of its memory (issue 18).
 HEAD_REVISION = "0006"
