@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackContext, ConversationHandler, ExtB
 from telegram.ext._utils.trackingdict import TrackingDict
 from telegram.ext._utils.types import ConversationKey
 
-from adapters.persistence import DatabasePersistence, batched, forget_prefetched
+from adapters.persistence import DatabasePersistence, batched, forget_prefetched, forget_update
 from adapters.runtime import Runtime
 from locales import Translator
 from models import members as members_db
@@ -72,9 +72,12 @@ class ItdaApplication(Application):
             await super().process_update(update)
         finally:
             forget_prefetched()
-            if self.persistence is not None and self.running:
-                async with batched(self.persistence):
-                    await self.update_persistence()
+            try:
+                if self.persistence is not None and self.running:
+                    async with batched(self.persistence):
+                        await self.update_persistence()
+            finally:
+                forget_update()
 
     async def process_error(
         self, update: object | None, error: Exception, *args: Any, **kwargs: Any

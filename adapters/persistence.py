@@ -15,17 +15,24 @@ re-enters the same state).
 
 Writes made inside `batched()` (the checkpoint of a form step, the flush after an update) go to
 the database together in one transaction when the block ends. The SQL is in models/botstate.py.
+
+An update's flush ends only once its own data and states are in the database, since then the
+chat's turn passes to the next update, which may be served by another process. PTB keeps one set
+per process of what to write, taken whole by whichever flush runs first, so another update's
+batch may hold this update's data; the flush then waits for that batch (`_settle`). A batch's
+writes never wait for anything, so the waits cannot go round in a circle.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
@@ -43,12 +50,28 @@ _PREFETCHED: ContextVar[dict[tuple[str, int], dict[str, Any] | None] | None] = C
     "itda_prefetched_data", default=None
 )
 
-# Writes waiting for the end of the current `batched()` block, by what they write:
-# ("data", kind, owner) -> canonical JSON text, None to drop; ("state", name, key) -> state text
-# or None to delete. PTB's flush runs its writes as parallel tasks of the update's task; they
-# share this dict.
-Pending = dict[tuple[str, str, Any], str | None]
-_BATCH: ContextVar[Pending | None] = ContextVar("itda_persistence_batch", default=None)
+# What a write writes: ("data", kind, owner) -> canonical JSON text, None to drop;
+# ("state", name, key) -> state text or None to delete.
+Written = tuple[str, str, Any]
+Pending = dict[Written, str | None]
+
+
+@dataclass(eq=False)
+class _Batch:
+    """Writes waiting for the end of a `batched()` block (or one write made alone), and the
+    moment they are in the database (or failed)."""
+
+    pending: Pending = field(default_factory=dict)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+# The current `batched()` block. PTB's flush runs its writes as parallel tasks of the update's
+# task; they share it.
+_BATCH: ContextVar[_Batch | None] = ContextVar("itda_persistence_batch", default=None)
+
+# What the update in hand is responsible for: its user's and chat's data and its conversation
+# states, as `reader` read them (set by `prefetched`, per update like _PREFETCHED).
+_OWN: ContextVar[frozenset[Written]] = ContextVar("itda_update_keys", default=frozenset())
 
 
 def _canonical(data: object) -> str:
@@ -61,6 +84,11 @@ _EMPTY = _canonical({})
 def forget_prefetched() -> None:
     """The update in hand is done: what `reader` read is stale from now on."""
     _PREFETCHED.set(None)
+
+
+def forget_update() -> None:
+    """The update in hand is flushed: later flushes in this task wait for nothing of it."""
+    _OWN.set(frozenset())
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -76,36 +104,62 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         self._stored: dict[tuple[str, int], str] = {}
         # Conversation states (JSON text, None: no row) last read from or written to the database.
         self._states: dict[tuple[str, str], str | None] = {}
+        # The batch each write not yet in the database waits in (the latest, if several).
+        self._unwritten: dict[Written, _Batch] = {}
 
     # --- writing -----------------------------------------------------------------------------
     @asynccontextmanager
     async def batched(self) -> AsyncIterator[None]:
         """Writes inside the block are made together, in one transaction, when it ends (also
         when it ends with an error: what was handed over is kept). Nested blocks join the
-        outer one."""
+        outer one. The outermost block ends once the update's own writes are in the database,
+        also those another update's batch took (`_settle`)."""
         if _BATCH.get() is not None:
             yield
             return
-        pending: Pending = {}
-        token = _BATCH.set(pending)
+        batch = _Batch()
+        token = _BATCH.set(batch)
         try:
             yield
         finally:
             _BATCH.reset(token)
-            await self._write(pending)
+            await self._finish(batch)
+        await self._settle(_OWN.get())
 
-    async def _submit(self, what: tuple[str, str, Any], value: str | None) -> None:
+    async def _submit(self, what: Written, value: str | None) -> None:
         batch = _BATCH.get()
-        if batch is not None:
-            batch[what] = value
-        else:
-            await self._write({what: value})
+        if batch is None:
+            batch = _Batch()
+            batch.pending[what] = value
+            self._unwritten[what] = batch
+            await self._finish(batch)
+            return
+        batch.pending[what] = value
+        self._unwritten[what] = batch
 
-    def _known(self, what: tuple[str, str, Any]) -> str | None:
+    async def _finish(self, batch: _Batch) -> None:
+        try:
+            await self._write(batch.pending)
+        finally:
+            batch.done.set()
+            for what in batch.pending:
+                if self._unwritten.get(what) is batch:
+                    del self._unwritten[what]
+
+    async def _settle(self, own: frozenset[Written]) -> None:
+        """Wait until no batch holds a write of `own` (a batch another update's flush filled)."""
+        while True:
+            holders = {batch for what in own if (batch := self._unwritten.get(what)) is not None}
+            if not holders:
+                return
+            for batch in holders:
+                await batch.done.wait()
+
+    def _known(self, what: Written) -> str | None:
         """What the database holds (or will, once the current batch is written)."""
         batch = _BATCH.get()
-        if batch is not None and what in batch:
-            return batch[what]
+        if batch is not None and what in batch.pending:
+            return batch.pending[what]
         if what[0] == "data":
             return self._stored.get((what[1], what[2]), _EMPTY)
         return self._states.get((what[1], what[2]), "unknown")
@@ -264,6 +318,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         (as `load_conversations`)."""
         if found.owners:
             _PREFETCHED.set({owner: found.snapshot.data.get(owner) for owner in found.owners})
+        _OWN.set(frozenset(
+            [("data", kind, owner) for kind, owner in found.owners]
+            + [("state", name, key_text) for name, key_text in found.texts]
+        ))
         states: dict[tuple[str, ConversationKey], object] = {}
         for pair, original in found.texts.items():
             state = found.snapshot.states.get(pair)
