@@ -21,6 +21,7 @@ from adapters.persistence import DatabasePersistence
 from adapters.request import AiohttpRequest
 from adapters.runtime import Runtime
 from adapters.updates import PerChatUpdateProcessor
+from core import calendar
 from core.config import Settings
 from handlers import register_handlers
 from models import delivery as delivery_db
@@ -160,7 +161,9 @@ def build_application(runtime: Runtime, *, token: str | None = None) -> ItdaAppl
 
 
 async def on_startup(app: Application) -> None:
-    """After initialize: command menus (scheduler jobs are added by the scheduler package)."""
+    """After initialize: the holiday calendar, command menus (scheduler jobs are added by the
+    scheduler package)."""
+    calendar.prepare(app.runtime.clock.today())  # type: ignore[attr-defined]
     try:
         await menus.set_default_menus(app.bot)
     except Exception as exc:  # noqa: BLE001 - a menu is a nicety; the bot still serves

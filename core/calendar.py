@@ -29,6 +29,14 @@ def _korean_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("KR", years=year)
 
 
+def prepare(today: date) -> None:
+    """Load this year's and next year's holidays now. The first look-up imports the `holidays`
+    library's Korean calendar and computes its lunar dates (150-600 ms); the bot does it at
+    start-up, not in its first reminder pass, where it would hold up every update in flight."""
+    _korean_holidays(today.year)
+    _korean_holidays(today.year + 1)
+
+
 def is_holiday(day: date) -> bool:
     return day in _korean_holidays(day.year)
 

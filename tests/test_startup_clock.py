@@ -12,8 +12,11 @@ import pytest
 
 from bot.cli import build_parser
 from bot.wiring import clock_for, clock_warning
-from core.clock import StartedClock, SystemClock
+from core import calendar
+from core.clock import FrozenClock, StartedClock, SystemClock
 from core.config import ConfigError, load_settings
+from testing.fakeapi import FakeBotAPI
+from tests.harness import BotHarness, make_settings
 from tests.test_run_command import ITDA, env_for
 
 KST = ZoneInfo("Asia/Seoul")
@@ -68,3 +71,24 @@ async def test_itda_run_with_a_malformed_itda_now_exits_2_in_one_line(tmp_path: 
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and "ITDA_NOW" in lines[0], lines
+
+
+async def test_the_holiday_calendar_is_loaded_at_start_up_for_the_clocks_year(
+    api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading it takes 150-600 ms; in the first reminder pass it held up every update."""
+    loaded: list[int] = []
+    original = calendar._korean_holidays  # noqa: SLF001 - the cached loader, watched
+
+    def watched(year: int) -> object:
+        loaded.append(year)
+        return original(year)
+
+    monkeypatch.setattr(calendar, "_korean_holidays", watched)
+    clock = FrozenClock(datetime(2031, 12, 30, 10, 0, tzinfo=KST))
+    harness = BotHarness(api, make_settings(tmp_path, TELEGRAM_API_URL=api.url), clock)
+    await harness.start()
+    try:
+        assert loaded[:2] == [2031, 2032]
+    finally:
+        await harness.stop()
