@@ -13,7 +13,9 @@
   user finishes the form in hand, and the figures check that no step was lost or done twice
   (every step answered, each saved form one record) and that reminders due while both
   processes ran were sent by one process only (``webhook2_reminder_senders``, read from the
-  fake server's log and the outbox row of each chat).
+  fake server's log and the outbox row of each chat). Each round's CPU use (`RoundCpu`: the
+  bench process, each bot, PostgreSQL's processes, in % of one core) shows whether the machine,
+  not the bot, sets the two-process throughput: with 2 cores, 200 % is all there is.
 """
 
 from __future__ import annotations
@@ -274,6 +276,47 @@ class TallyDriver(load.Driver):
         return reply
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of the machine's PostgreSQL processes (the server and every backend) so far;
+    backends that ended meanwhile are not counted."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            text = stat.read_text()
+            if text[text.index("(") + 1:text.rindex(")")] == "postgres":
+                fields = text.rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class RoundCpu:
+    """CPU use over one round, in % of one core: the bench process (driver, fake Bot API,
+    forwarder, pusher), each bot, PostgreSQL."""
+
+    def __init__(self, children: Sequence[bench.Child]) -> None:
+        self.children = children
+        self.wall = time.perf_counter()
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        now = {"bench": time.process_time(), "postgres": postgres_cpu_seconds()}
+        now.update({child.name: child.cpu_seconds() for child in self.children})
+        return now
+
+    def read(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.wall
+        now = self._now()
+        used = {name: round(100 * (now[name] - self.start[name]) / wall, 1) for name in now}
+        used["total"] = round(sum(used.values()), 1)
+        return used
+
+
+def median_cpu(rounds: Sequence[dict[str, float]]) -> dict[str, float]:
+    if not rounds:
+        return {}
+    return {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -429,12 +472,15 @@ async def _webhook2(
         await pusher.start()
         loop = load.ClosedLoop(driver, staff, scenarios.ITDA_SCENARIOS)
         pairs: list[tuple[float, float]] = []
+        cpu: dict[int, list[dict[str, float]]] = {1: [], 2: []}
         for n in range(profile.pairs):
             warmup = profile.warmup if n == 0 else bench.PAUSE_WARMUP
             ups = []
             for count in (1, 2):
                 forwarder.backends = backends[:count]
+                meter = RoundCpu(children)
                 ups.append(await loop.window(duration=profile.pair_seconds, warmup=warmup))
+                cpu[count].append(meter.read())
             pairs.append((ups[0], ups[1]))
             bench.log(f"      pair {n + 1}: one process {ups[0]:.0f}/s, two {ups[1]:.0f}/s",
                       quiet=quiet)
@@ -448,6 +494,7 @@ async def _webhook2(
         result.update(_figures(pairs, driver, forwarder, pusher, records, reminder_calls,
                                children, len(staff)))
         result["webhook2"]["rss_mb"] = [child.peak_rss_mb() for child in children]
+        result["webhook2"]["cpu_pct"] = {"one": median_cpu(cpu[1]), "two": median_cpu(cpu[2])}
         result["webhook2"]["zone"] = zone
     finally:
         driver.close()
@@ -514,7 +561,18 @@ def webhook2_rows(r: dict[str, Any]) -> list[bench.Row]:
          bench.goal(r["webhook2_doubled"] == 0)),
         ("webhook2: forms begun and not saved", bench.num(r["webhook2_unfinished"]), "0",
          bench.goal(r["webhook2_unfinished"] == 0)),
+        *[(f"webhook2: CPU % of a core, {label} (bench / bots / PostgreSQL; total)",
+           _cpu_text(w.get("cpu_pct", {}).get(key, {})), "", "")
+          for key, label in (("one", "one process"), ("two", "two processes"))],
         (f"webhook2: processes that sent the {w['reminders_due']} reminders",
          bench.num(r["webhook2_reminder_senders"]), "1",
          bench.goal(r["webhook2_reminder_senders"] == 1)),
     ]
+
+
+def _cpu_text(used: dict[str, float]) -> str:
+    if not used:
+        return "-"
+    bots = [used[name] for name in used if name.startswith("webhook-")]
+    return (f"{used['bench']:.0f} / {' + '.join(f'{b:.0f}' for b in bots)} / "
+            f"{used['postgres']:.0f}; {used['total']:.0f}")

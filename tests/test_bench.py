@@ -179,4 +179,9 @@ def test_webhook2_phase_runs_two_webhook_processes_on_one_database() -> None:
     assert sum(w["reminders_by_process"].values()) == w["reminders_sent"]
     assert set(w["reminders_by_process"]) <= {"webhook-a", "webhook-b"}
     assert w["exit_codes"] == [0, 0] and w["errors_logged"] == [0, 0]
+    # Each round's CPU: the bots worked in both kinds of round, the second only when two served.
+    one, two = w["cpu_pct"]["one"], w["cpu_pct"]["two"]
+    assert set(one) == set(two) == {"bench", "postgres", "webhook-a", "webhook-b", "total"}
+    assert one["webhook-a"] > 0 and two["webhook-a"] > 0 and two["webhook-b"] > 0
+    assert one["bench"] > 0 and two["total"] >= two["webhook-b"]
     assert bench_databases() == before
