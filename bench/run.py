@@ -829,7 +829,7 @@ async def run(
             ("plan", lambda: plan_phase(profile, workdir, quiet)),
             ("import", lambda: import_phase(workdir, quiet)),
             ("export", lambda: export_phase(profile, quiet)),
-            ("pg", lambda: scale.pg_phase(profile, workdir, quiet)),
+            ("pg", lambda: scale.pg_phase(profile, workdir, quiet, profile_dir)),
             ("webhook2", lambda: scale.webhook2_phase(profile, workdir, quiet)),
         ):
             if (only and name not in only) or (paired and name in ("echo", "itda")):

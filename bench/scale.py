@@ -87,13 +87,16 @@ async def scratch_database(purpose: str) -> AsyncIterator[str]:
 
 
 # --- pg: the zero-delay and realistic phases on PostgreSQL ------------------------------------
-async def pg_phase(profile: bench.Profile, workdir: Path, quiet: bool) -> dict[str, Any]:
+async def pg_phase(
+    profile: bench.Profile, workdir: Path, quiet: bool, profile_dir: Path | None = None
+) -> dict[str, Any]:
     bench.log("[pg] echo and ITDA rounds, then the realistic phase, the bot on PostgreSQL",
               quiet=quiet)
     sub = workdir / "pg"
     sub.mkdir(parents=True, exist_ok=True)
     async with scratch_database("pg") as url, bench.EchoBot(profile, sub) as echo:
-        found = await bench.itda_phases(profile, sub, quiet, None, echo, database_url=url)
+        found = await bench.itda_phases(profile, sub, quiet, profile_dir and profile_dir / "pg",
+                                        echo, database_url=url)
     by_step = found.get("p99_ms_by_step") or {}
     if found.get("echo_ups"):
         per_update_ms = 1000 / found["echo_ups"]
