@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from models.rows import insert_for, per_dialect
 from models.tables import BotData, ConversationState
 
 _DATA = BotData.__table__  # type: ignore[attr-defined]
@@ -45,7 +45,7 @@ _DELETE_DATA = delete(_DATA).where(
 
 
 def _upserts(dialect: str) -> tuple[Any, Any]:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     data = insert(_DATA)
     data = data.on_conflict_do_update(
         index_elements=[_DATA.c.kind, _DATA.c.owner_id], set_={"data": data.excluded.data}
@@ -57,7 +57,7 @@ def _upserts(dialect: str) -> tuple[Any, Any]:
     return data, state
 
 
-_UPSERTS = {name: _upserts(name) for name in ("sqlite", "postgresql")}
+_UPSERTS = per_dialect(_upserts)
 
 
 def connection_of(session: Session) -> Connection:

@@ -16,13 +16,13 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import local_zone
 from core.statuses import OutboxState, Role
+from models.rows import insert_for, per_dialect
 from models.tables import (
     Agency,
     Attendance,
@@ -193,12 +193,11 @@ class OutboxEntry:
 # time (SQLAlchemy's insertmanyvalues batches them). A savepoint and a flush a row took 418 ms
 # of the event loop for 980 rows (issue 18).
 _OUTBOX = ReminderLog.__table__  # type: ignore[attr-defined]
-_ADD = {
-    name: insert(_OUTBOX)
+_ADD = per_dialect(
+    lambda dialect: insert_for(dialect)(_OUTBOX)
     .on_conflict_do_nothing(index_elements=[_OUTBOX.c.key])
     .returning(_OUTBOX.c.id, _OUTBOX.c.key)
-    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
+)
 ADD_CHUNK = 200
 
 

@@ -31,7 +31,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, event, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 from sqlmodel import col
@@ -40,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import local_zone
 from core.statuses import MeetingKind, MeetingStatus
+from models.rows import insert_for
 from models.tables import Hire, JobOpening, JobSeeker, Meeting, Tally
 
 Key = tuple[str, str, int, str]  # zone, month, agency id, metric
@@ -152,8 +152,7 @@ def add(conn: Connection, deltas: dict[Key, int]) -> None:
         {"zone": z, "month": m, "agency_id": a, "metric": metric, "n": n}
         for (z, m, a, metric), n in sorted(deltas.items())
     ]
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(Tally).values(rows)
+    stmt = insert_for(conn.dialect.name)(Tally).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=["zone", "month", "agency_id", "metric"],
         set_={"n": _TABLE.c.n + stmt.excluded.n},

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rows import insert_for, per_dialect
 from models.tables import ProcessedUpdate
 
 _TABLE = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 # Built once (this runs for every update): insert the id unless it is there already.
-_CLAIM = {
-    name: insert(_TABLE)
+_CLAIM = per_dialect(
+    lambda dialect: insert_for(dialect)(_TABLE)
     .values(update_id=bindparam("update_id"), at=bindparam("at"))
     .on_conflict_do_nothing(index_elements=[_TABLE.c.update_id])
-    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
+)
 
 
 def claim_update(*, session: Session, update_id: int, at: datetime) -> bool:
