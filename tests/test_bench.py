@@ -185,3 +185,15 @@ def test_webhook2_phase_runs_two_webhook_processes_on_one_database() -> None:
     assert one["webhook-a"] > 0 and two["webhook-a"] > 0 and two["webhook-b"] > 0
     assert one["bench"] > 0 and two["total"] >= two["webhook-b"]
     assert bench_databases() == before
+
+
+@needs_postgres
+def test_the_locks_benchmark_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.locks", "--rounds", "1", "--updates", "50",
+         "--concurrency", "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["wall_ms_per_update"] > 0 and figures["cpu_ms_per_update"] > 0
