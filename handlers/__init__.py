@@ -20,6 +20,7 @@ from handlers import (
     followups,
     form_faults,
     groups,
+    hires,
     imports,
     invites,
     matching,
@@ -63,6 +64,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(seekers.build_conversation())
     app.add_handler(records.build_conversation())
     app.add_handler(matching.build_hire_conversation())
+    app.add_handler(hires.build_conversation())
     app.add_handler(followups.build_conversation())
     app.add_handler(imports.build_conversation())
 

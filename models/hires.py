@@ -46,6 +46,17 @@ async def list_hires(
     return (await session.exec(stmt.order_by(col(Hire.id)))).all()
 
 
+async def latest_hires(
+    *, session: AsyncSession, agency_id: int | None, limit: int
+) -> Sequence[Hire]:
+    """The live hires (credited to `agency_id`, or all), the latest start first."""
+    stmt = select(Hire).where(col(Hire.deleted_at).is_(None))
+    if agency_id is not None:
+        stmt = stmt.where(Hire.agency_id == agency_id)
+    stmt = stmt.order_by(col(Hire.hired_on).desc(), col(Hire.id).desc()).limit(limit)
+    return (await session.exec(stmt)).all()
+
+
 async def count_hires_by_agency(
     *, session: AsyncSession, hired_from: date | None = None, hired_before: date | None = None
 ) -> dict[int, int]:

@@ -66,6 +66,7 @@ COMMANDS += (
                 needs_agency=True),
     CommandSpec("match", "cmd.match", MEMBERS, staff_kinds=STAFF_OPENINGS | STAFF_SEEKERS),
     CommandSpec("hire", "cmd.hire", MEMBERS, staff_kinds=STAFF_SEEKERS, needs_agency=True),
+    CommandSpec("hires", "cmd.hires", MEMBERS, staff_kinds=STAFF_SEEKERS, needs_agency=True),
     CommandSpec("followups", "followup.cmd", MEMBERS, staff_kinds=STAFF_SEEKERS),
 )
 

@@ -81,7 +81,7 @@ async def record_hire(
     return hire
 
 
-async def _editable_hire(session: AsyncSession, actor: Actor, hire_id: int) -> tuple[Hire, int]:
+async def editable_hire(session: AsyncSession, actor: Actor, hire_id: int) -> tuple[Hire, int]:
     """A live hire the actor may change (as for recording it), and the actor's member id."""
     member, agency = await acting_agency(session=session, actor=actor)
     hire = await hires_db.get_hire(session=session, hire_id=hire_id)
@@ -100,7 +100,7 @@ async def change_start(
     *, session: AsyncSession, clock: Clock, actor: Actor, hire_id: int, hired_on: date
 ) -> Hire:
     """Correct a hire's start date; its follow-up points still to answer move with it."""
-    hire, member_id = await _editable_hire(session, actor, hire_id)
+    hire, member_id = await editable_hire(session, actor, hire_id)
     if hired_on > clock.today():
         raise DomainError("valid.date_future", date=hired_on.isoformat(),
                           today=clock.today().isoformat())
@@ -119,7 +119,7 @@ async def delete_hire(*, session: AsyncSession, clock: Clock, actor: Actor, hire
     """Take back a hire recorded by mistake: the opening gets its position back, the seeker is
     looking again unless another hire holds her, and the follow-up points still to answer are
     cancelled. Soft: the row stays for the audit trail."""
-    hire, member_id = await _editable_hire(session, actor, hire_id)
+    hire, member_id = await editable_hire(session, actor, hire_id)
     now = clock.now()
     hire.deleted_at = now
     session.add(hire)

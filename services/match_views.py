@@ -1,5 +1,6 @@
-"""What the /match and /hire screens show: the lists to choose from, the ranked candidates with
-the seekers as this viewer may see them, and the records a hire names.
+"""What the /match, /hire and /hires screens show: the lists to choose from, the ranked
+candidates with the seekers as this viewer may see them, the records a hire names, and the hires
+recorded (to correct a start date or take a hire back).
 
 A record the viewer may not act on is "not found" (`records.not_found`), as it was before."""
 
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.clock import Clock
 from core.errors import DomainError
 from core.statuses import OpeningStatus, SeekerStatus
+from models import hires as hires_db
 from models import openings as openings_db
 from models import seekers as seekers_db
 from models.tables import Hire, JobOpening, JobSeeker
@@ -154,3 +156,57 @@ async def record_hire(
     opening = await openings_db.get_opening(session=session, opening_id=hire.opening_id)
     assert opening is not None
     return hire, opening
+
+
+@dataclass(frozen=True)
+class HireView:
+    """A recorded hire as this viewer may see it."""
+
+    id: int
+    hired_on: date
+    seeker: SeekerCard
+    opening: JobOpening
+
+
+async def _views(session: AsyncSession, clock: Clock, actor: Actor, cipher: Cipher,
+                 rows: list[Hire]) -> list[HireView]:
+    seekers = {}
+    for hire in rows:
+        seeker = await seekers_db.get_seeker(session=session, seeker_id=hire.seeker_id)
+        if seeker is not None:
+            seekers[hire.seeker_id] = seeker
+    cards = {card.id: card for card in await seeker_cards(
+        session=session, clock=clock, actor=actor, cipher=cipher,
+        seekers=list(seekers.values()), purpose="hire")}
+    views = []
+    for hire in rows:
+        opening = await openings_db.get_opening(session=session, opening_id=hire.opening_id)
+        card = cards.get(hire.seeker_id)
+        if opening is not None and card is not None:
+            views.append(HireView(id=hire.id or 0, hired_on=hire.hired_on, seeker=card,
+                                  opening=opening))
+    return views
+
+
+async def recorded_hires(
+    *, session: AsyncSession, clock: Clock, actor: Actor, cipher: Cipher, limit: int
+) -> list[HireView]:
+    """The hires this viewer may correct, the latest start first: the centre's own (credited to
+    it), or every hire for a coordinator or admin."""
+    mine = None if actor.is_lead else _agency_id(actor)
+    if mine is None and not actor.is_lead:
+        return []
+    latest = await hires_db.latest_hires(session=session, agency_id=mine, limit=limit)
+    return await _views(session, clock, actor, cipher, list(latest))
+
+
+async def hire_view(
+    *, session: AsyncSession, clock: Clock, actor: Actor, cipher: Cipher, hire_id: int
+) -> HireView:
+    """One hire this viewer may correct (`services.hires.editable_hire` decides)."""
+    hire, _ = await hires.editable_hire(session, actor, hire_id)
+    views = await _views(session, clock, actor, cipher, [hire])
+    if not views:
+        raise DomainError("records.not_found")
+    return views[0]
+
