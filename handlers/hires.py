@@ -52,7 +52,7 @@ async def hires_command(update: Update, context: ItdaContext) -> int:
     buttons = [
         (context.tr("hires.button", id=view.id, name=view.seeker.name,
                     company=shorten(view.opening.company_name, 14),
-                    date=view.hired_on.strftime("%m/%d")),
+                    date=f"{view.hired_on.month}/{view.hired_on.day}"),
          f"hs:h:{view.id}")
         for view in views
     ]
