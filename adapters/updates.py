@@ -61,9 +61,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         async with self._turn(update):
             await coroutine
 
+    def turn(self, chat_id: int, user_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        """The turn of a chat and its user outside an update, for work that changes what the
+        next update reads (a job that shows a form screen again and saves that it did): the
+        chat's next update waits until it is over, here and in the other processes."""
+        return self._held(sorted({("chat", chat_id), ("user", user_id)}))
+
+    def _turn(self, update: object) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._held(lock_keys(update))
+
     @contextlib.asynccontextmanager
-    async def _turn(self, update: object) -> AsyncIterator[None]:
-        keys = lock_keys(update)
+    async def _held(self, keys: list[tuple[str, int]]) -> AsyncIterator[None]:
         registered: list[tuple[str, int]] = []
         acquired: list[tuple[str, int]] = []
         try:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from telegram.ext import Application
 
 from adapters.context import ItdaContext
 from adapters.persistence import batched
+from adapters.updates import PerChatUpdateProcessor
 from core.errors import DomainError
 from handlers.common import answer, attempt, say
 from handlers.forms import FLOWS, SAVED, FormFlow, screen_of
@@ -57,18 +59,30 @@ async def show_again(update: Update, context: ItdaContext, flow: FormFlow,
 
 
 async def show_later(context: Any) -> None:
-    """A job: send the screen Telegram did not take again, unless the user has seen one since."""
+    """A job: send the screen Telegram did not take again, unless the user has seen one since.
+
+    It takes the chat's turn, as an update does, and reads the draft from the database inside
+    it: the chat's next update (here or in another process) then waits until the screen is
+    sent and noted as sent, instead of reading "not sent" and showing it a second time."""
     job = context.job
     name, chat_id, user_id, tries = job.data
     app = context.application
     flow = FLOWS.get(name)
-    data = app.user_data.get(user_id) or {}
-    draft = data.get(name)
-    if flow is None or not isinstance(draft, dict) or draft.get("sent") is not False:
+    if flow is None:
         return
+    processor = app.update_processor
+    turn = (processor.turn(chat_id, user_id) if isinstance(processor, PerChatUpdateProcessor)
+            else contextlib.nullcontext())
     try:
-        await _resume_one(app, app.runtime, flow, chat_id, user_id, data,
-                          lead="records.shown_again")
+        async with turn:
+            data = app.user_data[user_id]
+            if app.persistence is not None:
+                await app.persistence.refresh_user_data(user_id, data)
+            draft = data.get(name)
+            if not isinstance(draft, dict) or draft.get("sent") is not False:
+                return
+            await _resume_one(app, app.runtime, flow, chat_id, user_id, data,
+                              lead="records.shown_again")
     except (TelegramError, DomainError, KeyError, ValueError) as exc:
         log.warning("form %s of user %s not shown again: %s", name, user_id, type(exc).__name__)
         if tries + 1 < len(RESEND_AFTER) and not isinstance(exc, Forbidden):

@@ -3,6 +3,7 @@ over HTTP against the fake Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from core.clock import FrozenClock
 from handlers import form_faults
 from locales import Translator
-from testing.fakeapi import FakeBotAPI
+from testing.fakeapi import Call, FakeBotAPI
 from tests.harness import BotHarness, make_settings
 from tests.records_helpers import start_opening
 
@@ -117,6 +118,51 @@ async def test_question_lost_twice_is_sent_again_when_telegram_answers(
     nxt = await harness.send(EMPLOYER, "123-45-67891")
     assert ASK_INDUSTRY in plain(nxt["text"])
 
+
+
+async def test_the_jobs_screen_is_noted_as_sent_before_the_next_answer_is_read(
+    harness: BotHarness, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job that shows a lost question again holds the chat's turn until it has saved that
+    the question went out: an answer that comes in between waits, and is taken as the answer
+    (it once met "shown again" a second time, one suite run in twenty under load)."""
+    monkeypatch.setattr(form_faults, "RESEND_AFTER", (0.2, 0.2))
+    await people(harness)
+    await start_opening(harness, EMPLOYER)
+    assert harness.app is not None
+    persistence = harness.app.persistence
+    write = persistence._write  # noqa: SLF001 - the job's save, held back below
+    armed, held, gate = [False], asyncio.Event(), asyncio.Event()
+
+    def on_call(call: Call) -> None:  # the job's screen reached Telegram: hold its save
+        ok = call.response is not None and call.response.get("ok")
+        if (call.method == "sendMessage" and call.chat_id == EMPLOYER and ok
+                and SHOWN_AGAIN in plain(str(call.params.get("text", "")))):
+            armed[0] = True
+
+    async def held_back(pending: dict[tuple[str, str, object], str | None]) -> None:
+        if armed[0] and ("data", "user", EMPLOYER) in pending:
+            armed[0] = False
+            held.set()
+            await gate.wait()
+        await write(pending)
+
+    api.call_listeners.append(on_call)
+    monkeypatch.setattr(persistence, "_write", held_back)
+    api.fail("sendMessage", error="drop", chat_id=EMPLOYER, times=2)  # and the quick retry
+    api.send_text(EMPLOYER, "행복제과")
+    async with asyncio.timeout(60):
+        await held.wait()
+    api.drain(EMPLOYER)
+    sent = len(api.sent_to(EMPLOYER))
+    update = api.send_text(EMPLOYER, "123-45-67891")
+    await api.wait_for(lambda _: update["update_id"] in api.delivered_at)
+    for _ in range(30):  # time for the answer to be read, were it not waiting for its turn
+        await asyncio.sleep(0.01)
+    assert len(api.sent_to(EMPLOYER)) == sent, "the answer was handled while the save waited"
+    gate.set()
+    nxt = plain((await api.next_message(EMPLOYER, timeout=60))["text"])
+    assert ASK_INDUSTRY in nxt and not nxt.startswith(SHOWN_AGAIN)
 
 # --- 3. editing another agency's record -------------------------------------------------------
 OPENING = {
