@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.persistence import DatabasePersistence
 from core.clock import FrozenClock
 from handlers import form_faults
 from locales import Translator
@@ -131,6 +132,7 @@ async def test_the_jobs_screen_is_noted_as_sent_before_the_next_answer_is_read(
     await start_opening(harness, EMPLOYER)
     assert harness.app is not None
     persistence = harness.app.persistence
+    assert isinstance(persistence, DatabasePersistence)
     write = persistence._write  # noqa: SLF001 - the job's save, held back below
     armed, held, gate = [False], asyncio.Event(), asyncio.Event()
 
