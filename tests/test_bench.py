@@ -197,3 +197,18 @@ def test_the_locks_benchmark_runs() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["wall_ms_per_update"] > 0 and figures["cpu_ms_per_update"] > 0
+
+
+def test_the_step_cost_tool_counts_every_kind_of_step() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.step_cost", "--users", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()[1:] if line}
+    for kind in ("start", "join", "opening", "opening_field", "opening_saved", "seeker",
+                 "seeker_field", "seeker_saved", "invite", "invite_role"):
+        steps, statements, transactions = (float(value) for value in rows[kind][:3])
+        assert steps > 0 and statements > 0 and transactions > 0, kind
+    # a stored opening writes its row: more statements than one of its field steps
+    assert float(rows["opening_saved"][1]) > float(rows["opening_field"][1])
