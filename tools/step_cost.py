@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +38,8 @@ from harness import (  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bench import load, scenarios  # noqa: E402
-from bench.run import sim_users  # noqa: E402
+from bench.run import prepare_itda_db, sim_users  # noqa: E402
 from core.clock import FrozenClock  # noqa: E402
-from models import council as council_db  # noqa: E402
-from models.tables import Invite, Member  # noqa: E402
 from testing.fakeapi import FakeBotAPI  # noqa: E402
 
 
@@ -72,20 +69,8 @@ async def measure(users: int, show_sql: bool) -> None:
 
     staff = sim_users(5_000_000, users)
     leads = sim_users(5_900_000, 3)
-    now = harness.clock.now()
-    async with runtime.session() as session:
-        agencies = await council_db.list_agencies(session=session)
-        province = next(a for a in agencies if a.kind == "province")
-        for lead in leads:
-            session.add(Member(telegram_id=lead.user_id, display_name=lead.name,
-                               agency_id=province.id, role="coordinator", joined_at=now))
-            lead.joined = True
-        for n, user in enumerate(staff):
-            user.invite_code = f"cost-{user.user_id}"
-            user.agency_kind = scenarios.STAFF_KINDS[n % len(scenarios.STAFF_KINDS)]
-            agency = next(a for a in agencies if a.kind == user.agency_kind)
-            session.add(Invite(code=user.invite_code, agency_id=agency.id or 0, role="staff",
-                               created_at=now, expires_at=now + timedelta(days=7)))
+    # the benchmark's own set-up: the leads as coordinators, an invite for each member of staff
+    await prepare_itda_db(folder, staff, leads, harness.settings.effective_database_url)
     for user in staff + leads:
         api.add_user(user.user_id, user.name)
     driver = load.Driver(api, reply_timeout=30)
